@@ -1,0 +1,59 @@
+"""Frame jobs: what one Snakemake job does with its plan record. Frame i is made from frame i-1
+*as saved*, so a resumed render equals an uninterrupted one byte for byte."""
+
+import contextlib
+import sys
+import time
+
+import numpy as np
+
+from . import frame
+
+DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
+
+
+def seed_frame(record, out_path):
+    """Frame 0: the seed image fitted to the video size."""
+    pixels = frame.fit(frame.read_rgb(record["seed_image"]), record["size"])
+    frame.write_atomic(np.ascontiguousarray(pixels), out_path, compress_level=1)
+
+
+def dream_frame(prev_path, record, out_path):
+    """Frame i: zoom and colour-balance frame i-1, then dream on it."""
+    from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
+
+    pixels = frame.zoom(frame.read_rgb(prev_path), record["zoom_speed"])
+    pixels = frame.balance(pixels, record["color_balance"], record["reference_brightness"])
+    dreamer = dream.dreamer(record["model"], record["layer"])
+    result = dreamer(pixels, seed=record["seed"], **{k: record[k] for k in DREAM_SETTINGS})
+    frame.write_atomic(dream.to_uint8(result), out_path, compress_level=1)
+
+
+class Progress:
+    """After each frame: `[name] frame 12/240 (5%) 0.52 s/frame, ETA 1m58s` on stderr. The rate
+    is this run's mean, leaving out its first frame (that one loads and compiles the model)."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.times = []
+
+    @contextlib.contextmanager
+    def frame(self, label, index, total):
+        start = time.monotonic()
+        yield
+        self.times.append(time.monotonic() - start)
+        steady = self.times[1:] or self.times
+        per_frame = sum(steady) / len(steady)
+        note = " (first frame: loading the model)" if len(self.times) == 1 else ""
+        print(f"[{label}] frame {index}/{total} ({100 * index / total:.0f}%) {per_frame:.2f} s/frame, "
+              f"ETA {_duration(per_frame * (total - index))}{note}", file=self.stream, flush=True)
+
+
+def _duration(seconds):
+    seconds = max(0, round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+progress = Progress()

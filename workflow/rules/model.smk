@@ -1,0 +1,11 @@
+# Weights are fetched, verified and converted once into the model cache; frames depend on them.
+from dreamvideo import models
+
+for _model in models.MODELS.values():
+    rule:
+        name: f"weights_{_model.name}"
+        output: str(models.weights_path(_model.name))
+        params: model=_model.name
+        message: "preparing {params.model} weights (once)"
+        run:
+            models.prepare(params.model)
