@@ -93,8 +93,9 @@ class Dreamer:
         return count(height), count(width)
 
     def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
-                 blend=0.2, tile_size=400, seed=0):
-        """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size."""
+                 blend=0.2, tile_size=400, seed=0, progress=None):
+        """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
+        `progress(done, total)` is called after each octave."""
         rng = np.random.default_rng(seed)
         image = tf.convert_to_tensor(np.asarray(image, np.float32))
         size = image.shape[:2]
@@ -112,11 +113,13 @@ class Dreamer:
             blurred = _gaussian_blur(pyramid[-1][tf.newaxis], 0.5)[0]
             pyramid.append(tf.image.resize(blurred, smaller, antialias=True))
         result = None
-        for level in reversed(pyramid):
+        for done, level in enumerate(reversed(pyramid), 1):
             if result is not None:
                 upscaled = tf.image.resize(result, level.shape[:2])
                 level = blend * level + (1.0 - blend) * upscaled
             result = self._run_octave(level, num_iterations, step_size, tile_size, rng)
+            if progress:
+                progress(done, len(pyramid))
         if result.shape[:2] != size:
             result = tf.image.resize(result, size, antialias=True)
         return result.numpy()

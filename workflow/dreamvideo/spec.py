@@ -29,7 +29,7 @@ class Plan:
     fps: float
     size: tuple  # (width, height)
     model: str
-    frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, resized
+    frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted
 
     def frame_path(self, index):
         return f"dreams/{self.name}/frames/{index:06d}.png"
@@ -70,8 +70,8 @@ def validate(data, source="spec"):
     try:
         snakemake_validate(data, str(SCHEMA), set_default=True)
     except WorkflowError as err:
-        cause = next((a for a in err.args if hasattr(a, "absolute_path")), None)
-        raise SpecError(f"{source}: {_schema_message(cause) if cause else err}") from None
+        cause = err.__context__  # the jsonschema ValidationError, raised while handling it
+        raise SpecError(f"{source}: {_schema_message(cause) if hasattr(cause, 'absolute_path') else err}") from None
     return data
 
 
@@ -127,6 +127,8 @@ def plan(name, spec, source="spec"):
         except models.ModelError as err:
             fail(f"segments[{s}].layer", err)
         count = segment["frames"] if "frames" in segment else max(1, round(segment["seconds"] * spec["fps"]))
+        if s == 0:
+            count -= 1  # the seed image is the first segment's first frame
         for _ in range(count):
             index = len(records)
             record = {key: settings[key] for key in FRAME_SETTINGS}

@@ -1,0 +1,63 @@
+"""Dream on one image, the seed's single-image tool:
+
+    python scripts/dream_image.py in.jpg out.jpg --layer 6 --seed 1
+
+The output has the input's size. Layers: a number 1..11 (1 shallow: wavy lines … 11 deep: birds)
+or a layer name of the model."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
+from dreamvideo import frame, models  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", help="image to dream on (any format Pillow reads)")
+    p.add_argument("output", help="where to write the dream (.jpg, .png, ...)")
+    p.add_argument("--layer", default="6", help="1..11 or a layer name (default 6)")
+    p.add_argument("--model", default=models.DEFAULT_MODEL, choices=sorted(models.MODELS))
+    p.add_argument("--iterations", type=int, default=10, help="gradient steps per octave (default 10)")
+    p.add_argument("--step-size", type=float, default=3.0, help="pixels moved per step (default 3.0)")
+    p.add_argument("--num-repeats", type=int, default=4, help="octaves below full size (default 4)")
+    p.add_argument("--rescale-factor", type=float, default=0.7, help="size ratio between octaves (default 0.7)")
+    p.add_argument("--blend", type=float, default=0.2, help="share of the undreamed image per octave (default 0.2)")
+    p.add_argument("--tile-size", type=int, default=400, help="tile edge in pixels, 0 = one tile (default 400)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same bytes (default 0)")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    out = Path(args.output)
+    try:
+        model = models.get(args.model)
+        layer = model.layer_name(args.layer)
+        if out.suffix.lower() not in frame.Image.registered_extensions():
+            raise ValueError(f"{out}: unknown image extension {out.suffix!r} (use .jpg or .png)")
+        pixels = frame.read_rgb(args.input)
+        if not models.weights_path(model.name).exists():
+            models.prepare(model.name, log=lambda m: print(m, file=sys.stderr))
+        from dreamvideo import dream
+
+        dreamer = dream.dreamer(model.name, layer)
+        octaves = args.num_repeats + 1
+        print(f"dreaming {args.input} ({pixels.shape[1]}x{pixels.shape[0]}) on {model.name} {layer}: "
+              f"{octaves} octaves x {args.iterations} iterations", file=sys.stderr)
+        start = time.monotonic()
+        result = dreamer(pixels, num_iterations=args.iterations, step_size=args.step_size,
+                         rescale_factor=args.rescale_factor, num_repeats=args.num_repeats,
+                         blend=args.blend, tile_size=args.tile_size, seed=args.seed,
+                         progress=lambda done, total: print(f"  octave {done}/{total}, {time.monotonic() - start:.1f} s",
+                                                            file=sys.stderr))
+        frame.write_atomic(dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {}))
+    except (ValueError, OSError) as err:  # ModelError, ImageError and bad paths: one line, no output
+        sys.exit(f"error: {err}")
+    print(f"wrote {out} in {time.monotonic() - start:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

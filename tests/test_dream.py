@@ -1,0 +1,104 @@
+"""The dream algorithm on the real converted Inception v3."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from dreamvideo import dream, frame, models
+
+
+@pytest.fixture(scope="module")
+def card(repo):
+    return np.asarray(Image.open(repo / "tests/data/golden_input.png").convert("RGB"))
+
+
+def small(card, width, height):
+    return np.asarray(Image.fromarray(card).resize((width, height)))
+
+
+def test_same_seed_same_bytes_other_seed_differs(card):
+    dreamer = dream.dreamer("inception_v3", 4)
+    image = small(card, 160, 120)
+    settings = dict(num_iterations=3, step_size=2.0, num_repeats=1, tile_size=100)
+    a = dream.to_uint8(dreamer(image, seed=5, **settings))
+    b = dream.to_uint8(dreamer(image, seed=5, **settings))
+    c = dream.to_uint8(dreamer(image, seed=6, **settings))
+    assert a.tobytes() == b.tobytes()
+    assert a.tobytes() != c.tobytes()
+
+
+@pytest.mark.parametrize("size", [(101, 77), (64, 48), (333, 250), (97, 411)])
+def test_any_size_keeps_its_size_without_retracing(card, size):
+    dreamer = dream.dreamer("inception_v3", 3)
+    before = dreamer.octave.experimental_get_tracing_count()
+    out = dreamer(small(card, *size), num_iterations=2, num_repeats=2, tile_size=90, seed=1)
+    assert out.shape == (size[1], size[0], 3)
+    assert np.isfinite(out).all()
+    # Built once for the first size; later sizes and tile grids reuse the same graph.
+    assert dreamer.octave.experimental_get_tracing_count() == max(before, 1)
+
+
+def test_dreaming_changes_the_image_and_tile_size_is_honoured(card):
+    dreamer = dream.dreamer("inception_v3", 4)
+    image = small(card, 240, 160)
+    tiled = dreamer(image, num_iterations=4, step_size=3.0, num_repeats=0, tile_size=80, seed=2)
+    whole = dreamer(image, num_iterations=4, step_size=3.0, num_repeats=0, tile_size=0, seed=2)
+    assert np.abs(tiled - image).mean() > 2  # it visibly moved (steps of 3, smoothed)
+    assert np.abs(tiled - whole).mean() > 1  # a 3x2 grid of tiles is not the whole image
+    assert dreamer.tile_grid(160, 240, 80) == (2, 3)
+    assert dreamer.tile_grid(160, 240, 0) == (1, 1)
+    assert dreamer.tile_grid(100, 1000, 10) == (1, 13)  # never a tile below the model's 75 px
+
+
+def test_every_numbered_layer_dreams(card):
+    image = small(card, 96, 96)
+    for number in range(1, 12):
+        out = dream.dreamer("inception_v3", number)(image, num_iterations=1, num_repeats=0, seed=0)
+        assert out.shape == image.shape and np.abs(out - image).mean() > 0.1, number
+
+
+def test_layers_by_number_and_name():
+    model = models.get("inception_v3")
+    assert [model.layer_name(n) for n in range(1, 12)] == [f"mixed{i}" for i in range(11)]
+    assert model.layer_name("mixed4") == "mixed4" and model.layer_name("7") == "mixed6"
+    for bad in (0, 12, "nope", "conv2d"):
+        with pytest.raises(models.ModelError, match=r"unknown layer .* use a number 1\.\.11 or a name \(mixed0, mixed1"):
+            model.layer_name(bad)
+    with pytest.raises(models.ModelError, match="unknown model 'resnet'"):
+        models.get("resnet")
+
+
+def test_image_modes_are_converted_explicitly(tmp_path):
+    grey = np.arange(0, 256, 4, dtype=np.uint8).reshape(8, 8)
+    Image.fromarray(grey, "L").save(tmp_path / "grey.png")
+    assert (frame.read_rgb(tmp_path / "grey.png") == grey[..., None]).all()
+
+    sixteen = (grey.astype(np.uint16) * 257)
+    Image.fromarray(sixteen).save(tmp_path / "deep.png")
+    assert np.abs(frame.read_rgb(tmp_path / "deep.png")[..., 0].astype(int) - grey).max() <= 1
+
+    rgba = np.zeros((4, 4, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[..., 3] = 128  # half transparent red over black
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha.png")
+    assert tuple(frame.read_rgb(tmp_path / "alpha.png")[0, 0]) == (100, 0, 0)
+
+    Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).convert("P").save(tmp_path / "palette.png")
+    assert frame.read_rgb(tmp_path / "palette.png").shape == (4, 4, 3)
+
+    (tmp_path / "junk.png").write_bytes(b"not an image")
+    with pytest.raises(frame.ImageError, match="not a readable image"):
+        frame.read_rgb(tmp_path / "junk.png")
+
+
+def test_zoom_and_balance_follow_the_seed():
+    pixels = np.random.default_rng(0).integers(0, 256, (64, 128, 3), dtype=np.uint8)
+    assert frame.zoom(pixels, 0) is pixels
+    assert frame.zoom(pixels, 1000) is pixels  # 128 // 1000 == 0: nothing to trim
+    zoomed = frame.zoom(pixels, 32)  # trims 4 px left/right, 2 px top/bottom, resizes back
+    assert zoomed.shape == pixels.shape and not np.array_equal(zoomed, pixels)
+
+    bright = np.full((8, 8, 3), 150, np.uint8)
+    kept = frame.balance(bright, [1 / 3, 1 / 3, 1 / 3], reference_brightness=120.0)
+    assert kept.mean() == pytest.approx(120.0, abs=1e-3)
+    red_only = frame.balance(bright, [1.0, 0.0, 0.0], reference_brightness=120.0)
+    assert red_only[0, 0].tolist() == pytest.approx([60.0, 150.0, 150.0])

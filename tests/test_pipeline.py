@@ -1,0 +1,155 @@
+"""The real workflow: Snakemake renders, reruns, resumes and refuses bad specs."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+from PIL import Image
+
+from conftest import BIN, REPO
+from dreamvideo import video
+
+SPEC = """\
+size: [96, 64]
+fps: 24
+seed: 3
+audio: dreams/t/tone.flac
+defaults: {zoom_speed: 32}
+segments:
+  - {frames: 4, layer: 3, color_balance: [0.5, 0.5, 0.0]}
+  - {frames: 4, layer: mixed5}
+  - {frames: 4, layer: 8, num_iterations: 2}
+"""
+
+
+def make_project(root, spec=SPEC):
+    (root / "config/dreams").mkdir(parents=True)
+    (root / "dreams/t").mkdir(parents=True)
+    (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
+    (root / "config/dreams/t.yaml").write_text(spec)
+    Image.open(REPO / "tests/data/golden_input.png").resize((120, 90)).save(root / "dreams/t/img_0.jpg")
+    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
+                    "-ac", "2", str(root / "dreams/t/tone.flac")], check=True)
+    return root
+
+
+def snakemake(root, env, *args, **kwargs):
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", *args]
+    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, **kwargs)
+
+
+def frames(root):
+    return sorted((root / "dreams/t/frames").glob("*.png"))
+
+
+def stream_seconds(path, stream):
+    """Duration of one stream ('v' or 'a'), decoded to the end."""
+    done = subprocess.run([video.ffmpeg(), "-i", str(path), "-map", f"0:{stream}:0", "-f", "null", "-"],
+                          capture_output=True, text=True)
+    h, m, s = re.findall(r"time=(\d+):(\d+):([\d.]+)", done.stderr)[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, model_env):
+    """An uninterrupted render of SPEC, and the frame bytes it made."""
+    root = make_project(tmp_path_factory.mktemp("full"))
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root, {p.name: p.read_bytes() for p in frames(root)}, done.stderr
+
+
+def test_render_makes_a_video_with_audio_cut_to_length(rendered):
+    root, frame_bytes, log = rendered
+    assert len(frame_bytes) == 12
+    assert all(Image.open(root / "dreams/t/frames" / name).size == (96, 64) for name in frame_bytes)
+    final = root / "dreams/t/final.mp4"
+    assert video.streams(final) == {"video": ["h264"], "audio": ["aac"]}  # flac does not go in MP4 as is
+    import imageio_ffmpeg
+    assert imageio_ffmpeg.count_frames_and_secs(str(final))[0] == 12
+    # 12 frames at 24 fps = 0.5 s; the 2 s tone is cut to that (AAC frames are 23 ms).
+    assert stream_seconds(final, "v") == pytest.approx(0.5, abs=0.05)
+    assert stream_seconds(final, "a") == pytest.approx(0.5, abs=0.06)
+    assert re.search(r"\[t\] frame 11/11 \(100%\) [\d.]+ s/frame, ETA 0m00s", log)
+    assert frame_bytes["000000.png"] != frame_bytes["000001.png"]
+
+
+def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(rendered, model_env):
+    root, frame_bytes, _ = rendered
+    before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+    assert {p.name: p.stat().st_mtime_ns for p in frames(root)} == before
+
+    spec = root / "config/dreams/t.yaml"
+    spec.write_text(spec.read_text().replace("layer: 8,", "layer: 10,"))
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == [f"{i:06d}.png" for i in range(8, 12)]  # the last segment: frames 8..11
+    assert (root / "dreams/t/frames/000009.png").read_bytes() != frame_bytes["000009.png"]
+
+
+def test_killed_render_resumes_to_the_same_bytes(rendered, tmp_path, model_env):
+    _, frame_bytes, _ = rendered
+    root = make_project(tmp_path)
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", "dreams/t/final.mp4"]
+    proc = subprocess.Popen(cmd, cwd=root, env=model_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not (root / "dreams/t/frames/000005.png").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "render ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (root / "dreams/t/final.mp4").exists()
+    assert 6 <= len(frames(root)) < 12
+
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p.name: p.read_bytes() for p in frames(root)} == frame_bytes
+
+
+def test_dag_of_3600_frames_builds(tmp_path, model_env):
+    spec = SPEC.split("segments:")[0] + "segments:\n  - {frames: 1800, layer: 3}\n  - {seconds: 75, layer: 6}\n"
+    root = make_project(tmp_path, spec)
+    start = time.monotonic()
+    done = snakemake(root, model_env, "-n", "dreams/t/final.mp4")
+    seconds = time.monotonic() - start
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"dream_frame\s+3599\b", done.stdout), done.stdout[-2000:]  # + the seed frame = 3600
+    print(f"dry run of 3600 frames: {seconds:.1f} s")
+
+
+BAD_SPECS = [
+    ("layer: 8,", "layer: nope,", "segments[2].layer: unknown layer 'nope' for model inception_v3: use a number 1..11"),
+    ("seed: 3", "seed: 3\nseed_image: dreams/t/missing.jpg", "seed_image: dreams/t/missing.jpg: no such file"),
+    ("seed: 3", "seed: 3\nseed_image: config/config.yaml", "seed_image: config/config.yaml: not a readable image"),
+    ("frames: 4, layer: 3", "frames: 0, layer: 3", "segments[0].frames: 0 is less than the minimum of 1"),
+    ("frames: 4, layer: 3", "frames: -2, layer: 3", "segments[0].frames: -2 is less than the minimum of 1"),
+    ("frames: 4, layer: mixed5", "frames: 4, lyer: mixed5", "segments[1]: unknown key lyer (allowed: frames, seconds, layer"),
+    ("fps: 24", "fpss: 24", "(top level): unknown key fpss (allowed: seed_image, fps, size"),
+    ("fps: 24", "fps: fast", "fps: 'fast' is not of type 'number'"),
+    ("size: [96, 64]", "size: [95, 64]", "size: 95x64 is not even, which H.264 video needs: use [94, 64]"),
+    ("[0.5, 0.5, 0.0]", "[0.5, 0.5]", "segments[0].color_balance: [0.5, 0.5] is too short"),
+    ("[0.5, 0.5, 0.0]", "[0.5, red, 0.0]", "segments[0].color_balance[1]: 'red' is not of type 'number'"),
+    ("{frames: 4, layer: mixed5}", "{layer: mixed5}", "segments[1]: give a segment exactly one of `frames` or `seconds`"),
+    ("dreams/t/tone.flac", "dreams/t/gone.flac", "audio: dreams/t/gone.flac: no such file"),
+    ("dreams/t/tone.flac", "dreams/t/img_0.jpg", "audio: dreams/t/img_0.jpg: has no audio stream"),
+    ("seed: 3", "seed: 3\nmodel: resnet", "model: unknown model 'resnet': use one of inception_v3"),
+]
+
+
+@pytest.mark.parametrize("old,new,message", BAD_SPECS, ids=[m.split(":")[0] + "-" + str(i) for i, (_, _, m) in enumerate(BAD_SPECS)])
+def test_bad_spec_fails_in_one_line_before_rendering(tmp_path, model_env, old, new, message):
+    assert old in SPEC
+    root = make_project(tmp_path, SPEC.replace(old, new, 1))
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith("error: config/dreams/t.yaml: " + message), done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert not (root / "dreams/t/frames").exists()
