@@ -126,7 +126,7 @@ MODELS = {
             source_sha256="md5:bcbd6486424b2319ff4ef7d526e38f63",
             member="",
             member_sha256="",
-            weights_file="inception_v3_keras.weights.h5",
+            weights_file="inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",  # legacy Keras h5
             offline=False,
         ),
     )
@@ -315,7 +315,8 @@ class _GraphNetwork:
             tf.compat.v1.import_graph_def(self.graph_def, input_map={"input:0": x}, name="")
 
         wrapped = tf.compat.v1.wrap_function(imported, [tf.TensorSpec([None, None, None, 3], tf.float32)])
-        return wrapped.prune(wrapped.inputs[0], wrapped.graph.get_tensor_by_name(f"{layer}:0"))
+        pruned = wrapped.prune(wrapped.inputs[0], wrapped.graph.get_tensor_by_name(f"{layer}:0"))
+        return lambda x, training=False: pruned(x)  # called like a Keras model
 
 
 @functools.cache
