@@ -1,0 +1,88 @@
+"""Make the demo's seed image and soundtrack (project code, no third-party material):
+
+    python scripts/make_demo_assets.py [--out dreams/fractal_light]
+
+img_0.jpg: a 640x360 Julia set in soft light colours; soundtrack.flac: 12 s of synthesised
+ambient chords. Both are byte-stable across runs."""
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+REPO = Path(__file__).resolve().parents[1]
+RATE = 44100
+
+
+def julia(width=640, height=360, c=complex(-0.745, 0.186), iterations=160):
+    """Smooth escape-time colouring of a Julia set: bands of warm and cool light."""
+    y, x = np.mgrid[-0.7:0.7:height * 1j, -1.25:1.25:width * 1j]
+    z = x + 1j * y
+    smooth = np.zeros(z.shape)
+    alive = np.ones(z.shape, bool)
+    for i in range(iterations):
+        z[alive] = z[alive] ** 2 + c
+        escaped = alive & (np.abs(z) > 4.0)
+        smooth[escaped] = i + 1 - np.log2(np.log(np.abs(z[escaped])))
+        alive &= ~escaped
+    smooth[alive] = iterations
+    t = np.sqrt(smooth / iterations)  # spread the bands near the set
+    palette = np.stack([0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.00)),
+                        0.50 + 0.40 * np.cos(2 * np.pi * (3 * t + 0.25)),
+                        0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.55))], axis=-1)
+    glow = np.clip(0.6 + t, 0.6, 1.0)[..., None]  # light, never black
+    pixels = np.clip(255 * palette * glow, 0, 255).astype(np.uint8)
+    return Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(0.6))
+
+
+def soundtrack(seconds=12.0):
+    """Slow pad chords (Am - F - C - G) with a soft arpeggio, stereo, gentle fades."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    chords = [[220.0, 261.63, 329.63], [174.61, 220.0, 261.63], [130.81, 196.0, 261.63], [196.0, 246.94, 293.66]]
+    bar = seconds / len(chords)
+    left = np.zeros_like(t)
+    right = np.zeros_like(t)
+    for n, chord in enumerate(chords):
+        span = (t >= n * bar) & (t < (n + 1) * bar + 0.5)
+        local = t[span] - n * bar
+        envelope = np.minimum(1, local / 0.8) * np.exp(-np.maximum(0, local - bar) * 6)
+        for k, f in enumerate(chord):
+            left[span] += envelope * np.sin(2 * np.pi * f * local) / 3
+            right[span] += envelope * np.sin(2 * np.pi * f * 1.003 * local + k) / 3
+        for step in range(6):  # arpeggio notes an octave up
+            start = n * bar + step * bar / 6
+            note = (t >= start) & (t < start + bar / 6)
+            f = 2 * chord[step % 3]
+            decay = np.exp(-(t[note] - start) * 5)
+            tone = 0.25 * decay * np.sin(2 * np.pi * f * (t[note] - start))
+            left[note] += tone * (0.4 + 0.1 * step)
+            right[note] += tone * (1.0 - 0.1 * step)
+    fade = np.minimum(1, np.minimum(t / 1.0, (seconds - t) / 1.5))
+    stereo = np.stack([left, right], 1) * fade[:, None]
+    stereo *= 0.7 / np.abs(stereo).max()  # peak about -3 dBFS
+    return (stereo * 32767).astype("<i2")
+
+
+def write_flac(samples, path):
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "2",
+           "-i", "-", "-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1", str(path)]
+    subprocess.run(cmd, input=samples.tobytes(), check=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=str(REPO / "dreams/fractal_light"))
+    out = Path(p.parse_args().out)
+    out.mkdir(parents=True, exist_ok=True)
+    julia().save(out / "img_0.jpg", quality=92)
+    write_flac(soundtrack(), out / "soundtrack.flac")
+    print(f"wrote {out / 'img_0.jpg'} and {out / 'soundtrack.flac'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
