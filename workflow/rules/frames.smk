@@ -26,10 +26,14 @@ rule seed_frame:
         render.seed_frame(params.frame, output[0])
 
 
+def dream_frame_input(wildcards):
+    # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
+    p = plan(wildcards)
+    return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
+
+
 rule dream_frame:
-    input:
-        previous=lambda wc: plan(wc).frame_path(int(wc.index) - 1),
-        weights=lambda wc: str(models.weights_path(plan(wc).model)),
+    input: unpack(dream_frame_input)
     output: "dreams/{name}/frames/{index}.png"
     wildcard_constraints: index=r"(?!000000)\d{6}"
     params: frame=lambda wc: plan(wc).frames[int(wc.index)]
