@@ -15,7 +15,7 @@ $(BIN)/.installed: requirements.txt
 venv: $(BIN)/.installed
 
 weights: venv
-	$(BIN)/python scripts/prepare_model.py inception_v3
+	$(BIN)/python scripts/prepare_model.py inception_v3 vgg16  # the offline models the tests use
 
 test: weights
 	$(BIN)/python -m pytest -q tests

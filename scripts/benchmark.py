@@ -97,15 +97,49 @@ def core_speed(peak, runs):
     return rows
 
 
-def time_frame(size, layer, runs, dream_fn):
+def ablation(runs, layer=3, size=(640, 360)):
+    """What each speed-up brings: one gradient step on the whole image, network variants."""
+    import keras
+    import tensorflow as tf
+
+    name = models.get(models.DEFAULT_MODEL).layer_name(layer)
+    plain = models._inception_v3_keras()
+    plain.load_weights(models.weights_path(models.DEFAULT_MODEL))
+    fast = models.network(models.DEFAULT_MODEL)
+    variants = [
+        ("Keras InceptionV3 as is, TensorFlow's gradients", plain, False),
+        ("+ batch norms folded into the convs", models._folded(plain, fast_gradients=False), False),
+        ("+ conv input gradients as forward convs (ours)", fast, False),
+        ("ours + XLA (jit_compile)", fast, True),
+    ]
+    x = tf.constant(picture(size)[None].astype(np.float32) / 128.0 - 1.0)
+    flops = step_flops(models.DEFAULT_MODEL, layer, 1, size[1], size[0])
+    rows = []
+    for label, net, xla in variants:
+        features = keras.Model(net.input, net.get_layer(name).output)
+
+        def gradient(image):
+            with tf.GradientTape() as tape:
+                tape.watch(image)
+                loss = tf.reduce_mean(tf.square(features(image, training=False)))
+            return tape.gradient(loss, image)
+
+        compiled = tf.function(gradient, jit_compile=xla)
+        seconds = median_time(lambda: compiled(x).numpy(), runs)
+        rows.append(dict(label=label, step=seconds, rate=flops / seconds / 1e9))
+        print(f"{label}: {seconds:.3f} s, {flops / seconds / 1e9:.0f} GFLOP/s", flush=True)
+    return rows
+
+
+def time_frame(size, layer, runs, dream_fn, settings=None):
     """Median seconds of one chained frame: read PNG, zoom, balance, dream, write PNG."""
     workdir = Path(tempfile.mkdtemp())
     prev, out = workdir / "prev.png", workdir / "next.png"
     frame.write_atomic(picture(size), prev)
-    record = dict(FRAME, model=models.DEFAULT_MODEL, layer=models.get(models.DEFAULT_MODEL).layer_name(layer),
+    record = dict(FRAME, **(settings or {}), model=models.DEFAULT_MODEL, layer=models.get(models.DEFAULT_MODEL).layer_name(layer),
                   seed=[0, 1], reference_brightness=float(picture(size).mean()))
     if dream_fn is None:
-        seconds = median_time(lambda: render.dream_frame(prev, record, out), runs)
+        seconds = median_time(lambda: render.dream_frame(prev, record, out), runs, warmup=1 if settings else 2)
     else:
         def peer_frame():
             pixels = frame.zoom(frame.read_rgb(prev), record["zoom_speed"])
@@ -117,18 +151,22 @@ def time_frame(size, layer, runs, dream_fn):
     return seconds
 
 
+SINGLE_IMAGE = dict(num_iterations=10, step_size=3.0, num_repeats=4)  # scripts/dream_image.py defaults
+
+
 def peer_speed(runs):
     from benchmarks import peers
 
     model = models.get(models.DEFAULT_MODEL)
     rows = []
-    for layer in LAYERS:
+    cases = [(layer, "video frame", None, runs) for layer in LAYERS] + [(3, "single image", SINGLE_IMAGE, 1)]
+    for layer, label, settings, n in cases:
         features = models.features(model.name, layer)
-        ours = time_frame(SIZES[0], layer, runs, dream_fn=None)
-        seed = time_frame(SIZES[0], layer, runs, peers.SeedStyle(features, model.mean, model.std))
-        tutorial = time_frame(SIZES[0], layer, runs, peers.TutorialStyle(features, model.mean, model.std))
-        rows.append(dict(layer=layer, ours=ours, seed=seed, tutorial=tutorial))
-        print(f"layer {layer} 640x360 frame: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
+        ours = time_frame(SIZES[0], layer, n, None, settings)
+        seed = time_frame(SIZES[0], layer, n, peers.SeedStyle(features, model.mean, model.std), settings)
+        tutorial = time_frame(SIZES[0], layer, n, peers.TutorialStyle(features, model.mean, model.std), settings)
+        rows.append(dict(layer=layer, label=label, ours=ours, seed=seed, tutorial=tutorial))
+        print(f"layer {layer} 640x360 {label}: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
               f"tutorial's way {tutorial:.3f} s ({tutorial / ours:.1f}x)", flush=True)
     return rows
 
@@ -203,7 +241,26 @@ def dag_speed(frames=3600):
     return dict(frames=frames, dry=dry, noop=noop, nothing=nothing)
 
 
-def write_results(path, machine, core, peer, pipe, dag, runs):
+def targets(core, peer, pipe, dag):
+    """(target, what this run measured, met) for each goal of the speed work."""
+    def find(layer, size):
+        return next(r for r in core if r["layer"] == layer and r["size"] == size)
+    small, large = find(3, SIZES[0]), find(3, SIZES[1])
+    frames = [r for r in peer if r["label"] == "video frame"]
+    overhead = 100 * (pipe["piped"] / pipe["looped"] - 1)
+    return [
+        ("gradient step >= 60% of peak, 640x360, layer 3", f"{small['peak_pct']:.0f}% ({small['rate']:.0f} GFLOP/s)", small["peak_pct"] >= 60),
+        ("frame 640x360 <= 0.6 s (layer 3)", f"{small['frame']:.3f} s", small["frame"] <= 0.6),
+        ("frame 1280x720 <= 2.5 s (layer 3)", f"{large['frame']:.3f} s", large["frame"] <= 2.5),
+        (">= 5x faster per video frame than the seed's way",
+         ", ".join(f"layer {r['layer']}: {r['seed'] / r['ours']:.1f}x" for r in frames), all(r["seed"] / r["ours"] >= 5 for r in frames)),
+        ("Snakemake overhead <= 5% of frame time", f"{overhead:+.1f}%", overhead <= 5),
+        ("DAG of 3,600 frames <= 5 s", f"{dag['dry']:.1f} s", dag["dry"] <= 5),
+        ("no-op rerun <= 5 s", f"{dag['noop']:.1f} s", dag["noop"] <= 5),
+    ]
+
+
+def write_results(path, machine, core, ablated, peer, pipe, dag, runs):
     import tensorflow as tf
 
     lines = [
@@ -222,10 +279,16 @@ def write_results(path, machine, core, peer, pipe, dag, runs):
     for r in core:
         lines.append(f"| {r['layer']} ({models.get(models.DEFAULT_MODEL).layer_name(r['layer'])}) | {r['size'][0]}x{r['size'][1]} "
                      f"| {r['step']:.3f} s | {r['gflops']:.1f} | {r['rate']:.0f} | {r['peak_pct']:.0f}% | {r['frame']:.3f} s |")
+    lines += ["", "## What each speed-up brings (one gradient step, 640x360, layer 3, whole image)", "",
+              "| network | step | GFLOP/s |", "|---|---|---|"]
+    lines += [f"| {r['label']} | {r['step']:.3f} s | {r['rate']:.0f} |" for r in ablated]
     lines += ["", "## The same 640x360 frame, made the peers' way", "",
-              "| layer | ours | seed's way (Hvass-style) | speed-up | TF tutorial's way | speed-up |", "|---|---|---|---|---|---|"]
+              f"Video frame: the settings above. Single image: `dream_image.py` defaults "
+              f"({SINGLE_IMAGE['num_iterations']} iterations x {SINGLE_IMAGE['num_repeats'] + 1} octaves, step 3), one run after warm-up.", "",
+              "| layer | what | ours | seed's way (Hvass-style) | speed-up | TF tutorial's way | speed-up |",
+              "|---|---|---|---|---|---|---|"]
     for r in peer:
-        lines.append(f"| {r['layer']} | {r['ours']:.3f} s | {r['seed']:.3f} s | {r['seed'] / r['ours']:.1f}x "
+        lines.append(f"| {r['layer']} | {r['label']} | {r['ours']:.3f} s | {r['seed']:.3f} s | {r['seed'] / r['ours']:.1f}x "
                      f"| {r['tutorial']:.3f} s | {r['tutorial'] / r['ours']:.1f}x |")
     lines += ["", "## Pipeline", "",
               f"- Chained 640x360 frames, layer 3: through Snakemake {pipe['piped']:.3f} s/frame, plain loop "
@@ -233,6 +296,10 @@ def write_results(path, machine, core, peer, pipe, dag, runs):
               f"(identical frame bytes: {pipe['same']}).",
               f"- {dag['frames']} frames: `snakemake -n` {dag['dry']:.1f} s; no-op rerun of a finished render "
               f"{dag['noop']:.1f} s (nothing to do: {dag['nothing']}). Both include Snakemake's start-up.", ""]
+    lines += ["## Targets", "", "| target | this run | met |", "|---|---|---|"]
+    for target, value, met in targets(core, peer, pipe, dag):
+        lines.append(f"| {target} | {value} | {'yes' if met else '**no**'} |")
+    lines += [""]
     path.write_text("\n".join(lines))
     print(f"wrote {path.relative_to(REPO)}")
 
@@ -246,10 +313,11 @@ def main():
     print(machine, flush=True)
     models.prepare(models.DEFAULT_MODEL)
     core = core_speed(peak, args.runs)
+    ablated = ablation(args.runs)
     peer = peer_speed(max(2, args.runs // 2))
     pipe = pipeline_overhead(frames=10)
     dag = dag_speed()
-    write_results(Path(args.out), machine, core, peer, pipe, dag, args.runs)
+    write_results(Path(args.out), machine, core, ablated, peer, pipe, dag, args.runs)
 
 
 if __name__ == "__main__":

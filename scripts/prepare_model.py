@@ -1,4 +1,4 @@
-"""Fetch, verify and convert a model's weights into the cache: `python scripts/prepare_model.py [MODEL]`."""
+"""Fetch, verify and convert models' weights into the cache: `python scripts/prepare_model.py [MODEL ...]`."""
 import argparse
 import sys
 from pathlib import Path
@@ -9,10 +9,11 @@ from dreamvideo import models  # noqa: E402
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("model", nargs="?", default=models.DEFAULT_MODEL, choices=sorted(models.MODELS))
+    parser.add_argument("model", nargs="*", default=[models.DEFAULT_MODEL], choices=sorted(models.MODELS))
     args = parser.parse_args()
     try:
-        models.prepare(args.model)
+        for name in args.model:
+            models.prepare(name)
     except models.ModelError as err:
         sys.exit(f"error: {err}")
 

@@ -327,7 +327,7 @@ def _fast_conv(x, kernel, stride, padding):
     return conv(x, tf.convert_to_tensor(kernel))  # a tensor, not the variable: no kernel gradient
 
 
-def _folded(net, max_pool_mixed10=False):
+def _folded(net, max_pool_mixed10=False, fast_gradients=True):
     """A copy of a loaded InceptionV3 made for speed and for the source's exact graph:
     - each BatchNormalization folded into the conv before it (kernel * s, bias beta - mean * s,
       s = 1 / sqrt(var + eps)): the same function with two fewer passes over every activation,
@@ -357,7 +357,7 @@ def _folded(net, max_pool_mixed10=False):
     def clone(layer):
         config = layer.get_config()
         if isinstance(layer, keras.layers.Conv2D):
-            return Conv2D.from_config({**config, "use_bias": True})
+            return (Conv2D if fast_gradients else keras.layers.Conv2D).from_config({**config, "use_bias": True})
         if isinstance(layer, keras.layers.BatchNormalization):
             return Identity(name=layer.name)
         if layer is mixed10_pool:
