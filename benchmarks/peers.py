@@ -38,7 +38,8 @@ def _resize(image, size):
 
 
 class SeedStyle:
-    def __init__(self, features, mean, std):
+    def __init__(self, features, mean, std, min_size=75):
+        self.min_size = min_size  # the seed's edge tiles can be thinner than InceptionV3 accepts
         @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
         def gradient(tile):  # the seed's session.run(gradient, feed_dict={image: tile})
             x = (tile[tf.newaxis] - mean) / std
@@ -54,12 +55,19 @@ class SeedStyle:
         height, width = image.shape[:2]
         tile_h = math.ceil(height / max(1, round(height / tile_size)))
         tile_w = math.ceil(width / max(1, round(width / tile_size)))
+        def span(start, size, limit):  # the seed's clipped tile, widened to the network's minimum
+            lo, hi = max(start, 0), min(start + size, limit)
+            if hi - lo < self.min_size:
+                lo = max(0, hi - self.min_size)
+                hi = min(limit, lo + self.min_size)
+            return lo, hi
+
         y = rng.integers(-3 * tile_h // 4, -tile_h // 4)
         while y < height:
             x = rng.integers(-3 * tile_w // 4, -tile_w // 4)
-            y0, y1 = max(y, 0), min(y + tile_h, height)
+            y0, y1 = span(y, tile_h, height)
             while x < width:
-                x0, x1 = max(x, 0), min(x + tile_w, width)
+                x0, x1 = span(x, tile_w, width)
                 g = self.gradient(tf.constant(image[y0:y1, x0:x1])).numpy()
                 grad[y0:y1, x0:x1] = g / (np.std(g) + 1e-8)
                 x += tile_w

@@ -46,7 +46,7 @@ def cpu_peak():
             f"({lanes} lanes{' x 2 FMA' if fma == 2 else ''} x 2 units) = {peak:.0f} GFLOP/s peak"), peak
 
 
-def median_time(fn, runs, warmup=2):
+def median_time(fn, runs, warmup=3):
     for _ in range(warmup):
         fn()
     times = []
@@ -139,7 +139,7 @@ def time_frame(size, layer, runs, dream_fn, settings=None):
     record = dict(FRAME, **(settings or {}), model=models.DEFAULT_MODEL, layer=models.get(models.DEFAULT_MODEL).layer_name(layer),
                   seed=[0, 1], reference_brightness=float(picture(size).mean()))
     if dream_fn is None:
-        seconds = median_time(lambda: render.dream_frame(prev, record, out), runs, warmup=1 if settings else 2)
+        seconds = median_time(lambda: render.dream_frame(prev, record, out), runs, warmup=1 if settings else 3)
     else:
         def peer_frame():
             pixels = frame.zoom(frame.read_rgb(prev), record["zoom_speed"])

@@ -48,7 +48,9 @@ def soundtrack(seconds=12.0):
     for n, chord in enumerate(chords):
         span = (t >= n * bar) & (t < (n + 1) * bar + 0.5)
         local = t[span] - n * bar
-        envelope = np.minimum(1, local / 0.8) * np.exp(-np.maximum(0, local - bar) * 6)
+        # raised-cosine release that reaches exactly zero at the end of the span: no click
+        release = 0.5 + 0.5 * np.cos(np.pi * np.clip((local - bar) / 0.5, 0, 1))
+        envelope = np.minimum(1, local / 0.8) * release
         for k, f in enumerate(chord):
             left[span] += envelope * np.sin(2 * np.pi * f * local) / 3
             right[span] += envelope * np.sin(2 * np.pi * f * 1.003 * local + k) / 3
@@ -56,8 +58,10 @@ def soundtrack(seconds=12.0):
             start = n * bar + step * bar / 6
             note = (t >= start) & (t < start + bar / 6)
             f = 2 * chord[step % 3]
-            decay = np.exp(-(t[note] - start) * 5)
-            tone = 0.25 * decay * np.sin(2 * np.pi * f * (t[note] - start))
+            x = t[note] - start
+            # 10 ms attack and a taper to zero at the note's end, so notes join without clicks
+            decay = np.minimum(1, x / 0.01) * np.exp(-x * 5) * (1 - x / (bar / 6))
+            tone = 0.25 * decay * np.sin(2 * np.pi * f * x)
             left[note] += tone * (0.4 + 0.1 * step)
             right[note] += tone * (1.0 - 0.1 * step)
     fade = np.minimum(1, np.minimum(t / 1.0, (seconds - t) / 1.5))
@@ -67,6 +71,7 @@ def soundtrack(seconds=12.0):
 
 
 def write_flac(samples, path):
+    """Encode s16le stereo through ffmpeg; the bitexact flags keep the bytes stable across runs."""
     import imageio_ffmpeg
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "2",

@@ -2,15 +2,10 @@
 and colour balance, and atomic writes (a killed render never leaves half a frame)."""
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 class ImageError(ValueError):
@@ -75,12 +70,10 @@ def write_atomic(pixels, path, **save_args):
     """Write to a temporary file beside `path`, then rename over it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
-        with os.fdopen(fd, "wb") as f:
-            Image.fromarray(pixels).save(f, format=Image.registered_extensions()[path.suffix.lower()], **save_args)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give it a normal file's mode
+        Image.fromarray(pixels).save(tmp, **save_args)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

@@ -6,7 +6,6 @@ Weights are prepared once into a cache directory (`$DREAM_MODEL_DIR`, default
 
 import functools
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -396,7 +395,6 @@ def network(name):
     """The model's network with its weights, built once per process."""
     import keras
 
-    model = get(name)
     path = weights_path(name)
     if not path.exists():
         hint = "it is prepared automatically by the Snakemake workflow, or by `python scripts/prepare_model.py " + name + "`"
