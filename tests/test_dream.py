@@ -102,3 +102,17 @@ def test_zoom_and_balance_follow_the_seed():
     assert kept.mean() == pytest.approx(120.0, abs=1e-3)
     red_only = frame.balance(bright, [1.0, 0.0, 0.0], reference_brightness=120.0)
     assert red_only[0, 0].tolist() == pytest.approx([60.0, 150.0, 150.0])
+
+
+def test_fft_smoothing_equals_the_three_blurs():
+    """The seed's blur(s) + blur(2s) + blur(s/2), done in one FFT pass, matches three separable
+    Gaussian blurs with reflected edges, at odd sizes and every width the iterations use."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    for shape in [(77, 101, 3), (120, 90, 3)]:
+        grad = tf.constant(rng.normal(size=shape).astype(np.float32))
+        for sigma in (0.5, 1.7, 4.5):
+            s = tf.constant(sigma)
+            blurs = [dream._gaussian_blur(grad[tf.newaxis], k * s)[0] for k in (1.0, 2.0, 0.5)]
+            np.testing.assert_allclose(dream._smooth(grad, s), sum(blurs), atol=1e-5)

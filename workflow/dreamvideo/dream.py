@@ -33,6 +33,34 @@ def _gaussian_blur(images, sigma):
     return tf.nn.depthwise_conv2d(out, k_x, [1, 1, 1, 1], "VALID")
 
 
+def _kernel_spectrum(sigma, n):
+    """DFT (real: the kernel is symmetric) of the truncated Gaussian of `_gaussian_blur`,
+    centred at 0 on a circle of n samples."""
+    radius = tf.cast(4.0 * sigma + 0.5, tf.int32)
+    x = tf.range(-radius, radius + 1)
+    kernel = tf.exp(-0.5 * tf.square(tf.cast(x, tf.float32) / sigma))
+    kernel = kernel / tf.reduce_sum(kernel)
+    frequencies = tf.cast(tf.range(n), tf.float32)[:, tf.newaxis] * tf.cast(x, tf.float32)[tf.newaxis, :]
+    return tf.reduce_sum(kernel * tf.cos(2.0 * math.pi * frequencies / tf.cast(n, tf.float32)), axis=1)
+
+
+def _smooth(grad, sigma):
+    """The seed's smoothing, blur(sigma) + blur(2 sigma) + blur(sigma / 2) of an [H, W, 3] image,
+    in one FFT pass: equal to three `_gaussian_blur`s (reflected edges), but its cost does not
+    grow with sigma. Reflecting by the widest radius serves the narrower kernels too, and the
+    FFT's wrap-around only touches the padding that is cut off."""
+    pad = tf.cast(4.0 * 2.0 * sigma + 0.5, tf.int32)
+    height, width = tf.shape(grad)[0], tf.shape(grad)[1]
+    padded = tf.pad(grad, [[pad, pad], [pad, pad], [0, 0]], mode="SYMMETRIC")
+    rows, cols = height + 2 * pad, width + 2 * pad
+    spectrum = tf.signal.rfft2d(tf.transpose(padded, [2, 0, 1]))
+    transfer = tf.zeros([rows, cols // 2 + 1])
+    for s in (sigma, 2.0 * sigma, 0.5 * sigma):
+        transfer += _kernel_spectrum(s, rows)[:, tf.newaxis] * _kernel_spectrum(s, cols)[tf.newaxis, : cols // 2 + 1]
+    smoothed = tf.signal.irfft2d(spectrum * tf.complex(transfer, 0.0), fft_length=[rows, cols])
+    return tf.transpose(smoothed, [1, 2, 0])[pad:pad + height, pad:pad + width]
+
+
 class Dreamer:
     """Gradient ascent on one layer of one model. Build it through `dreamer(model, layer)`."""
 
@@ -78,11 +106,11 @@ class Dreamer:
     def _octave(self, image, shifts, grid, step_size):
         iterations = tf.shape(shifts)[0]
         for i in tf.range(iterations):
-            grad = self._tiled_gradient(image, shifts[i], grid)[tf.newaxis]
+            grad = self._tiled_gradient(image, shifts[i], grid)
             # The seed's smoothing: three blurs whose width grows with the iteration.
             sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
-            grad = _gaussian_blur(grad, sigma) + _gaussian_blur(grad, sigma * 2.0) + _gaussian_blur(grad, sigma * 0.5)
-            image = image + grad[0] * (step_size / (tf.math.reduce_std(grad) + 1e-8))
+            grad = _smooth(grad, sigma)
+            image = image + grad * (step_size / (tf.math.reduce_std(grad) + 1e-8))
         return image
 
     def tile_grid(self, height, width, tile_size):
