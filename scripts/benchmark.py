@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
-from dreamvideo import frame, models, render  # noqa: E402
+from dreamvideo import frame, models, networks, render  # noqa: E402
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
@@ -103,12 +103,12 @@ def ablation(runs, layer=3, size=(640, 360)):
     import tensorflow as tf
 
     name = models.get(models.DEFAULT_MODEL).layer_name(layer)
-    plain = models._inception_v3_keras()
+    plain = networks.inception_v3()
     plain.load_weights(models.weights_path(models.DEFAULT_MODEL))
     fast = models.network(models.DEFAULT_MODEL)
     variants = [
         ("Keras InceptionV3 as is, TensorFlow's gradients", plain, False),
-        ("+ batch norms folded into the convs", models._folded(plain, fast_gradients=False), False),
+        ("+ batch norms folded into the convs", networks.fast(plain, fast_gradients=False), False),
         ("+ conv input gradients as forward convs (ours)", fast, False),
         ("ours + XLA (jit_compile)", fast, True),
     ]

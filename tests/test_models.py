@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from dreamvideo import dream, models
+from dreamvideo import dream, models, networks
 
 
 def test_converted_inception_v3_matches_the_torchscript_reference(repo):
@@ -124,7 +124,7 @@ def test_fast_network_has_the_plain_networks_gradient():
     equals the one TensorFlow derives for Keras' plain InceptionV3 with the same weights."""
     import keras
 
-    plain = models._inception_v3_keras()
+    plain = networks.inception_v3()
     plain.load_weights(models.weights_path("inception_v3"))
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, 157, 203, 3)).astype(np.float32))
     for layer in ("mixed2", "mixed5", "mixed9"):

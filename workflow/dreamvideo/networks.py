@@ -1,0 +1,107 @@
+"""Keras InceptionV3, rebuilt for dreaming: batch norms folded into the convs, conv input
+gradients computed as forward convolutions, and (for the TorchScript source) mixed10's max pool."""
+
+import re
+
+import numpy as np
+
+
+def creation_order(layers):
+    """Keras names auto-created layers `conv2d`, `conv2d_1`, …: sorting by that counter gives the
+    order the layers were created in, whatever offset earlier models in the process added."""
+    def key(layer):
+        match = re.search(r"_(\d+)$", layer.name)
+        return int(match.group(1)) if match else 0
+    return sorted(layers, key=key)
+
+
+def inception_v3():
+    """Keras' InceptionV3 without top, any input size, no weights."""
+    import keras
+
+    return keras.applications.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
+
+
+def _dilate(t, stride):
+    """Insert stride-1 zeros between the rows and columns of a [N, H, W, C] tensor."""
+    import tensorflow as tf
+
+    for axis in (1, 2):
+        shape = tf.shape(t)
+        t = tf.stack([t] + [tf.zeros_like(t)] * (stride - 1), axis=axis + 1)
+        new_shape = tf.concat([shape[:axis], [shape[axis] * stride], shape[axis + 1:]], 0)
+        t = tf.reshape(t, new_shape)
+        t = t[:, : (shape[1] - 1) * stride + 1] if axis == 1 else t[:, :, : (shape[2] - 1) * stride + 1]
+    return t
+
+
+def _fast_conv(x, kernel, stride, padding):
+    """A convolution whose input gradient is computed as a forward convolution (kernel flipped,
+    channels swapped; for strided 'valid' convs on the zero-dilated gradient): on CPUs that runs
+    several times faster than TensorFlow's Conv2DBackpropInput, the slowest part of a dream step.
+    Odd kernels, 'same' at stride 1 or 'valid', as in Inception; no kernel gradient (dreams never
+    train)."""
+    import tensorflow as tf
+
+    @tf.custom_gradient
+    def conv(x, kernel):
+        def input_gradient(dy):
+            flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])
+            if padding == "SAME":
+                return tf.nn.conv2d(dy, flipped, 1, "SAME"), tf.zeros_like(kernel)
+            kh, kw = kernel.shape[0], kernel.shape[1]
+            dy = _dilate(dy, stride) if stride > 1 else dy
+            # What the strided conv never read (the last rows/columns) gets no gradient.
+            rest_h = tf.shape(x)[1] - (tf.shape(dy)[1] + kh - 1)
+            rest_w = tf.shape(x)[2] - (tf.shape(dy)[2] + kw - 1)
+            dy = tf.pad(dy, [[0, 0], [kh - 1, kh - 1 + rest_h], [kw - 1, kw - 1 + rest_w], [0, 0]])
+            return tf.nn.conv2d(dy, flipped, 1, "VALID"), tf.zeros_like(kernel)
+
+        return tf.nn.conv2d(x, kernel, stride, padding), input_gradient
+
+    return conv(x, tf.convert_to_tensor(kernel))  # a tensor, not the variable: no kernel gradient
+
+
+def fast(net, max_pool_mixed10=False, fast_gradients=True):
+    """A copy of a loaded InceptionV3 made for speed and for the source's exact graph:
+    - each BatchNormalization folded into the conv before it (kernel * s, bias beta - mean * s,
+      s = 1 / sqrt(var + eps)): the same function with two fewer passes over every activation,
+      forward and backward, and Conv2D+BiasAdd+ReLU fuse into one kernel;
+    - convs take their input gradient as a forward convolution (`_fast_conv`);
+    - with `max_pool_mixed10`, mixed10's pool branch a 3x3 MAX pool as in the TorchScript source,
+      where Keras averages."""
+    import keras
+
+    convs = creation_order([l for l in net.layers if isinstance(l, keras.layers.Conv2D)])
+    norms = creation_order([l for l in net.layers if isinstance(l, keras.layers.BatchNormalization)])
+    pools = creation_order([l for l in net.layers if isinstance(l, keras.layers.AveragePooling2D)])
+    mixed10_pool = pools[-1] if max_pool_mixed10 else None  # the last block is built last
+
+    class Identity(keras.layers.Layer):  # stands where a BatchNormalization was
+        def call(self, inputs, training=None, mask=None):
+            return inputs
+
+    class Conv2D(keras.layers.Conv2D):
+        def convolution_op(self, inputs, kernel):
+            stride = self.strides[0]
+            if (self.strides == (stride, stride) and self.dilation_rate == (1, 1)
+                    and (self.padding == "valid" or stride == 1) and all(k % 2 for k in self.kernel_size)):
+                return _fast_conv(inputs, kernel, stride, self.padding.upper())
+            return super().convolution_op(inputs, kernel)
+
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.Conv2D):
+            return (Conv2D if fast_gradients else keras.layers.Conv2D).from_config({**config, "use_bias": True})
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return Identity(name=layer.name)
+        if layer is mixed10_pool:
+            return keras.layers.MaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max")
+        return layer.__class__.from_config(config)
+
+    folded = keras.models.clone_model(net, clone_function=clone)
+    for conv, norm in zip(convs, norms, strict=True):
+        beta, mean, var = (w.numpy() for w in norm.weights)
+        scale = 1.0 / np.sqrt(var + norm.epsilon)
+        folded.get_layer(conv.name).set_weights([conv.kernel.numpy() * scale, beta - mean * scale])
+    return folded
