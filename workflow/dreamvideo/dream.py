@@ -15,8 +15,6 @@ import tensorflow as tf
 
 from . import models
 
-DEFAULTS = dict(num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4, blend=0.2, tile_size=400)
-
 
 def _gaussian_blur(images, sigma):
     """Separable Gaussian over H and W of a [N, H, W, 3] batch, reflected edges (scipy's
