@@ -1,0 +1,205 @@
+"""Camera motion: one affine resampling per frame, with pixel-centre conventions that keep a
+centred zoom symmetric and a translate an exact number of pixels."""
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from dreamvideo import camera, frame
+
+
+def blob(width, height, x, y, sigma=2.5):
+    """A black uint8 frame with one bright Gaussian dot centred at pixel (x, y)."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    dot = 255.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
+    return np.repeat(np.round(dot).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def centroid(pixels):
+    """Intensity-weighted centre (x, y) of the image, in pixel-centre coordinates."""
+    weight = pixels.astype(np.float64).sum(axis=2)
+    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
+    return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
+
+
+def chain(pixels, m, frames, border="reflect"):
+    """Warp frame after frame, rounding to uint8 between frames as the video does; centroids."""
+    points = [centroid(pixels)]
+    for _ in range(frames):
+        pixels = np.clip(np.round(camera.warp(pixels, m, border)), 0, 255).astype(np.uint8)
+        points.append(centroid(pixels))
+    return np.array(points)
+
+
+def smooth(width, height):
+    yy, xx = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
+    rgb = [128 + 100 * np.sin(2 * np.pi * (1.5 * xx + 0.5 * yy)), 128 + 100 * np.cos(2 * np.pi * 2 * yy),
+           128 + 90 * np.sin(2 * np.pi * (xx * yy + xx))]
+    return np.round(np.stack(rgb, axis=2)).astype(np.uint8)
+
+
+def apply(m, x, y):
+    return tuple(np.asarray(m) @ [x, y, 1.0])
+
+
+@pytest.mark.parametrize("size", [(320, 180), (640, 360)])
+def test_translate_moves_the_same_every_frame_at_any_size(size):
+    width, height = size
+    m = camera.matrix(width, height, translate_x=0.01)
+    points = chain(blob(width, height, width * 0.25, height * 0.5), m, 20)
+    steps = np.diff(points, axis=0)
+    assert np.all(np.abs(steps[:, 0] - 0.01 * width) <= 0.5)
+    assert np.all(np.abs(steps[:, 1]) <= 0.5)
+    # The same relative motion at both sizes (OpenCV's 1/32 px grid is the only error).
+    assert abs((points[-1, 0] - points[0, 0]) / width / 20 - 0.01) < 1e-3
+
+
+def test_translate_down():
+    m = camera.matrix(320, 180, translate_y=0.02)
+    steps = np.diff(chain(blob(320, 180, 160, 40), m, 10), axis=0)
+    assert np.all(np.abs(steps[:, 1] - 3.6) <= 0.5) and np.all(np.abs(steps[:, 0]) <= 0.5)
+
+
+def test_whole_pixel_translate_is_exact():
+    assert camera.matrix(200, 100, translate_x=0.01)[0, 2] == 2.0
+    img = smooth(200, 100)
+    out = camera.warp(img, camera.matrix(200, 100, translate_x=0.01))
+    assert np.array_equal(out[:, 2:], img[:, :-2].astype(np.float32))
+
+
+def test_centred_zoom_is_symmetric():
+    width, height = 320, 180
+    m = camera.matrix(width, height, zoom=1.07, zoom_speed=12)
+    assert np.allclose(np.add(apply(m, 0, 0), apply(m, width - 1, height - 1)), (width - 1, height - 1))
+    img = smooth(width, height)
+    img = np.maximum(img, img[::-1, ::-1])  # symmetric under a half-turn about the middle
+    asymmetry = np.abs(camera.warp(img, m) - camera.warp(img, m)[::-1, ::-1])
+    # Symmetric up to OpenCV's 1/32 px grid of source positions (a fraction of a level).
+    assert asymmetry.max() < 0.5 and asymmetry.mean() < 0.01
+
+
+@pytest.mark.parametrize("angle", [4.0, -6.0])
+def test_angle_turns_about_the_centre_counter_clockwise(angle):
+    width, height = 320, 180
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    points = chain(blob(width, height, cx + 60, cy), camera.matrix(width, height, angle=angle), 10)
+    # Counter-clockwise on screen is the usual maths angle once y (down) is flipped.
+    turned = np.degrees(np.unwrap(np.arctan2(-(points[:, 1] - cy), points[:, 0] - cx)))
+    assert np.all(np.abs(np.diff(turned) - angle) < 0.3)
+    radius = np.hypot(points[:, 0] - cx, points[:, 1] - cy)
+    assert np.all(np.abs(radius - 60) < 0.5)
+    # A point right of the centre goes up (smaller y) for a positive angle.
+    x, y = apply(camera.matrix(width, height, angle=90), cx + 10, cy)
+    assert math.isclose(x, cx, abs_tol=1e-9) and math.isclose(y, cy - 10)
+
+
+def test_zoom_pushes_content_away_from_the_centre():
+    width, height = 320, 180
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    points = chain(blob(width, height, cx + 24, cy + 12), camera.matrix(width, height, zoom=1.05), 8)
+    radius = np.hypot(points[:, 0] - cx, points[:, 1] - cy)
+    assert np.all(np.abs(radius[1:] / radius[:-1] - 1.05) < 0.01)
+    direction = np.arctan2(points[:, 1] - cy, points[:, 0] - cx)
+    assert np.all(np.abs(direction - direction[0]) < 0.01)
+
+
+def test_zoom_about_a_chosen_center_keeps_it_fixed():
+    width, height = 320, 180
+    x, y = 0.25 * width - 0.5, 0.25 * height - 0.5
+    m = camera.matrix(width, height, zoom=1.1, angle=5, center=(0.25, 0.25))
+    assert np.allclose(apply(m, x, y), (x, y))
+    points = chain(blob(width, height, x, y), m, 5)
+    assert np.all(np.hypot(points[:, 0] - x, points[:, 1] - y) < 0.3)
+
+
+@pytest.mark.parametrize("size,speed", [((640, 360), 10), ((640, 360), 7), ((321, 181), 15)])
+def test_zoom_speed_is_the_seed_crop_and_resize(size, speed):
+    width, height = size
+    trim_x, trim_y = width // speed, height // speed
+    m = camera.matrix(width, height, zoom_speed=speed)
+    inverse = cv2.invertAffineTransform(m)
+    # PIL's crop + resize: destination centre d reads source trim + (d + 0.5) * crop / size - 0.5.
+    for dx, dy in [(0, 0), (width - 1, height - 1), (17, 123), (width / 2, 3)]:
+        sx = trim_x + (dx + 0.5) * (width - 2 * trim_x) / width - 0.5
+        sy = trim_y + (dy + 0.5) * (height - 2 * trim_y) / height - 0.5
+        assert np.allclose(apply(inverse, dx, dy), (sx, sy), atol=1e-9)
+    img = smooth(width, height)
+    ours = np.clip(np.round(camera.warp(img, m)), 0, 255)
+    seed = frame.zoom(img, speed).astype(np.float64)
+    assert np.abs(ours - seed).mean() < 1.5
+
+
+def test_zoom_speed_that_trims_nothing_is_still():
+    assert camera.is_still(camera.matrix(180, 120, zoom_speed=0))
+    assert camera.is_still(camera.matrix(180, 120, zoom_speed=500))
+    with pytest.raises(ValueError):
+        camera.matrix(180, 120, zoom_speed=2)
+
+
+def test_combined_moves_are_one_matrix_and_one_warp(monkeypatch):
+    width, height = 320, 180
+    moves = dict(zoom=1.03, angle=2.5, translate_x=0.01, translate_y=-0.02, center=(0.4, 0.6), zoom_speed=20)
+    m = camera.matrix(width, height, **moves)
+    # The same moves one after another on points: seed zoom, zoom + turn about center, translate.
+    steps = [camera.matrix(width, height, zoom_speed=20),
+             camera.matrix(width, height, zoom=1.03, center=(0.4, 0.6)),
+             camera.matrix(width, height, angle=2.5, center=(0.4, 0.6)),
+             camera.matrix(width, height, translate_x=0.01, translate_y=-0.02)]
+    for x, y in [(0, 0), (100.5, 7), (319, 179), (-40, 250)]:
+        point = (x, y)
+        for step in steps:
+            point = apply(step, *point)
+        assert np.allclose(apply(m, x, y), point, atol=1e-9)
+    calls = []
+    real = cv2.warpAffine
+    monkeypatch.setattr(cv2, "warpAffine", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = camera.warp(smooth(width, height), m)
+    assert len(calls) == 1 and out.dtype == np.float32 and out.shape == (height, width, 3)
+
+
+def test_still_matrix_returns_the_input_without_resampling(monkeypatch):
+    img = smooth(64, 48)
+    m = camera.matrix(64, 48)
+    assert camera.is_still(m) and not camera.is_still(camera.matrix(64, 48, angle=1e-3))
+    monkeypatch.setattr(cv2, "warpAffine", lambda *a, **k: pytest.fail("resampled an identity"))
+    out = camera.warp(img, m)
+    assert out.dtype == np.float32 and np.array_equal(out, img)
+
+
+def test_borders_fill_the_uncovered_edge_differently():
+    img = smooth(320, 180)
+    img[:, -32:] = np.random.default_rng(3).integers(0, 256, (180, 32, 3))  # make the edges distinct
+    m = camera.matrix(320, 180, translate_x=0.1)  # exactly 32 px
+    out = {name: camera.warp(img, m, name) for name in camera.BORDERS}
+    assert np.array_equal(out["wrap"][:, :32], img[:, -32:])
+    assert np.array_equal(out["replicate"][:, :32], np.repeat(img[:, :1], 32, axis=1))
+    assert np.array_equal(out["reflect"][:, :32], img[:, 32:0:-1])
+    for a, b in [("wrap", "reflect"), ("wrap", "replicate"), ("reflect", "replicate")]:
+        assert not np.array_equal(out[a][:, :32], out[b][:, :32])
+        assert np.array_equal(out[a][:, 32:], out[b][:, 32:])
+    with pytest.raises(ValueError, match="border"):
+        camera.warp(img, m, "mirror")
+
+
+def test_float_input_is_not_rounded_and_output_is_deterministic():
+    img = np.random.default_rng(5).random((180, 320, 3)).astype(np.float32) * 255
+    m = camera.matrix(320, 180, zoom=1.02, angle=1.5, translate_x=0.003)
+    first = camera.warp(img, m)
+    assert first.dtype == np.float32 and not np.array_equal(first, np.round(first))
+    assert first.tobytes() == camera.warp(img, m).tobytes()
+
+
+def test_warp_does_not_depend_on_thread_count():
+    img = np.random.default_rng(9).integers(0, 256, (720, 1280, 3)).astype(np.uint8)
+    m = camera.matrix(1280, 720, zoom=1.013, angle=-0.7, translate_x=0.0021, translate_y=0.001, zoom_speed=90)
+    before = cv2.getNumThreads()
+    try:
+        results = []
+        for threads in (1, 2, 4, 8):
+            cv2.setNumThreads(threads)
+            results.append(camera.warp(img, m, "wrap").tobytes())
+    finally:
+        cv2.setNumThreads(before)
+    assert all(r == results[0] for r in results)

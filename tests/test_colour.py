@@ -1,0 +1,85 @@
+"""Colour: the seed's balance (unchanged bytes), steering the mean colour toward a target
+without overshoot, and parsing colours from the spec."""
+
+import numpy as np
+import pytest
+
+from dreamvideo import colour, frame
+
+
+@pytest.mark.parametrize("balance,reference", [((1 / 3, 1 / 3, 1 / 3), 120.0), ((0.5, 0.3, 0.2), 90.5),
+                                               ((0.0, 0.0, 1.0), 200.0), ((0.2, 0.2, 0.2), 10.0)])
+def test_balance_is_the_seed_balance_byte_for_byte(balance, reference):
+    rng = np.random.default_rng(11)
+    for shape in [(180, 320, 3), (37, 53, 3)]:
+        img = rng.integers(0, 256, shape).astype(np.uint8)
+        ours, seed = colour.balance(img, balance, reference), frame.balance(img, balance, reference)
+        assert ours.dtype == seed.dtype and ours.tobytes() == seed.tobytes()
+        fimg = img.astype(np.float32) + 0.25
+        assert colour.balance(fimg, balance, reference).tobytes() == frame.balance(fimg, balance, reference).tobytes()
+
+
+def greyish(seed=1, shape=(180, 320, 3)):
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    base = 120 + 60 * np.sin(xx / 23.0) * np.cos(yy / 17.0)
+    img = base[..., None] + rng.normal(0, 25, shape) + [8, -4, 0]
+    return np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+
+def test_steer_reaches_the_target_without_overshoot():
+    target = np.array([220.0, 80.0, 40.0])
+    img = greyish()
+    distances = [np.abs(img.reshape(-1, 3).mean(0) - target)]
+    for _ in range(30):
+        out = colour.steer(img, target, 0.2)
+        assert out.dtype == np.float32 and out.min() >= 0 and out.max() <= 255
+        img = np.round(out).astype(np.uint8)
+        distances.append(np.abs(img.reshape(-1, 3).mean(0) - target))
+    distances = np.array(distances)
+    assert np.all(distances[-1] < 10)
+    assert np.all(np.diff(distances, axis=0) <= 1e-9)  # never further: no overshoot, no oscillation
+
+
+def test_steer_compensates_for_clipping():
+    # Many pixels already near white: a plain shift of (want - mean) would fall short once clipped.
+    img = np.concatenate([np.full((50, 100, 3), 250.0), np.full((50, 100, 3), 100.0)]).astype(np.float32)
+    out = colour.steer(img, [250, 250, 250], 1.0)
+    assert np.allclose(out.reshape(-1, 3).mean(0), 250.0, atol=1e-3)
+    out = colour.steer(img[::-1] * 0.1, [0, 0, 0], 0.5)  # and toward black
+    assert np.allclose(out.reshape(-1, 3).mean(0), 0.5 * (img * 0.1).mean(), atol=1e-3)
+
+
+def test_steer_lands_between_the_mean_and_its_goal():
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        img = np.clip(rng.normal(rng.uniform(0, 255), rng.uniform(5, 120), (40, 60, 3)), 0, 255).astype(np.float32)
+        target, rate = rng.uniform(0, 255, 3), rng.uniform(0, 1)
+        before = img.reshape(-1, 3).mean(0, dtype=np.float64)
+        want = before + rate * (target - before)
+        after = colour.steer(img, target, rate).reshape(-1, 3).mean(0, dtype=np.float64)
+        assert np.all(np.abs(after - want) < 1e-2)
+        assert np.all(np.sign(want - before) * (after - want) <= 1e-3)  # did not pass `want`
+
+
+def test_steer_rate_zero_changes_nothing_and_is_deterministic():
+    img = greyish(4)
+    assert np.array_equal(colour.steer(img, [0, 255, 0], 0.0), img.astype(np.float32))
+    assert colour.steer(img, [0, 255, 0], 0.3).tobytes() == colour.steer(img, [0, 255, 0], 0.3).tobytes()
+    with pytest.raises(ValueError, match="rate"):
+        colour.steer(img, [0, 0, 0], 1.5)
+
+
+@pytest.mark.parametrize("value,rgb", [("#dc5028", (220.0, 80.0, 40.0)), ("#fff", (255.0, 255.0, 255.0)),
+                                       ("#DC5028", (220.0, 80.0, 40.0)), ([1, 2, 3], (1.0, 2.0, 3.0)),
+                                       ((0.5, 255, 0), (0.5, 255.0, 0.0))])
+def test_parse_color_accepts(value, rgb):
+    assert colour.parse_color(value) == rgb
+
+
+@pytest.mark.parametrize("value", ["red", "#12345", "dc5028", [1, 2], [300, 0, 0], [-1, 0, 0],
+                                   [1, 2, "3"], [True, 0, 0], None, 7, [float("nan"), 0, 0]])
+def test_parse_color_rejects_with_one_line(value):
+    with pytest.raises(ValueError) as err:
+        colour.parse_color(value)
+    assert "\n" not in str(err.value) and str(err.value)

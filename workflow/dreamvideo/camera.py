@@ -1,0 +1,95 @@
+"""Per-frame camera motion as ONE affine resampling.
+
+Every move of a frame step (the seed's zoom, zoom, rotation, translation) is composed into
+one 2x3 matrix and applied with one cv2.warpAffine: resampling once per frame, rather than
+once per move, keeps a 3,600-frame chain from blurring away.
+
+Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coordinates):
+  * pixel centres sit at integers, so the frame's middle is ((w - 1) / 2, (h - 1) / 2) and a
+    fraction f of the frame is the pixel coordinate f * size - 0.5 (0.5 -> the middle,
+    0.25 -> a quarter of the way in, measured from the frame's edge);
+  * zoom > 1 grows content about `center`;
+  * angle > 0 turns content counter-clockwise as seen on screen (y points down), the sign
+    of Deforum and of cv2.getRotationMatrix2D;
+  * translate_x / translate_y > 0 move content right / down by that fraction of width / height.
+OpenCV quantises the source position of each output pixel to 1/32 pixel, so a sub-pixel
+move may be off by up to 1/64 pixel per frame; integer moves are exact.
+warpAffine computes each output pixel independently of how rows are split among threads,
+so its bytes do not depend on cv2.setNumThreads (the tests check 1 thread against several).
+"""
+
+import math
+
+import cv2
+import numpy as np
+
+BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "wrap": cv2.BORDER_WRAP, "replicate": cv2.BORDER_REPLICATE}
+
+
+def _about(point, linear):
+    """3x3 matrix applying the 2x2 `linear` map about `point` (which stays fixed)."""
+    px, py = point
+    shift = np.array([[1.0, 0.0, px], [0.0, 1.0, py], [0.0, 0.0, 1.0]])
+    back = np.array([[1.0, 0.0, -px], [0.0, 1.0, -py], [0.0, 0.0, 1.0]])
+    full = np.eye(3)
+    full[:2, :2] = linear
+    return shift @ full @ back
+
+
+def seed_scale(width, height, zoom_speed):
+    """The seed's zoom as scale factors (sx, sy): trimming width // zoom_speed and
+    height // zoom_speed pixels per side and resizing back scales by size / (size - 2 * trim)."""
+    if not zoom_speed:
+        return 1.0, 1.0
+    trim_x, trim_y = width // zoom_speed, height // zoom_speed
+    if width - 2 * trim_x <= 0 or height - 2 * trim_y <= 0:
+        raise ValueError(f"zoom_speed {zoom_speed} trims away the whole {width}x{height} frame")
+    return width / (width - 2 * trim_x), height / (height - 2 * trim_y)
+
+
+def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=(0.5, 0.5), zoom_speed=0):
+    """2x3 float64 matrix, source -> destination pixel coordinates, for one frame step.
+
+    Applied in this order: the seed's zoom (zoom_speed, about the frame's middle, exactly the
+    trims of frame.zoom: PIL's crop + resize maps destination centre x to source
+    trim + (x + 0.5) * (w - 2 trim) / w - 0.5, which is a scale about (w - 1) / 2), then zoom
+    and rotation about `center` (they commute), then the translation. See the module
+    docstring for the signs."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"frame size {width}x{height} must be positive")
+    if not zoom > 0:
+        raise ValueError(f"zoom {zoom} must be > 0")
+    middle = ((width - 1) / 2.0, (height - 1) / 2.0)
+    sx, sy = seed_scale(width, height, zoom_speed)
+    seed = _about(middle, [[sx, 0.0], [0.0, sy]])
+
+    # Counter-clockwise on screen: with y down, a point right of the centre moves up (y falls).
+    a = math.radians(angle)
+    cos, sin = math.cos(a), math.sin(a)
+    pivot = (center[0] * width - 0.5, center[1] * height - 0.5)
+    turn = _about(pivot, [[zoom * cos, zoom * sin], [-zoom * sin, zoom * cos]])
+
+    move = np.eye(3)
+    move[:2, 2] = (translate_x * width, translate_y * height)
+    return (move @ turn @ seed)[:2]
+
+
+def is_still(m):
+    """True when m is the identity (within 1e-12): nothing to resample."""
+    return bool(np.max(np.abs(np.asarray(m, np.float64) - np.eye(3)[:2])) <= 1e-12)
+
+
+def warp(pixels, m, border="reflect"):
+    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warpAffine.
+
+    Returns float32, neither clipped nor rounded (Lanczos overshoots a little at edges;
+    the caller decides when to round). An identity m returns the input as float32 untouched."""
+    if border not in BORDERS:
+        raise ValueError(f"border {border!r} is not one of {', '.join(BORDERS)}")
+    image = np.asarray(pixels).astype(np.float32)  # float in, float out: no uint8 rounding inside
+    if is_still(m):
+        return image
+    height, width = image.shape[:2]
+    # Without WARP_INVERSE_MAP, warpAffine inverts m itself (in float64) to look up sources.
+    return cv2.warpAffine(image, np.asarray(m, np.float64), (width, height),
+                          flags=cv2.INTER_LANCZOS4, borderMode=BORDERS[border])

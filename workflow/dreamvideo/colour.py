@@ -1,0 +1,73 @@
+"""Colour control between frames: the seed's brightness balance, and steering the mean colour
+toward a target (the seed's unfinished idea), plus parsing a colour from the spec."""
+
+import math
+import re
+
+import numpy as np
+
+_NEWTON_STEPS = 8  # the clipped mean is piecewise linear: a few steps land on it
+_CLOSE_ENOUGH = 1e-3  # levels: far below the uint8 rounding between frames
+
+
+def balance(pixels, color_balance, reference_brightness):
+    """The seed's colour balance: pull the mean brightness back to `reference_brightness`,
+    taking balance[c] * 3 of the difference from channel c (weights summing to 1 keep it).
+    Byte for byte the same as frame.balance."""
+    image = pixels.astype(np.float32)
+    drift = float(image.mean()) - reference_brightness
+    image -= np.asarray(color_balance, np.float32) * 3.0 * drift
+    return np.clip(image, 0.0, 255.0)
+
+
+def steer(pixels, target, rate):
+    """Move each channel's mean `rate` (0..1) of the way toward target[c] (0..255): a
+    proportional controller, one additive shift per channel, then clip to 0..255.
+
+    Clipping eats part of a shift, so the shift s is solved for so that the mean AFTER
+    clipping lands on the wanted value. f(s) = mean(clip(x + s)) has slope = the share of
+    pixels not clipped in the direction of travel, in [0, 1]; it is concave going up and
+    convex going down, so Newton steps starting from s = want - mean approach the solution
+    from the near side and never pass it: the result never overshoots, hence no frame-to-frame
+    oscillation. Returns float32 H x W x 3."""
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"steer rate {rate} must be between 0 and 1")
+    image = np.clip(np.asarray(pixels, np.float32), 0.0, 255.0)
+    channels = np.ascontiguousarray(image.reshape(-1, 3).T)  # 3 x N: fast per-channel reductions
+    mean = channels.mean(axis=1, dtype=np.float64)
+    want = mean + rate * (np.clip(np.asarray(target, np.float64), 0.0, 255.0) - mean)
+    up = want > mean
+    shift = want - mean
+    for _ in range(_NEWTON_STEPS):
+        moved = channels + shift.astype(np.float32)[:, None]
+        gap = want - np.clip(moved, 0.0, 255.0).mean(axis=1, dtype=np.float64)
+        if np.all(np.abs(gap) < _CLOSE_ENOUGH):
+            break
+        # Slope in the direction of travel: the share of pixels with room to move that way.
+        free = np.where(up, (moved < 255.0).mean(axis=1), (moved > 0.0).mean(axis=1))
+        # A zero slope means every pixel is pinned at the limit: nothing more to gain.
+        shift = shift + np.where(free > 0, gap / np.maximum(free, 1e-12), 0.0)
+    return np.clip(image + shift.astype(np.float32), 0.0, 255.0)
+
+
+def parse_color(value):
+    """[r, g, b] numbers in 0..255, or '#rrggbb' / '#rgb' -> (r, g, b) floats."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})", text):
+            raise ValueError(f"colour {value!r} is not '#rrggbb', '#rgb' or [r, g, b]")
+        digits = text[1:]
+        if len(digits) == 3:
+            digits = "".join(d * 2 for d in digits)
+        return tuple(float(int(digits[i:i + 2], 16)) for i in (0, 2, 4))
+    try:
+        parts = list(value)
+    except TypeError:
+        raise ValueError(f"colour {value!r} is not '#rrggbb', '#rgb' or [r, g, b]") from None
+    if len(parts) != 3 or not all(isinstance(p, (int, float, np.integer, np.floating))
+                                  and not isinstance(p, bool) for p in parts):
+        raise ValueError(f"colour {value!r} must be three numbers [r, g, b]")
+    rgb = tuple(float(p) for p in parts)
+    if not all(math.isfinite(c) and 0.0 <= c <= 255.0 for c in rgb):
+        raise ValueError(f"colour {value!r} has a channel outside 0..255")
+    return rgb

@@ -1,0 +1,313 @@
+"""Per-frame schedules: one spec value → one float64 value per frame.
+
+Every numeric per-frame setting (zoom, angle, step_size, colour components, ...) may be
+
+1. a number: ``1.02`` (constant);
+2. an expression: ``"1.0025+0.002*sin(1.25*3.14*t/30)"`` (evaluated for every frame);
+3. a Deforum schedule string, pasted as-is: ``"0:(1.0), 30:(1.02), 2.5s:(1+0.1*sin(t))"``;
+4. a mapping: ``{0: 1.0, "2.5s": 1.02, 48: "1+0.1*sin(t)", "interpolation": "smooth"}``.
+
+Keyframes (forms 3 and 4) sit at frames counted from the schedule's own start, at seconds
+(``"2.5s"``, rounded to the nearest frame) or, as in Deforum, at an expression of ``max_f``/``fps``.
+They may lie past the end (they still shape the curve before them); negative frames are an error.
+As in Deforum's ``parse_key_frames``/``get_inbetweens``: the first keyframe's value is held before
+it; a number keyframe is interpolated towards the next keyframe and held after the last; an
+expression keyframe is evaluated per frame (``t`` = that frame) from its frame until the next
+keyframe, its values there anchoring the interpolation around it.  Unlike Deforum, commas inside
+expressions work (only top-level commas split keyframes), duplicates are an error, nothing is eval'd.
+
+Interpolation between anchors (mapping key ``interpolation``; Deforum strings are linear):
+``linear`` (default), ``step`` (hold until the next keyframe), or ``smooth``: a cubic Hermite curve
+with PCHIP (Fritsch-Butland) slopes at interior anchors and zero slope at the first and last.  It
+hits every keyframe, never overshoots (monotone data stays monotone), is C1 everywhere including
+into the holds before and after, and with two keyframes it is exactly smoothstep 3x²-2x³.
+
+Expressions are parsed with ``ast.parse`` and the tree is walked over numpy arrays, all frames at
+once.  Names: ``t`` (frame within this schedule), ``f`` (global frame), ``s`` (seconds, t/fps),
+``max_f`` (frames-1), ``fps``, ``pi``, ``e`` and any extra per-frame ``variables`` (audio features).
+"""
+import ast
+import functools
+import math
+import numbers
+import re
+
+import numpy as np
+from scipy.interpolate import CubicHermiteSpline, PchipInterpolator
+
+MAX_EXPRESSION = 1000  # characters; real schedules are far shorter
+INTERPOLATIONS = ("linear", "smooth", "step")
+
+
+class ScheduleError(ValueError):
+    """A value that is not a valid schedule; a one-line phrase without the field name."""
+
+
+# name: (function, number of arguments; None = two or more)
+_FUNCS = {
+    "sin": (np.sin, 1), "cos": (np.cos, 1), "tan": (np.tan, 1), "asin": (np.arcsin, 1),
+    "acos": (np.arccos, 1), "atan": (np.arctan, 1), "atan2": (np.arctan2, 2), "sinh": (np.sinh, 1),
+    "cosh": (np.cosh, 1), "tanh": (np.tanh, 1), "exp": (np.exp, 1), "log": (np.log, 1),
+    "log10": (np.log10, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1), "floor": (np.floor, 1),
+    "ceil": (np.ceil, 1), "round": (np.round, 1), "sign": (np.sign, 1), "pow": (np.power, 2),
+    "clip": (np.clip, 3), "min": (lambda *a: functools.reduce(np.minimum, a), None),
+    "max": (lambda *a: functools.reduce(np.maximum, a), None),
+}
+_BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
+           ast.FloorDiv: np.floor_divide, ast.Mod: np.mod, ast.Pow: np.power}
+_CMPOPS = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
+           ast.Eq: np.equal, ast.NotEq: np.not_equal}
+_RESERVED = ("t", "f", "s", "max_f", "fps", "pi", "e")
+_SECONDS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*s", re.ASCII)
+
+
+def is_schedule(value):
+    """True for anything that is not a plain number (an expression, a keyframe string or mapping)."""
+    return not _is_number(value)
+
+
+def smoothstep(x):
+    """3x²-2x³ on [0, 1], clipped outside: zero slope at both ends."""
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def resolve(value, frames, fps, variables=None, offset=0):
+    """One value per frame (np.float64 array of length `frames`) from a number, expression,
+    Deforum keyframe string or keyframe mapping; see the module docstring."""
+    frames = int(frames)
+    if frames < 1 or not fps > 0:
+        raise ValueError(f"need frames >= 1 and fps > 0, got {frames} and {fps}")
+    ctx = _Context(frames, float(fps), variables or {}, offset)
+    if _is_number(value):
+        return _finite(np.full(frames, _float(value)), np.arange(frames))
+    if isinstance(value, dict):
+        method = value.get("interpolation", "linear")
+        if method not in INTERPOLATIONS:
+            raise ScheduleError(f"interpolation {method!r} is not one of {', '.join(INTERPOLATIONS)}")
+        pairs = [(k, v) for k, v in value.items() if k != "interpolation"]
+        return _keyframes(_collect(pairs, ctx), method, ctx)
+    if not isinstance(value, str):
+        raise ScheduleError(f"expected a number, expression or keyframes, not {type(value).__name__}")
+    pieces = [_split(p, ":") for p in _split(value, ",") if p.strip()]
+    # A top-level ':' means keyframes: expressions hold none (lambda aside, which is refused).
+    if pieces and len(pieces[0]) > 1 and not re.match(r"\s*lambda\b", value):
+        if any(len(p) != 2 for p in pieces):
+            raise ScheduleError("expected keyframes like '0:(1.0), 30:(1.02)'")
+        return _keyframes(_collect(pieces, ctx), "linear", ctx)
+    return _evaluate(_parse(value), np.arange(frames), ctx)
+
+
+class _Context:
+    def __init__(self, frames, fps, variables, offset):
+        self.frames, self.fps, self.offset, self.variables = frames, fps, offset, variables
+        for name, array in variables.items():
+            if name in _RESERVED or name in _FUNCS:
+                raise ValueError(f"variable name {name!r} is reserved")
+            if np.shape(array) != (frames,):
+                raise ValueError(f"variable {name!r} must have {frames} values, not {np.shape(array)}")
+
+    def names(self, idx):
+        """The expression names at frames `idx` (past the end, extra variables hold their last value)."""
+        t = idx.astype(np.float64)
+        names = {"t": t, "f": t + self.offset, "s": t / self.fps, "max_f": float(self.frames - 1),
+                 "fps": self.fps, "pi": math.pi, "e": math.e}
+        for name, array in self.variables.items():
+            names[name] = np.asarray(array, dtype=np.float64)[np.clip(idx, 0, self.frames - 1)]
+        return names
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _float(number):
+    try:
+        return float(number)
+    except OverflowError:  # a huge integer
+        raise ScheduleError("number too large") from None
+
+
+def _split(text, sep):
+    """Split on `sep` outside brackets, so `max(a, b)` stays one piece."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([{") - (ch in ")]}")
+        if ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
+
+
+def _parse(text):
+    text = text.strip()
+    if not text:
+        raise ScheduleError("empty expression")
+    if len(text) > MAX_EXPRESSION:
+        raise ScheduleError(f"expression longer than {MAX_EXPRESSION} characters")
+    try:
+        return ast.parse(" ".join(text.splitlines()), mode="eval").body
+    except SyntaxError as exc:
+        raise ScheduleError(f"syntax error in {text[:60]!r}: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ScheduleError(f"cannot parse {text[:60]!r}") from None
+
+
+def _literal(node):
+    """The number a literal like `1.5`, `(-2)` stands for (Deforum interpolates those), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        number = _literal(node.operand)
+        return None if number is None else (-number if isinstance(node.op, ast.USub) else number)
+    return _float(node.value) if isinstance(node, ast.Constant) and _is_number(node.value) else None
+
+
+def _eval(node, names):
+    """Evaluate a whitelisted expression tree over numpy arrays."""
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (str, bytes)):
+            raise ScheduleError("strings are not allowed")
+        if not _is_number(node.value):
+            raise ScheduleError(f"constant {node.value!r} is not allowed")
+        return np.float64(node.value)  # floats from the start: 10**10**10 overflows, never hangs
+    if isinstance(node, ast.Name):
+        if node.id in names:
+            return names[node.id]
+        raise ScheduleError(f"unknown name {node.id!r} (variables: {', '.join(names)})")
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        return _BINOPS[type(node.op)](_eval(node.left, names), _eval(node.right, names))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return (-1.0 if isinstance(node.op, ast.USub) else 1.0) * _eval(node.operand, names)
+    if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
+        left, result = _eval(node.left, names), True
+        for op, right in zip(node.ops, node.comparators):  # a < b < c as in Python
+            right = _eval(right, names)
+            result = np.logical_and(result, _CMPOPS[type(op)](left, right))
+            left = right
+        return np.asarray(result, dtype=np.float64)  # 1.0/0.0, so (t>5)-(t>10) works
+    if isinstance(node, ast.IfExp):
+        return np.where(_eval(node.test, names) != 0, _eval(node.body, names), _eval(node.orelse, names))
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            _eval(node.func, names)  # names the real problem (attribute, lambda, ...)
+            raise ScheduleError("only named functions can be called")
+        if node.func.id not in _FUNCS:
+            raise ScheduleError(f"unknown function {node.func.id!r} (allowed: {', '.join(_FUNCS)})")
+        if node.keywords:
+            raise ScheduleError(f"keyword arguments are not allowed in {node.func.id}()")
+        func, arity = _FUNCS[node.func.id]
+        if (arity is None and len(node.args) < 2) or (arity is not None and len(node.args) != arity):
+            raise ScheduleError(f"{node.func.id}() takes {arity or 'two or more'} argument(s), "
+                                f"got {len(node.args)}")
+        return func(*(_eval(arg, names) for arg in node.args))
+    if isinstance(node, ast.Attribute):
+        raise ScheduleError(f"attribute access '.{node.attr}' is not allowed")
+    what = type(getattr(node, "op", node)).__name__.lower()
+    raise ScheduleError(f"{what} is not allowed (only numbers, names, arithmetic, comparisons, calls)")
+
+
+def _run(tree, names):
+    try:
+        with np.errstate(all="ignore"):  # inf/nan are reported by the caller, with the frame
+            return _eval(tree, names)
+    except (RecursionError, OverflowError):  # a deep tree; an integer literal beyond float range
+        raise ScheduleError("expression too deeply nested or number too large") from None
+
+
+def _evaluate(tree, idx, ctx):
+    out = _run(tree, ctx.names(idx))
+    return _finite(np.array(np.broadcast_to(out, idx.shape), dtype=np.float64), idx)
+
+
+def _finite(values, idx):
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise ScheduleError(f"value is not finite at frame {idx[np.argmax(bad)]}")
+    return values
+
+
+def _position(key, ctx):
+    """A keyframe's frame from 12, '12', '2.5s' or a Deforum position expression like 'max_f-10'."""
+    text = str(key).strip().strip("'\"").strip()
+    shown = repr(text[:60])
+    seconds = _SECONDS.fullmatch(text)
+    if seconds:
+        key = np.floor(float(seconds.group(1)) * ctx.fps + 0.5)
+    elif isinstance(key, str):
+        names = {"max_f": ctx.frames - 1.0, "fps": ctx.fps, "pi": math.pi, "e": math.e}
+        try:
+            key = float(_run(_parse(text), names))
+        except ScheduleError as exc:
+            raise ScheduleError(f"keyframe position {shown}: {exc}") from None
+    if not _is_number(key):
+        raise ScheduleError(f"keyframe position {shown} is not a frame number")
+    key = _float(key)
+    if not math.isfinite(key) or abs(key - round(key)) > 1e-9:
+        raise ScheduleError(f"keyframe position {shown} is not a whole frame (write '2.5s' for seconds)")
+    if not 0 <= key <= 1e9:  # a huge frame would overflow the index arithmetic
+        raise ScheduleError(f"keyframe position {shown} is {'negative' if key < 0 else 'too large'}")
+    return int(round(key))
+
+
+def _collect(pairs, ctx):
+    """{frame: float for a number keyframe, or the expression's tree} from (position, value) pairs."""
+    keys = {}
+    for key, value in pairs:
+        frame = _position(key, ctx)
+        if frame in keys:
+            raise ScheduleError(f"duplicate keyframe {frame}")
+        try:
+            if not (_is_number(value) or isinstance(value, str)):
+                raise ScheduleError("value must be a number or an expression")
+            tree = value if _is_number(value) else _parse(value)
+            number = _float(tree) if _is_number(tree) else _literal(tree)
+            if number is not None and not math.isfinite(number):
+                raise ScheduleError("value is not finite")
+        except ScheduleError as exc:
+            raise ScheduleError(f"keyframe {frame}: {exc}") from None
+        keys[frame] = tree if number is None else number
+    if not keys:
+        raise ScheduleError("no keyframes")
+    return keys
+
+
+def _keyframes(keys, method, ctx):
+    n, out = ctx.frames, np.full(ctx.frames, np.nan)  # NaN marks frames still to interpolate
+    order = sorted(keys)
+    xs, ys = [], []  # anchors: number keyframes and the ends of expression spans
+    for i, frame in enumerate(order):
+        value = keys[frame]
+        if isinstance(value, float):
+            xs.append(frame)
+            ys.append(value)
+            out[frame:frame + 1] = value  # no-op past the end
+            continue
+        # An expression runs until the next keyframe (or the end); evaluate it over the in-range
+        # part of its span plus the span's ends, which anchor the interpolation around it.
+        last = order[i + 1] - 1 if i + 1 < len(order) else max(n - 1, frame)
+        idx = np.union1d(np.arange(frame, min(last, n - 1) + 1), [frame, last])
+        try:
+            values = _evaluate(value, idx, ctx)
+        except ScheduleError as exc:
+            raise ScheduleError(f"keyframe {frame}: {exc}") from None
+        inside = idx < n
+        out[idx[inside]] = values[inside]
+        xs.extend(idx[[0, -1]] if last > frame else idx[:1])
+        ys.extend(values[[0, -1]] if last > frame else values[:1])
+    out[:xs[0]] = ys[0]  # hold the first value before it ...
+    out[xs[-1] + 1:] = ys[-1]  # ... and the last after it
+    gaps = np.flatnonzero(np.isnan(out))
+    if gaps.size:
+        out[gaps] = _interpolate(np.asarray(xs, dtype=np.float64), np.asarray(ys), gaps, method)
+    return out
+
+
+def _interpolate(x, y, at, method):
+    if method == "step":
+        return y[np.searchsorted(x, at, side="right") - 1]
+    if method == "linear":
+        return np.interp(at, x, y)
+    # smooth: PCHIP's slopes keep it monotone between anchors; zero slopes at the ends make the
+    # holds join C1 (and turn a two-key curve into smoothstep).
+    slopes = PchipInterpolator(x, y).derivative()(x)
+    slopes[[0, -1]] = 0.0
+    return CubicHermiteSpline(x, y, slopes)(at)
