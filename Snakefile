@@ -12,6 +12,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/model.smk"
 include: "workflow/rules/frames.smk"
+include: "workflow/rules/plan.smk"
 include: "workflow/rules/video.smk"
 
 

@@ -15,6 +15,9 @@ import tensorflow as tf
 
 from . import models
 
+if tf.config.list_physical_devices("GPU"):  # cuDNN picks kernels by speed unless told to be exact
+    tf.config.experimental.enable_op_determinism()
+
 
 def _gaussian_blur(images, sigma):
     """Separable Gaussian over H and W of a [N, H, W, 3] batch, reflected edges (scipy's
@@ -60,11 +63,18 @@ def _smooth(grad, sigma):
 
 
 class Dreamer:
-    """Gradient ascent on one layer of one model. Build it through `dreamer(model, layer)`."""
+    """Gradient ascent on one objective of one model. Build it through `dreamer(model, objective)`.
 
-    def __init__(self, model_name, layer):
+    The objective is a weighted sum of terms, each the mean square of one layer's activations
+    (or of some of its channels). With several terms, each is divided by its own (constant)
+    value, so every layer pulls with its weight whatever the scale of its activations. The
+    layers and channels are the compiled function's shape; the weights are an input, so a
+    transition that cross-fades two layers traces once."""
+
+    def __init__(self, model_name, terms, precision="float32"):
         self.model = models.get(model_name)
-        self.features = models.features(model_name, layer)
+        self.terms = terms  # ((layer name, channels tuple), ...)
+        self.features = models.features(model_name, tuple(layer for layer, _ in terms), precision)
         self.mean = tf.constant(self.model.mean, tf.float32)
         self.std = tf.constant(self.model.std, tf.float32)
         self.octave = tf.function(
@@ -74,10 +84,27 @@ class Dreamer:
                 tf.TensorSpec([None, 2], tf.int32),  # per-iteration random shift (y, x)
                 tf.TensorSpec([2], tf.int32),  # tile grid (rows, columns)
                 tf.TensorSpec([], tf.float32),  # step size
+                tf.TensorSpec([len(terms)], tf.float32),  # weight of each term
             ],
         )
 
-    def _tiled_gradient(self, image, shift, grid):
+    def _loss(self, tiles, weights):
+        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone)."""
+        activations = self.features((tiles - self.mean) / self.std, training=False)
+        if len(self.terms) == 1:
+            activations = [activations]
+        total = 0.0
+        for k, ((_, channels), act) in enumerate(zip(self.terms, activations)):
+            act = tf.cast(act, tf.float32)
+            if channels:
+                act = tf.gather(act, list(channels), axis=-1)
+            per_tile = tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
+            if len(self.terms) > 1:  # scale-free: d(L / const) = dL / L
+                per_tile = weights[k] * per_tile / (tf.stop_gradient(per_tile) + 1e-12)
+            total += tf.reduce_sum(per_tile)
+        return total
+
+    def _tiled_gradient(self, image, shift, grid, weights):
         """Gradient of the mean square activation, normalised per tile. The image is rolled by
         `shift`, cut into grid[0] x grid[1] equal tiles (edge-padded to fit) that run as one batch,
         and rolled back: tile borders land somewhere else every iteration, so no seams."""
@@ -91,9 +118,7 @@ class Dreamer:
         tiles = tf.reshape(tf.transpose(tiles, [0, 2, 1, 3, 4]), [rows * cols, tile_h, tile_w, 3])
         with tf.GradientTape() as tape:
             tape.watch(tiles)
-            activations = self.features((tiles - self.mean) / self.std, training=False)
-            # Sum of per-tile means: each tile's gradient is its own, as if run alone.
-            loss = tf.reduce_sum(tf.reduce_mean(tf.square(activations), axis=[1, 2, 3]))
+            loss = self._loss(tiles, weights)
         grads = tape.gradient(loss, tiles)
         _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
         grads = grads / (tf.sqrt(variance) + 1e-8)
@@ -101,10 +126,10 @@ class Dreamer:
         grads = tf.reshape(tf.transpose(grads, [0, 2, 1, 3, 4]), [rows * tile_h, cols * tile_w, 3])
         return tf.roll(grads[:height, :width], -shift, axis=[0, 1])
 
-    def _octave(self, image, shifts, grid, step_size):
+    def _octave(self, image, shifts, grid, step_size, weights):
         iterations = tf.shape(shifts)[0]
         for i in tf.range(iterations):
-            grad = self._tiled_gradient(image, shifts[i], grid)
+            grad = self._tiled_gradient(image, shifts[i], grid, weights)
             # The seed's smoothing: three blurs whose width grows with the iteration.
             sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
             grad = _smooth(grad, sigma)
@@ -119,10 +144,12 @@ class Dreamer:
         return count(height), count(width)
 
     def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
-                 blend=0.2, tile_size=400, seed=0, progress=None):
+                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None):
         """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
-        `progress(done, total)` is called after each octave."""
+        `weights`: one per objective term (default all 1). `progress(done, total)` is called
+        after each octave."""
         rng = np.random.default_rng(seed)
+        weights = tf.constant([1.0] * len(self.terms) if weights is None else weights, tf.float32)
         image = tf.convert_to_tensor(np.asarray(image, np.float32))
         size = image.shape[:2]
         if min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
@@ -143,25 +170,41 @@ class Dreamer:
             if result is not None:
                 upscaled = tf.image.resize(result, level.shape[:2])
                 level = blend * level + (1.0 - blend) * upscaled
-            result = self._run_octave(level, num_iterations, step_size, tile_size, rng)
+            result = self._run_octave(level, num_iterations, step_size, tile_size, rng, weights)
             if progress:
                 progress(done, len(pyramid))
         if result.shape[:2] != size:
             result = tf.image.resize(result, size, antialias=True)
         return result.numpy()
 
-    def _run_octave(self, image, num_iterations, step_size, tile_size, rng):
+    def _run_octave(self, image, num_iterations, step_size, tile_size, rng, weights):
         rows, cols = self.tile_grid(image.shape[0], image.shape[1], tile_size)
         tile_h, tile_w = -(-image.shape[0] // rows), -(-image.shape[1] // cols)
         shifts = np.stack([rng.integers(0, tile_h, num_iterations), rng.integers(0, tile_w, num_iterations)], 1)
         return self.octave(image, tf.constant(shifts, tf.int32), tf.constant([rows, cols], tf.int32),
-                           tf.constant(step_size, tf.float32))
+                           tf.constant(step_size, tf.float32), weights)
+
+
+def terms(model_name, objective):
+    """An objective → its terms ((layer name, channels), ...) and weights. `objective` is a
+    layer (number or name) or a plan record's list of [layer, weight, channels]."""
+    model = models.get(model_name)
+    if isinstance(objective, (int, str)):
+        return ((model.layer_name(objective), ()),), (1.0,)
+    return (tuple((model.layer_name(layer), tuple(channels)) for layer, _, channels in objective),
+            tuple(float(weight) for _, weight, _ in objective))
 
 
 @functools.cache
-def dreamer(model_name, layer):
-    """The compiled dreamer for a model and layer, built once per process."""
-    return Dreamer(model_name, models.get(model_name).layer_name(layer))
+def _dreamer(model_name, shape, precision):
+    return Dreamer(model_name, shape, precision)
+
+
+def dreamer(model_name, objective, precision="float32"):
+    """The compiled dreamer for a model and the shape of an objective (its layers and
+    channels), built once per process; pass the objective's weights when calling it."""
+    shape, _ = terms(model_name, objective)
+    return _dreamer(model_name, shape, precision)
 
 
 def to_uint8(image):

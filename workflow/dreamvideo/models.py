@@ -34,6 +34,7 @@ class Model:
     name: str
     about: str
     layers: tuple  # dream layer names; layer number N is layers[N - 1]
+    channels: tuple  # channels[N - 1]: how many channels layer N has (for `channels:` objectives)
     mean: tuple  # input = (pixel - mean) / std, per RGB channel, pixels in 0..255
     std: tuple
     min_size: int  # smallest input side the network accepts
@@ -58,6 +59,7 @@ class Model:
 
 
 _INCEPTION_V3_LAYERS = tuple(f"mixed{i}" for i in range(11))
+_INCEPTION_V3_CHANNELS = (256, 288, 288, 768, 768, 768, 768, 768, 1280, 2048, 2048)
 
 MODELS = {
     m.name: m
@@ -66,6 +68,7 @@ MODELS = {
             name="inception_v3",
             about="Google Inception v3 (2015-12-05 release), ImageNet; offline from PyPI",
             layers=_INCEPTION_V3_LAYERS,
+            channels=_INCEPTION_V3_CHANNELS,
             mean=(128.0,) * 3,
             std=(128.0,) * 3,
             min_size=75,
@@ -84,6 +87,7 @@ MODELS = {
                 "block4_conv1", "block4_conv2", "block4_conv3", "block5_conv1", "block5_conv2",
                 "block5_conv3",
             ),
+            channels=(64, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512),
             mean=(123.675, 116.28, 103.53),
             std=(58.395, 57.12, 57.375),
             min_size=64,
@@ -101,6 +105,7 @@ MODELS = {
                 "conv2d1", "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c",
                 "mixed4d", "mixed4e", "mixed5a", "mixed5b",
             ),
+            channels=(64, 192, 256, 480, 508, 512, 512, 528, 832, 832, 1024),
             mean=(117.0,) * 3,
             std=(1.0,) * 3,
             min_size=64,
@@ -115,6 +120,7 @@ MODELS = {
             name="inception_v3_keras",
             about="Keras' own ImageNet InceptionV3 weights; needs the internet once",
             layers=_INCEPTION_V3_LAYERS,
+            channels=_INCEPTION_V3_CHANNELS,
             mean=(127.5,) * 3,
             std=(127.5,) * 3,
             min_size=75,
@@ -285,19 +291,27 @@ class _GraphNetwork:
             tf.compat.v1.import_graph_def(self.graph_def, input_map={"input:0": x}, name="")
 
         wrapped = tf.compat.v1.wrap_function(imported, [tf.TensorSpec([None, None, None, 3], tf.float32)])
-        pruned = wrapped.prune(wrapped.inputs[0], wrapped.graph.get_tensor_by_name(f"{layer}:0"))
+        names = layer if isinstance(layer, list) else [layer]
+        outputs = [wrapped.graph.get_tensor_by_name(f"{n}:0") for n in names]
+        pruned = wrapped.prune(wrapped.inputs[0], outputs if isinstance(layer, list) else outputs[0])
         return lambda x, training=False: pruned(x)  # called like a Keras model
 
 
+PRECISIONS = ("float32", "bfloat16")
+
+
 @functools.cache
-def network(name):
-    """The model's network with its weights, built once per process."""
+def network(name, precision="float32"):
+    """The model's network with its weights, built once per process. `bfloat16` runs the
+    convolutions in bfloat16 (Keras' mixed_bfloat16 policy: float32 weights, cast per layer)."""
     import keras
 
     path = weights_path(name)
     if not path.exists():
         hint = "it is prepared automatically by the Snakemake workflow, or by `python scripts/prepare_model.py " + name + "`"
         raise ModelError(f"weights for {name} not found at {path}: {hint}")
+    if precision != "float32" and name not in ("inception_v3", "inception_v3_keras"):
+        raise ModelError(f"precision {precision} is available for the Inception v3 models only; use float32 with {name}")
     if name == "inception5h":
         return _GraphNetwork(path)
     if name == "vgg16":
@@ -306,17 +320,20 @@ def network(name):
         return net
     net = networks.inception_v3()
     net.load_weights(path)
-    return networks.fast(net, max_pool_mixed10=(name == "inception_v3"))
+    policy = None if precision == "float32" else "mixed_bfloat16"
+    return networks.fast(net, max_pool_mixed10=(name == "inception_v3"), dtype_policy=policy)
 
 
 @functools.cache
-def features(name, layer):
-    """A callable: preprocessed image batch → activations of `layer` (number or name)."""
+def features(name, layers, precision="float32"):
+    """A callable: preprocessed image batch → activations of `layers` (a number or name, or a
+    tuple of them: then a list of activations, one per layer)."""
     import keras
 
     model = get(name)
-    net = network(name)
-    layer_name = model.layer_name(layer)
+    net = network(name, precision)
+    names = [model.layer_name(layer) for layer in (layers if isinstance(layers, tuple) else (layers,))]
     if isinstance(net, _GraphNetwork):
-        return net.features(layer_name)
-    return keras.Model(net.input, net.get_layer(layer_name).output)
+        return net.features(names if isinstance(layers, tuple) else names[0])
+    outputs = [net.get_layer(n).output for n in names]
+    return keras.Model(net.input, outputs if isinstance(layers, tuple) else outputs[0])

@@ -62,14 +62,15 @@ def _fast_conv(x, kernel, stride, padding):
     return conv(x, tf.convert_to_tensor(kernel))  # a tensor, not the variable: no kernel gradient
 
 
-def fast(net, max_pool_mixed10=False, fast_gradients=True):
+def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
     """A copy of a loaded InceptionV3 made for speed and for the source's exact graph:
     - each BatchNormalization folded into the conv before it (kernel * s, bias beta - mean * s,
       s = 1 / sqrt(var + eps)): the same function with two fewer passes over every activation,
       forward and backward, and Conv2D+BiasAdd+ReLU fuse into one kernel;
     - convs take their input gradient as a forward convolution (`_fast_conv`);
     - with `max_pool_mixed10`, mixed10's pool branch a 3x3 MAX pool as in the TorchScript source,
-      where Keras averages."""
+      where Keras averages;
+    - with `dtype_policy` (e.g. "mixed_bfloat16"), every layer computes in that policy."""
     import keras
 
     convs = creation_order([l for l in net.layers if isinstance(l, keras.layers.Conv2D)])
@@ -91,12 +92,14 @@ def fast(net, max_pool_mixed10=False, fast_gradients=True):
 
     def clone(layer):
         config = layer.get_config()
+        if dtype_policy and not isinstance(layer, keras.layers.InputLayer):
+            config["dtype"] = dtype_policy
         if isinstance(layer, keras.layers.Conv2D):
             return (Conv2D if fast_gradients else keras.layers.Conv2D).from_config({**config, "use_bias": True})
         if isinstance(layer, keras.layers.BatchNormalization):
-            return Identity(name=layer.name)
+            return Identity(name=layer.name, dtype=dtype_policy)
         if layer is mixed10_pool:
-            return keras.layers.MaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max")
+            return keras.layers.MaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max", dtype=dtype_policy)
         return layer.__class__.from_config(config)
 
     folded = keras.models.clone_model(net, clone_function=clone)

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from . import frame
+from . import camera, colour, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
 
@@ -18,14 +18,26 @@ def seed_frame(record, out_path):
     frame.write_atomic(np.ascontiguousarray(pixels), out_path, compress_level=1)
 
 
+def prepare(pixels, record):
+    """What happens to frame i-1 before frame i dreams on it: the camera move (one affine
+    warp) and the colour control (the target colour when set, else the seed's balance)."""
+    height, width = pixels.shape[:2]
+    m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
+                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"])
+    pixels = camera.warp(pixels, m, record["border"])
+    if record["target_color"] is not None:
+        return colour.steer(pixels, record["target_color"], record["color_rate"])
+    return colour.balance(pixels, record["color_balance"], record["reference_brightness"])
+
+
 def dream_frame(prev_path, record, out_path):
-    """Frame i: zoom and colour-balance frame i-1, then dream on it."""
+    """Frame i: move and colour frame i-1 as saved, then dream on it."""
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
-    pixels = frame.zoom(frame.read_rgb(prev_path), record["zoom_speed"])
-    pixels = frame.balance(pixels, record["color_balance"], record["reference_brightness"])
-    dreamer = dream.dreamer(record["model"], record["layer"])
-    result = dreamer(pixels, seed=record["seed"], **{k: record[k] for k in DREAM_SETTINGS})
+    pixels = prepare(frame.read_rgb(prev_path), record)
+    dreamer = dream.dreamer(record["model"], record["objective"], record["precision"])
+    weights = [weight for _, weight, _ in record["objective"]]
+    result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})
     frame.write_atomic(dream.to_uint8(result), out_path, compress_level=1)
 
 

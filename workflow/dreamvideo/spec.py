@@ -8,13 +8,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
-from . import frame, models, video
+from . import colour, frame, models, schedule, video
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
-FRAME_SETTINGS = ("layer", "num_iterations", "step_size", "rescale_factor", "num_repeats", "blend",
-                  "tile_size", "color_balance", "zoom_speed")
 
 
 class SpecError(ValueError):
@@ -90,8 +89,82 @@ def load(name, specs_dir="config/dreams", shared=None):
     return validate(data, str(path))
 
 
-def plan(name, spec, source="spec"):
-    """The frame plan of a validated spec; checks what the schema cannot (files, layers, sizes)."""
+# Numeric frame settings: each a constant or a schedule; (type, test a resolved value must pass, the rule).
+NUMBERS = {
+    "num_iterations": (int, lambda v: v >= 1, ">= 1"),
+    "step_size": (float, lambda v: v > 0, "> 0"),
+    "rescale_factor": (float, lambda v: (v > 0) & (v < 1), "between 0 and 1"),
+    "num_repeats": (int, lambda v: (v >= 0) & (v <= 20), "0..20"),
+    "blend": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
+    "tile_size": (int, lambda v: v >= 0, ">= 0"),
+    "zoom_speed": (int, lambda v: v >= 0, ">= 0"),
+    "zoom": (float, lambda v: v > 0, "> 0"),
+    "angle": (float, lambda v: v == v, "a number"),
+    "translate_x": (float, lambda v: v == v, "a number"),
+    "translate_y": (float, lambda v: v == v, "a number"),
+    "color_rate": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
+}
+# Settings of several numbers, each a constant or a schedule: (test, rule).
+VECTORS = {
+    "color_balance": (lambda v: v == v, "a number"),
+    "target_color": (lambda v: (v >= 0) & (v <= 255), "0..255"),
+    "center": (lambda v: v == v, "a number"),
+}
+
+
+def _checked(values, field, kind, test, rule, start, fail):
+    """Round (ints) or keep 9 significant digits (floats): the record holds exactly what renders."""
+    values = np.round(values) if kind is int else np.array([float(f"{v:.9g}") for v in values])
+    bad = np.flatnonzero(~test(values))
+    if bad.size:
+        fail(field, f"{values[bad[0]]:g} at frame {start + bad[0]} is out of range (must be {rule})")
+    return [kind(v) for v in values]
+
+
+def _objective(model, settings, field, fail):
+    """`layer` (+ `channels`) → [[layer name, weight, [channels]], ...]."""
+    layer = settings["layer"]
+    mix = layer if isinstance(layer, dict) else {layer: {"weight": 1.0, "channels": settings.get("channels", [])}}
+    terms = []
+    for key, term in mix.items():
+        term = term if isinstance(term, dict) else {"weight": term}
+        try:
+            name = model.layer_name(key)
+        except models.ModelError as err:
+            fail(field, err)
+        channels = [int(c) for c in term.get("channels", [])]
+        count = model.channels[model.layers.index(name)]
+        if any(c >= count for c in channels):
+            fail(field, f"{name} has channels 0..{count - 1}: {max(channels)} is not one of them")
+        terms.append([name, float(term.get("weight", 1.0)), channels])
+    return terms
+
+
+def _blend_objectives(old, new, w):
+    """Cross-fade: old terms weighted 1-w, new terms w (the same layer and channels merge)."""
+    merged = {}
+    for terms, share in ((old, 1.0 - w), (new, w)):
+        for name, weight, channels in terms:
+            key = (name, tuple(channels))
+            merged[key] = merged.get(key, 0.0) + weight * share
+    return [[name, float(f"{weight:.9g}"), list(channels)] for (name, channels), weight in merged.items() if weight > 0]
+
+
+def _frames_of(value, fps, field, fail):
+    """A `transition` length: frames (int) or seconds ('1.5s' or a number with `s`)."""
+    if isinstance(value, str):
+        try:
+            return max(0, round(float(value.rstrip("s")) * fps)) if value.endswith("s") else int(value)
+        except ValueError:
+            fail(field, f"{value!r} is not a number of frames or seconds (e.g. 12 or '0.5s')")
+    return int(value)
+
+
+def plan(name, spec, source="spec", variables=None):
+    """The frame plan of a validated spec; checks what the schema cannot (files, layers, sizes,
+    schedules). Every setting is resolved to plain numbers per frame here: a frame's record is
+    all that its pixels depend on. `variables`: extra per-frame arrays (audio features) for
+    schedule expressions, one value per frame of the whole video."""
     def fail(field, message):
         raise SpecError(f"{source}: {field}: {message}")
 
@@ -99,6 +172,8 @@ def plan(name, spec, source="spec"):
         model = models.get(spec["model"])
     except models.ModelError as err:
         fail("model", err)
+    if spec["precision"] != "float32" and model.name not in ("inception_v3", "inception_v3_keras"):
+        fail("precision", f"{spec['precision']} is available for the Inception v3 models only: use float32 with {model.name}")
     seed_image = spec.get("seed_image", f"dreams/{name}/img_0.jpg")
     try:
         seed_pixels = frame.read_rgb(seed_image)
@@ -118,23 +193,92 @@ def plan(name, spec, source="spec"):
         except video.MediaError as err:
             fail("audio", f"{err} (give a sound file, e.g. .flac, .wav, .mp3, or remove `audio:`)")
 
+    fps, defaults, segments = spec["fps"], spec["defaults"], spec["segments"]
+    counts = [seg["frames"] if "frames" in seg else max(1, round(seg["seconds"] * fps)) for seg in segments]
+    starts = [sum(counts[:s]) for s in range(len(segments))]  # the seed image is segment 0's first frame
+    total = sum(counts)
+    transitions = [0] + [min(counts[s], _frames_of(seg.get("transition", 0), fps, f"segments[{s}].transition", fail))
+                         for s, seg in enumerate(segments) if s > 0]
+    variables = variables or {}
+    for where, settings in [("defaults", defaults)] + [(f"segments[{s}]", seg) for s, seg in enumerate(segments)]:
+        if isinstance(settings.get("target_color"), str):
+            try:
+                settings["target_color"] = list(colour.parse_color(settings["target_color"]))
+            except ValueError as err:
+                fail(f"{where}.target_color", err)
+
+    def values(s, key, component=None):
+        """Setting `key` over segment s's frames and the next segment's transition: a segment's
+        own schedule counts t from its first frame, a `defaults` schedule from the video's."""
+        own = key in segments[s]
+        value, field = (segments[s][key], f"segments[{s}].{key}") if own else (defaults[key], f"defaults.{key}")
+        if component is not None:
+            value, field = value[component], f"{field}[{component}]"
+        span = counts[s] + (transitions[s + 1] if s + 1 < len(segments) else 0)
+        start, length = (starts[s], span) if own else (0, total)
+        try:
+            out = schedule.resolve(value, length, fps, {k: v[start:start + length] for k, v in variables.items()}, start)
+        except ValueError as err:
+            fail(field, err)
+        return (out if own else out[starts[s]:starts[s] + span]), field
+
+    def setting(s, key):
+        """Per-frame values of a setting for segment s (+ the next transition), checked."""
+        if key in NUMBERS:
+            return _checked(*values(s, key), *NUMBERS[key], starts[s], fail)
+        vector = segments[s].get(key, defaults[key])
+        if vector is None:  # no target colour
+            return None
+        columns = [_checked(*values(s, key, c), float, *VECTORS[key], starts[s], fail) for c in range(len(vector))]
+        return [list(row) for row in zip(*columns)]
+
+    per_segment = []
+    for s, seg in enumerate(segments):
+        merged = {**defaults, **seg}
+        field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
+        resolved = {key: setting(s, key) for key in (*NUMBERS, *VECTORS)}
+        resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"])
+        per_segment.append(resolved)
+
     reference = round(float(frame.fit(seed_pixels, size).mean()), 4)
     records = [{"seed_image": seed_image, "size": list(size)}]
-    for s, segment in enumerate(spec["segments"]):
-        settings = {**spec["defaults"], **segment}
-        try:
-            layer = model.layer_name(settings["layer"])
-        except models.ModelError as err:
-            fail(f"segments[{s}].layer", err)
-        count = segment["frames"] if "frames" in segment else max(1, round(segment["seconds"] * spec["fps"]))
-        if s == 0:
-            count -= 1  # the seed image is the first segment's first frame
-        for _ in range(count):
-            index = len(records)
-            record = {key: settings[key] for key in FRAME_SETTINGS}
-            record.update(layer=layer, model=model.name, seed=[spec["seed"], index], reference_brightness=reference)
-            records.append(record)
-    return Plan(name=name, seed_image=seed_image, audio=audio, fps=spec["fps"], size=size,
+    for index in range(1, total):
+        s = max(k for k in range(len(segments)) if starts[k] <= index)
+        j = index - starts[s]
+        cur = per_segment[s]
+        w = float(f"{schedule.smoothstep((j + 1) / (transitions[s] + 1)):.9g}") if j < transitions[s] else 1.0
+        prev = per_segment[s - 1] if w < 1.0 else None
+        pj = index - starts[s - 1] if prev else None
+
+        def eased(key, kind=float):
+            if prev is None:
+                return cur[key][j]
+            a, b = prev[key][pj], cur[key][j]
+            if isinstance(b, list):
+                return [float(f"{(1 - w) * x + w * y:.9g}") for x, y in zip(a, b)]
+            value = (1 - w) * a + w * b
+            return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
+
+        record = {"model": model.name, "precision": spec["precision"], "segment": s, "transition": w,
+                  "objective": _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]}
+        record.update({key: eased(key) for key in NUMBERS if key not in ("color_rate",)})
+        record.update(center=eased("center"), border=cur["border"], color_balance=eased("color_balance"),
+                      reference_brightness=reference)
+        # The target colour: where only one side of a transition steers, the other steers at rate 0.
+        targets = [x for x in ((prev or {}).get("target_color"), cur["target_color"]) if x is not None]
+        if targets:
+            target = cur["target_color"][j] if cur["target_color"] is not None else prev["target_color"][pj]
+            if prev and prev["target_color"] is not None and cur["target_color"] is not None:
+                target = eased("target_color")
+            rate_cur = cur["color_rate"][j] if cur["target_color"] is not None else 0.0
+            rate_prev = (prev["color_rate"][pj] if prev["target_color"] is not None else 0.0) if prev else rate_cur
+            rate = float(f"{(1 - w) * rate_prev + w * rate_cur:.9g}") if prev else rate_cur
+            record.update(target_color=list(target), color_rate=rate)
+        else:
+            record.update(target_color=None, color_rate=0.0)
+        record["seed"] = [spec["seed"], index]
+        records.append(record)
+    return Plan(name=name, seed_image=seed_image, audio=audio, fps=fps, size=size,
                 model=model.name, frames=tuple(records))
 
 
