@@ -116,15 +116,17 @@ def mean_change(pictures):
 def test_target_colour_is_reached_and_a_transition_has_no_jump(tmp_path, model_env):
     spec = ("size: [96, 64]\nseed: 2\n"
             "defaults: {zoom_speed: 64, target_color: [220, 80, 40], color_rate: 0.25}\nsegments:\n"
-            "  - {frames: 32, layer: 3}\n  - {frames: 16, layer: 8, step_size: 2.0, transition: 8}\n")
+            "  - {frames: 32, layer: 2, step_size: 1.0}\n  - {frames: 16, layer: 9, step_size: 3.0, transition: 8}\n")
     root = make_project(tmp_path, spec)
     done = snakemake(root, model_env, "dreams/t/final.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     pictures = [np.asarray(Image.open(p)) for p in frames(root)]
     means = pictures[30].reshape(-1, 3).mean(axis=0)
     assert np.all(np.abs(means - [220, 80, 40]) <= 10), means
+    # Mean absolute change between frames: the transition (frames 32..39) eases from the calm
+    # segment's level to the busy one's; no frame in it changes more than the busier segment does
+    # on average. (A hard cut here peaks above that: 2.69 against 2.6, measured.)
     change = mean_change(pictures)
-    around = change[20:31] + change[40:]  # the two segments, away from the boundary at frame 32
-    boundary = change[31:40]
-    print(f"frame-to-frame change: segments {np.mean(around):.2f}, transition max {max(boundary):.2f}")
-    assert max(boundary) <= np.mean(around) * 1.5, (boundary, np.mean(around))
+    calm, busy, boundary = np.mean(change[20:31]), np.mean(change[40:]), change[31:39]
+    print(f"frame-to-frame change: segments {calm:.2f} / {busy:.2f}, transition max {max(boundary):.2f}")
+    assert max(boundary) <= max(calm, busy), (boundary, calm, busy)
