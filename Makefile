@@ -3,16 +3,23 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# `make venv GPU=1`: the CUDA build of the same TensorFlow version (NVIDIA GPU + driver needed),
+# from the same requirements.txt with tensorflow-cpu swapped for tensorflow[and-cuda].
+GPU ?=
+REQUIREMENTS := $(if $(GPU),$(VENV)/requirements-gpu.txt,requirements.txt)
+STAMP := $(BIN)/.installed$(if $(GPU),-gpu)
 
 .PHONY: venv weights test demo gallery benchmark clean
 
-$(BIN)/.installed: requirements.txt
+$(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	sed 's/^tensorflow-cpu==/tensorflow[and-cuda]==/' requirements.txt > $(VENV)/requirements-gpu.txt
+	$(if $(GPU),$(BIN)/pip uninstall --quiet --yes tensorflow-cpu 2>/dev/null || true)
+	$(BIN)/pip install --quiet -r $(REQUIREMENTS)
 	touch $@
 
-venv: $(BIN)/.installed
+venv: $(STAMP)
 
 weights: venv
 	$(BIN)/python scripts/prepare_model.py inception_v3 vgg16  # the offline models the tests use

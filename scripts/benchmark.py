@@ -1,12 +1,19 @@
-"""Speed, side by side in one run; writes benchmarks/results.md (`make benchmark`).
+"""Speed, side by side in one run, on the machine it runs on; writes benchmarks/results.md.
 
-- gradient step and full frame (zoom + colour balance + 1 iteration x 2 octaves + PNG write) for
-  layers 3 and 6 at 640x360 and 1280x720, as seconds, GFLOP/s and % of this CPU's peak;
-- the same frame made the seed's way and the TensorFlow tutorial's way, on the same model;
-- Snakemake's overhead per frame against a plain loop, the DAG of 3,600 frames, a no-op rerun."""
+- the machine: CPU model, family and the flags that matter, TensorFlow and oneDNN versions, and
+  its attainable peak measured here (a 4096^2 float32 GEMM through the same TensorFlow, and a
+  bfloat16 one where the CPU has AVX512_BF16 or AMX), next to the nominal figure;
+- TensorFlow's own CPU kernels (the default) against oneDNN's: speed, and bytes run to run;
+- gradient step and full frame for layers 3 and 6 at 640x360 and 1280x720, as % of the peak;
+- where a frame's time goes outside the network (PNG read/write, camera, colour, octave work);
+- what each network rewrite brings (plain Keras, BN folding, forward-conv gradients, XLA);
+- bfloat16 against float32 (speed, and a side-by-side picture in benchmarks/bfloat16.jpg);
+- the same frame made the peers' way; Snakemake's overhead; the DAG of 3,600 frames."""
 
 import argparse
 import datetime
+import hashlib
+import json
 import os
 import platform
 import re
@@ -27,26 +34,25 @@ from dreamvideo import frame, models, networks, render  # noqa: E402
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
-FRAME = dict(num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, blend=0.2, tile_size=400,
-             zoom_speed=256, color_balance=[0.3333, 0.3333, 0.3334])
+FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 
 
-def cpu_peak():
-    """(description, GFLOP/s): cores x clock x fp32 lanes x 2 (FMA) x 2 FMA units."""
-    info = Path("/proc/cpuinfo").read_text()
-    name = re.search(r"model name\s*:\s*(.*)", info).group(1).strip()
-    mhz = float(re.search(r"cpu MHz\s*:\s*([\d.]+)", info).group(1))
-    flags = re.search(r"flags\s*:\s*(.*)", info).group(1).split()
-    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
-    fma = 2 if "fma" in flags else 1
-    cores = len(os.sched_getaffinity(0))
-    per_cycle = lanes * fma * 2
-    peak = cores * mhz / 1000 * per_cycle
-    return (f"{name}, {cores} cores x {mhz / 1000:.2f} GHz x {per_cycle} fp32 FLOP/cycle "
-            f"({lanes} lanes{' x 2 FMA' if fma == 2 else ''} x 2 units) = {peak:.0f} GFLOP/s peak"), peak
+def record(layer, size, **changes):
+    """A frame record as the plan makes it: 1 iteration x 2 octaves, the seed's zoom and balance."""
+    model = models.get(models.DEFAULT_MODEL)
+    base = dict(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
+                num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, blend=0.2, tile_size=400,
+                zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
+                border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,
+                reference_brightness=float(picture(size).mean()), seed=[0, 1])
+    return {**base, **changes}
 
 
-def median_time(fn, runs, warmup=3):
+def picture(size):
+    return frame.fit(frame.read_rgb(REPO / "dreams/fractal_light/img_0.jpg"), size)
+
+
+def median_time(fn, runs, warmup=2):
     for _ in range(warmup):
         fn()
     times = []
@@ -57,48 +63,203 @@ def median_time(fn, runs, warmup=3):
     return statistics.median(times)
 
 
-def step_flops(model_name, layer, tiles, tile_h, tile_w):
+# --- the machine -----------------------------------------------------------------------------
+
+def cpu():
+    """Model, family/model numbers, flags that matter, cores, nominal clock, nominal fp32 peak."""
+    info = Path("/proc/cpuinfo").read_text()
+    field = lambda key: re.search(rf"^{key}\s*:\s*(.*)$", info, re.M).group(1).strip()  # noqa: E731
+    flags = field("flags").split()
+    cores = len(os.sched_getaffinity(0))
+    mhz = float(field("cpu MHz"))
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    nominal = cores * mhz / 1000 * lanes * 2 * 2  # x2 FMA, x2 FMA units
+    return dict(name=field("model name"), family=field("cpu family"), model=field("model"),
+                flags=[f for f in FLAGS if f in flags], cores=cores, ghz=mhz / 1000, nominal=nominal,
+                bf16="avx512_bf16" in flags or "amx_bf16" in flags)
+
+
+def onednn_version():
+    """oneDNN's version as it reports itself (ONEDNN_VERBOSE) when TensorFlow turns it on."""
+    code = "import tensorflow as tf; tf.matmul(tf.ones([64, 64]), tf.ones([64, 64])).numpy()"
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "1", "ONEDNN_VERBOSE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    found = re.search(r"oneDNN v([\d.]+)", done.stdout + done.stderr)
+    return found.group(1) if found else "unknown"
+
+
+def gemm_rate(dtype_name, n=4096, runs=5):
+    """GFLOP/s of an n x n x n matmul through TensorFlow, as this process is set up."""
+    import tensorflow as tf
+
+    dtype = getattr(tf, dtype_name)
+    a = tf.cast(tf.random.stateless_normal([n, n], seed=[1, 2]), dtype)
+    b = tf.cast(tf.random.stateless_normal([n, n], seed=[3, 4]), dtype)
+    product = tf.function(lambda: tf.matmul(a, b)[0, 0])  # one element back: no 64 MB copy
+    return 2 * n**3 / median_time(lambda: product().numpy(), runs) / 1e9
+
+
+# --- oneDNN on and off, in fresh processes ------------------------------------------------------
+
+def probe(timing):
+    """Run in a fresh process: the bytes of the dream that showed the nondeterminism (321x181,
+    layer 6, dream_image.py's defaults) and, with `timing`, the speeds that oneDNN changes."""
+    from dreamvideo import dream
+
+    image = np.asarray(frame.Image.fromarray(picture((642, 362))).resize((321, 181)))
+    out = dream.dreamer(models.DEFAULT_MODEL, 6)(image, num_iterations=10, step_size=3.0, num_repeats=4, seed=3)
+    result = dict(hash=hashlib.sha256(dream.to_uint8(out).tobytes()).hexdigest())
+    if timing:
+        result.update(gemm=gemm_rate("float32"), step=step_time(3, SIZES[0], 5)[0],
+                      frame=frame_time(record(3, SIZES[0]), SIZES[0], 5),
+                      frame_bf16=frame_time(record(3, SIZES[0], precision="bfloat16"), SIZES[0], 5))
+    print(json.dumps(result))
+
+
+def backends():
+    """oneDNN off (our default) and on: speed in one process each, bytes over 4 processes each."""
+    rows = {}
+    for label, value in (("TensorFlow's own kernels (default)", "0"), ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1")):
+        env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": value}
+        runs = []
+        for i in range(4):
+            cmd = [sys.executable, __file__, "--probe"] + (["--timing"] if i == 0 else [])
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if done.returncode:
+                raise SystemExit(f"probe failed:\n{done.stderr[-3000:]}")
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        row = dict(runs[0], distinct=len({r["hash"] for r in runs}), runs=len(runs))
+        rows[label] = row
+        print(f"{label}: GEMM {row['gemm']:.0f} GFLOP/s, step {row['step']:.3f} s, frame {row['frame']:.3f} s, "
+              f"bfloat16 frame {row['frame_bf16']:.3f} s, {row['distinct']} distinct result(s) in {row['runs']} processes",
+              flush=True)
+    return rows
+
+
+# --- the dream step, the frame and what surrounds the network -----------------------------------
+
+def step_flops(layer, tiles, tile_h, tile_w):
     """Forward conv FLOPs up to `layer` for a batch of tiles, x2 for the input gradient."""
     import keras
 
-    features = models.features(model_name, layer)
+    features = models.features(models.DEFAULT_MODEL, layer)
     convs = [l for l in features.layers if isinstance(l, keras.layers.Conv2D)]
-    probe = keras.Model(features.input, [c.output for c in convs])
-    outputs = probe(np.zeros((1, tile_h, tile_w, 3), np.float32))
+    probe_model = keras.Model(features.input, [c.output for c in convs])
+    outputs = probe_model(np.zeros((1, tile_h, tile_w, 3), np.float32))
     forward = sum(2 * np.prod(o.shape[1:]) * np.prod(c.kernel.shape[:3]) for c, o in zip(convs, outputs))
     return 2 * tiles * float(forward)
 
 
-def picture(size):
-    return frame.fit(frame.read_rgb(REPO / "dreams/fractal_light/img_0.jpg"), size)
+def octave_args(dreamer, size, height=None, width=None):
+    import tensorflow as tf
+
+    height, width = height or size[1], width or size[0]
+    pixels = np.asarray(frame.Image.fromarray(picture(size)).resize((width, height))).astype(np.float32)
+    grid = dreamer.tile_grid(height, width, 400)
+    args = (tf.constant(pixels), tf.constant([[3, 5]], tf.int32), tf.constant(grid, tf.int32), tf.constant(1.0),
+            tf.constant([1.0]))
+    return args, grid, (-(-height // grid[0]), -(-width // grid[1]))
 
 
-def core_speed(peak, runs):
+def step_time(layer, size, runs):
+    """(seconds, FLOPs) of one tiled gradient step (one octave iteration) on the full frame."""
+    from dreamvideo import dream
+
+    dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
+    args, grid, (tile_h, tile_w) = octave_args(dreamer, size)
+    return median_time(lambda: dreamer.octave(*args).numpy(), runs), step_flops(layer, grid[0] * grid[1], tile_h, tile_w)
+
+
+def frame_time(rec, size, runs):
+    """Median seconds of one chained frame: read PNG, camera + colour, dream, write PNG."""
+    workdir = Path(tempfile.mkdtemp())
+    prev, out = workdir / "prev.png", workdir / "next.png"
+    frame.write_frame(picture(size), prev)
+    seconds = median_time(lambda: render.dream_frame(prev, rec, out), runs)
+    shutil.rmtree(workdir)
+    return seconds
+
+
+def core_speed(peak, nominal, runs):
+    rows = []
+    for layer in LAYERS:
+        for size in SIZES:
+            step, flops = step_time(layer, size, runs)
+            rate = flops / step / 1e9
+            frame_s = frame_time(record(layer, size), size, runs)
+            rows.append(dict(layer=layer, size=size, step=step, gflops=flops / 1e9, rate=rate,
+                             peak_pct=100 * rate / peak, nominal_pct=100 * rate / nominal, frame=frame_s))
+            print(f"layer {layer} {size[0]}x{size[1]}: step {step:.3f} s ({flops / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s, "
+                  f"{100 * rate / peak:.0f}% of measured peak), frame {frame_s:.3f} s", flush=True)
+    return rows
+
+
+def bare_gradient(dreamer):
+    """The network alone: the gradient of the objective for a batch of tiles, nothing around it."""
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    def gradient(tiles):
+        with tf.GradientTape() as tape:
+            tape.watch(tiles)
+            loss = dreamer._loss(tiles, tf.constant([1.0]))
+        return tape.gradient(loss, tiles)
+    return gradient
+
+
+def overheads(rounds, layer=3):
+    """Where a frame's time goes: the network (the same tiles' gradients, nothing else) against
+    the whole frame, measured in alternation so that drift of a shared machine cancels."""
     import tensorflow as tf
 
     from dreamvideo import dream
 
     rows = []
-    for layer in LAYERS:
-        dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
-        for size in SIZES:
-            pixels = picture(size).astype(np.float32)
-            grid = dreamer.tile_grid(size[1], size[0], FRAME["tile_size"])
-            tile_h, tile_w = -(-size[1] // grid[0]), -(-size[0] // grid[1])
-            args = (tf.constant(pixels), tf.constant([[3, 5]], tf.int32), tf.constant(grid, tf.int32), tf.constant(1.0))
-            step = median_time(lambda: dreamer.octave(*args).numpy(), runs)
-            flops = step_flops(models.DEFAULT_MODEL, layer, grid[0] * grid[1], tile_h, tile_w)
-            frame_s = time_frame(size, layer, runs, dream_fn=None)
-            rows.append(dict(layer=layer, size=size, step=step, gflops=flops / 1e9, rate=flops / step / 1e9,
-                             peak_pct=100 * flops / step / 1e9 / peak, frame=frame_s))
-            print(f"layer {layer} {size[0]}x{size[1]}: step {step:.3f} s ({flops / 1e9:.1f} GFLOP, "
-                  f"{flops / step / 1e9:.0f} GFLOP/s, {100 * flops / step / 1e9 / peak:.0f}% of peak), "
-                  f"frame {frame_s:.3f} s", flush=True)
+    dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
+    gradient = bare_gradient(dreamer)
+    for size in SIZES:
+        rec = record(layer, size)
+        levels = [(size[1], size[0]), (round(size[1] * 0.7), round(size[0] * 0.7))]  # the two octaves
+        batches = []
+        for height, width in levels:
+            rows_, cols = dreamer.tile_grid(height, width, 400)
+            tile = (-(-height // rows_), -(-width // cols))
+            batches.append(tf.constant(np.random.default_rng(0).uniform(0, 255, (rows_ * cols, *tile, 3)), tf.float32))
+        workdir = Path(tempfile.mkdtemp())
+        prev, out = workdir / "prev.png", workdir / "next.png"
+        frame.write_frame(picture(size), prev)
+        pixels = frame.read_frame(prev)
+        prepared = render.prepare(pixels, rec)
+        result = dream.to_uint8(prepared)
+        parts = {
+            "read PNG": lambda: frame.read_frame(prev),
+            "camera + colour": lambda: render.prepare(pixels, rec),
+            "write PNG": lambda: frame.write_frame(result, out),
+            "dream (octaves)": lambda: dreamer(prepared, seed=[0, 1], **{k: rec[k] for k in render.DREAM_SETTINGS}),
+            "network": lambda: [gradient(b).numpy() for b in batches],
+            "frame": lambda: render.dream_frame(prev, rec, out),
+        }
+        for fn in parts.values():
+            fn(), fn()
+        samples = {name: [] for name in parts}
+        for _ in range(rounds):
+            for name, fn in parts.items():
+                start = time.perf_counter()
+                fn()
+                samples[name].append(time.perf_counter() - start)
+        shutil.rmtree(workdir)
+        med = {name: statistics.median(v) for name, v in samples.items()}
+        share = statistics.median((f - n) / f for f, n in zip(samples["frame"], samples["network"]))
+        med["octave work"] = med["dream (octaves)"] - med["network"]
+        rows.append(dict(size=size, parts=med, outside=100 * share))
+        print(f"{size[0]}x{size[1]}: frame {med['frame']:.3f} s, network {med['network']:.3f} s, outside the network "
+              f"{100 * share:.1f}% (read {med['read PNG']:.3f}, camera+colour {med['camera + colour']:.3f}, "
+              f"write {med['write PNG']:.3f}, octave work {med['octave work']:.3f})", flush=True)
     return rows
 
 
 def ablation(runs, layer=3, size=(640, 360)):
-    """What each speed-up brings: one gradient step on the whole image, network variants."""
+    """What each rewrite brings: one gradient step on the whole image, network variants."""
     import keras
     import tensorflow as tf
 
@@ -113,7 +274,7 @@ def ablation(runs, layer=3, size=(640, 360)):
         ("ours + XLA (jit_compile)", fast, True),
     ]
     x = tf.constant(picture(size)[None].astype(np.float32) / 128.0 - 1.0)
-    flops = step_flops(models.DEFAULT_MODEL, layer, 1, size[1], size[0])
+    flops = step_flops(layer, 1, size[1], size[0])
     rows = []
     for label, net, xla in variants:
         features = keras.Model(net.input, net.get_layer(name).output)
@@ -131,27 +292,43 @@ def ablation(runs, layer=3, size=(640, 360)):
     return rows
 
 
-def time_frame(size, layer, runs, dream_fn, settings=None):
-    """Median seconds of one chained frame: read PNG, zoom, balance, dream, write PNG."""
-    workdir = Path(tempfile.mkdtemp())
-    prev, out = workdir / "prev.png", workdir / "next.png"
-    frame.write_atomic(picture(size), prev)
-    record = dict(FRAME, **(settings or {}), model=models.DEFAULT_MODEL, layer=models.get(models.DEFAULT_MODEL).layer_name(layer),
-                  seed=[0, 1], reference_brightness=float(picture(size).mean()))
-    if dream_fn is None:
-        seconds = median_time(lambda: render.dream_frame(prev, record, out), runs, warmup=1 if settings else 3)
-    else:
-        def peer_frame():
-            pixels = frame.zoom(frame.read_rgb(prev), record["zoom_speed"])
-            pixels = frame.balance(pixels, record["color_balance"], record["reference_brightness"])
-            result = dream_fn(pixels, seed=1, **{k: record[k] for k in render.DREAM_SETTINGS})
-            frame.write_atomic(np.clip(np.round(result), 0, 255).astype(np.uint8), out, compress_level=1)
-        seconds = median_time(peer_frame, runs, warmup=1)
-    shutil.rmtree(workdir)
-    return seconds
+def bfloat16(runs, out_path):
+    """float32 against bfloat16: frame time in this process, and the same dream side by side."""
+    from dreamvideo import dream
+
+    size = SIZES[0]
+    rows = {p: frame_time(record(3, size, precision=p), size, runs) for p in models.PRECISIONS}
+    print(f"frame 640x360 layer 3: float32 {rows['float32']:.3f} s, bfloat16 {rows['bfloat16']:.3f} s", flush=True)
+    pixels = picture(size)
+    settings = dict(num_iterations=10, step_size=3.0, num_repeats=3, seed=1)
+    pictures = [dream.to_uint8(dream.dreamer(models.DEFAULT_MODEL, 5, p)(pixels, **settings)) for p in models.PRECISIONS]
+    difference = np.clip(np.abs(pictures[0].astype(int) - pictures[1]) * 4, 0, 255).astype(np.uint8)
+    sheet = np.concatenate([pictures[0], pictures[1], difference], axis=1)
+    small = frame.Image.fromarray(sheet).resize((sheet.shape[1] // 2, sheet.shape[0] // 2), frame.Image.Resampling.LANCZOS)
+    frame.write_atomic(np.asarray(small), out_path, quality=85)
+    rows["mean_difference"] = float(np.abs(pictures[0].astype(int) - pictures[1]).mean())
+    rows["correlation"] = float(np.corrcoef((pictures[0].astype(float) - pixels).ravel(),
+                                            (pictures[1].astype(float) - pixels).ravel())[0, 1])
+    return rows
 
 
 SINGLE_IMAGE = dict(num_iterations=10, step_size=3.0, num_repeats=4)  # scripts/dream_image.py defaults
+
+
+def peer_frame_time(size, layer, runs, dream_fn, settings=None):
+    """A frame as `frame_time` makes it, with a peer's dream in place of ours."""
+    rec = record(layer, size, **(settings or {}))
+    workdir = Path(tempfile.mkdtemp())
+    prev, out = workdir / "prev.png", workdir / "next.png"
+    frame.write_frame(picture(size), prev)
+
+    def peer_frame():
+        pixels = render.prepare(frame.read_frame(prev), rec)
+        result = dream_fn(pixels, seed=1, **{k: rec[k] for k in render.DREAM_SETTINGS})
+        frame.write_frame(np.clip(np.round(result), 0, 255).astype(np.uint8), out)
+    seconds = median_time(peer_frame, runs, warmup=1)
+    shutil.rmtree(workdir)
+    return seconds
 
 
 def peer_speed(runs):
@@ -162,9 +339,10 @@ def peer_speed(runs):
     cases = [(layer, "video frame", None, runs) for layer in LAYERS] + [(3, "single image", SINGLE_IMAGE, 1)]
     for layer, label, settings, n in cases:
         features = models.features(model.name, layer)
-        ours = time_frame(SIZES[0], layer, n, None, settings)
-        seed = time_frame(SIZES[0], layer, n, peers.SeedStyle(features, model.mean, model.std), settings)
-        tutorial = time_frame(SIZES[0], layer, n, peers.TutorialStyle(features, model.mean, model.std), settings)
+        size = SIZES[0]
+        ours = frame_time(record(layer, size, **(settings or {})), size, n)
+        seed = peer_frame_time(size, layer, n, peers.SeedStyle(features, model.mean, model.std), settings)
+        tutorial = peer_frame_time(size, layer, n, peers.TutorialStyle(features, model.mean, model.std), settings)
         rows.append(dict(layer=layer, label=label, ours=ours, seed=seed, tutorial=tutorial))
         print(f"layer {layer} 640x360 {label}: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
               f"tutorial's way {tutorial:.3f} s ({tutorial / ours:.1f}x)", flush=True)
@@ -241,15 +419,27 @@ def dag_speed(frames=3600):
     return dict(frames=frames, dry=dry, noop=noop, nothing=nothing)
 
 
-def targets(core, peer, pipe, dag):
+def targets(core, over, bf16, machine, backend, peer, pipe, dag):
     """(target, what this run measured, met) for each goal of the speed work."""
     def find(layer, size):
         return next(r for r in core if r["layer"] == layer and r["size"] == size)
     small, large = find(3, SIZES[0]), find(3, SIZES[1])
     frames = [r for r in peer if r["label"] == "video frame"]
     overhead = 100 * (pipe["piped"] / pipe["looped"] - 1)
-    return [
-        ("gradient step >= 60% of peak, 640x360, layer 3", f"{small['peak_pct']:.0f}% ({small['rate']:.0f} GFLOP/s)", small["peak_pct"] >= 60),
+    default = next(iter(backend.values()))
+    speedup = bf16["float32"] / bf16["bfloat16"]
+    rows = [
+        ("repeated runs byte-identical (default kernels)", f"{default['distinct']} distinct in {default['runs']} processes",
+         default["distinct"] == 1),
+        ("gradient step >= 60% of the measured float32 GEMM, 640x360, layer 3",
+         f"{small['peak_pct']:.0f}% ({small['rate']:.0f} of {machine['peak']:.0f} GFLOP/s)", small["peak_pct"] >= 60),
+    ]
+    rows += [(f"frame time outside the network <= 10%, {r['size'][0]}x{r['size'][1]}", f"{r['outside']:.1f}%",
+              r["outside"] <= 10) for r in over]
+    rows += [
+        ("bfloat16 >= 1.5x faster per frame (where the CPU has it)",
+         f"{speedup:.2f}x" + ("" if machine["bf16"] else " (no AVX512_BF16/AMX here: emulated)"),
+         speedup >= 1.5 if machine["bf16"] else None),
         ("frame 640x360 <= 0.6 s (layer 3)", f"{small['frame']:.3f} s", small["frame"] <= 0.6),
         ("frame 1280x720 <= 2.5 s (layer 3)", f"{large['frame']:.3f} s", large["frame"] <= 2.5),
         (">= 5x faster per video frame than the seed's way",
@@ -258,31 +448,64 @@ def targets(core, peer, pipe, dag):
         ("DAG of 3,600 frames <= 5 s", f"{dag['dry']:.1f} s", dag["dry"] <= 5),
         ("no-op rerun <= 5 s", f"{dag['noop']:.1f} s", dag["noop"] <= 5),
     ]
+    return rows
 
 
-def write_results(path, machine, core, ablated, peer, pipe, dag, runs):
+def write_results(path, machine, backend, core, over, ablated, bf16, peer, pipe, dag, runs):
     import tensorflow as tf
 
+    m = machine
     lines = [
         "# Benchmark results",
         "",
         f"Written by `python scripts/benchmark.py` on {datetime.date.today()}: every number below comes from that run.",
-        f"Machine: {machine}; Python {platform.python_version()}, TensorFlow {tf.__version__}.",
-        f"Model {models.DEFAULT_MODEL}; medians of {runs} runs after warm-up; frame = read PNG, zoom, colour balance,",
+        "",
+        f"- CPU: {m['name']} (family {m['family']}, model {m['model']}), {m['cores']} cores at a nominal "
+        f"{m['ghz']:.2f} GHz; flags: {', '.join(m['flags']) or 'none of ' + ', '.join(FLAGS)}.",
+        f"- Python {platform.python_version()}, TensorFlow {tf.__version__} (CPU kernels: its own unless "
+        f"TF_ENABLE_ONEDNN_OPTS=1; oneDNN {m['onednn']}).",
+        f"- Peak measured here: 4096^2 float32 GEMM {m['peak']:.0f} GFLOP/s"
+        + (f", bfloat16 GEMM {m['peak_bf16']:.0f} GFLOP/s" if m["peak_bf16"] else " (no bfloat16 GEMM: the CPU has no AVX512_BF16/AMX)")
+        + f"; nominal {m['nominal']:.0f} GFLOP/s (cores x clock x fp32 lanes x FMA x 2 units).",
+        f"- Model {models.DEFAULT_MODEL}; medians of {runs} runs after warm-up; a frame is: read PNG, camera + colour, "
         "1 iteration x 2 octaves (num_repeats 1), tile size 400, write PNG.",
         "",
-        "## Dream step and frame",
+        "## Kernels: TensorFlow's own (default) against oneDNN's",
         "",
-        "| layer | size | gradient step | GFLOP per step | GFLOP/s | % of peak | full frame |",
-        "|---|---|---|---|---|---|---|",
+        "Each in fresh processes; the bytes are those of the dream that showed the problem (321x181, layer 6, "
+        "`dream_image.py` defaults, seed 3), made once per process.",
+        "",
+        "| kernels | float32 GEMM | step 640x360 L3 | frame 640x360 L3 | bfloat16 frame | distinct results |",
+        "|---|---|---|---|---|---|",
     ]
+    for label, r in backend.items():
+        lines.append(f"| {label} | {r['gemm']:.0f} GFLOP/s | {r['step']:.3f} s | {r['frame']:.3f} s | {r['frame_bf16']:.3f} s "
+                     f"| {r['distinct']} in {r['runs']} processes |")
+    lines += ["", "## Dream step and frame (default kernels)", "",
+              "| layer | size | gradient step | GFLOP per step | GFLOP/s | % of measured peak | % of nominal | full frame |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in core:
         lines.append(f"| {r['layer']} ({models.get(models.DEFAULT_MODEL).layer_name(r['layer'])}) | {r['size'][0]}x{r['size'][1]} "
-                     f"| {r['step']:.3f} s | {r['gflops']:.1f} | {r['rate']:.0f} | {r['peak_pct']:.0f}% | {r['frame']:.3f} s |")
-    lines += ["", "## What each speed-up brings (one gradient step, 640x360, layer 3, whole image)", "",
+                     f"| {r['step']:.3f} s | {r['gflops']:.1f} | {r['rate']:.0f} | {r['peak_pct']:.0f}% | {r['nominal_pct']:.0f}% "
+                     f"| {r['frame']:.3f} s |")
+    lines += ["", "## Where a frame's time goes (layer 3)", "",
+              "Measured in alternation; *network* is the gradient of the same tiles with nothing around it, "
+              "*octave work* the dream minus the network (tiling, per-tile normalisation, smoothing, pyramid).", "",
+              "| size | frame | network | read PNG | camera + colour | octave work | write PNG | outside the network |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in over:
+        q = r["parts"]
+        lines.append(f"| {r['size'][0]}x{r['size'][1]} | {q['frame']:.3f} s | {q['network']:.3f} s | {q['read PNG']:.3f} s "
+                     f"| {q['camera + colour']:.3f} s | {q['octave work']:.3f} s | {q['write PNG']:.3f} s | {r['outside']:.1f}% |")
+    lines += ["", "## What each network rewrite brings (one gradient step, 640x360, layer 3, whole image)", "",
               "| network | step | GFLOP/s |", "|---|---|---|"]
     lines += [f"| {r['label']} | {r['step']:.3f} s | {r['rate']:.0f} |" for r in ablated]
-    lines += ["", "## The same 640x360 frame, made the peers' way", "",
+    lines += ["", "## bfloat16", "",
+              f"Frame 640x360, layer 3: float32 {bf16['float32']:.3f} s, bfloat16 {bf16['bfloat16']:.3f} s "
+              f"({bf16['float32'] / bf16['bfloat16']:.2f}x). The same dream (layer 5, 10 iterations x 4 octaves) in float32 "
+              f"| bfloat16 | 4x their difference: mean difference {bf16['mean_difference']:.1f} levels, correlation of the "
+              f"two dreams' changes {bf16['correlation']:.3f}.", "", "![float32, bfloat16, difference](bfloat16.jpg)", ""]
+    lines += ["## The same 640x360 frame, made the peers' way", "",
               f"Video frame: the settings above. Single image: `dream_image.py` defaults "
               f"({SINGLE_IMAGE['num_iterations']} iterations x {SINGLE_IMAGE['num_repeats'] + 1} octaves, step 3), one run after warm-up.", "",
               "| layer | what | ours | seed's way (Hvass-style) | speed-up | TF tutorial's way | speed-up |",
@@ -297,8 +520,8 @@ def write_results(path, machine, core, ablated, peer, pipe, dag, runs):
               f"- {dag['frames']} frames: `snakemake -n` {dag['dry']:.1f} s; no-op rerun of a finished render "
               f"{dag['noop']:.1f} s (nothing to do: {dag['nothing']}). Both include Snakemake's start-up.", ""]
     lines += ["## Targets", "", "| target | this run | met |", "|---|---|---|"]
-    for target, value, met in targets(core, peer, pipe, dag):
-        lines.append(f"| {target} | {value} | {'yes' if met else '**no**'} |")
+    for target, value, met in targets(core, over, bf16, machine, backend, peer, pipe, dag):
+        lines.append(f"| {target} | {value} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
     lines += [""]
     path.write_text("\n".join(lines))
     print(f"wrote {path.relative_to(REPO)}")
@@ -308,16 +531,27 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--out", default=str(REPO / "benchmarks/results.md"))
+    p.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)  # one fresh process of `backends`
+    p.add_argument("--timing", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
-    machine, peak = cpu_peak()
-    print(machine, flush=True)
+    if args.probe:
+        return probe(args.timing)
     models.prepare(models.DEFAULT_MODEL)
-    core = core_speed(peak, args.runs)
+    machine = cpu()
+    machine["onednn"] = onednn_version()
+    machine["peak"] = gemm_rate("float32")
+    machine["peak_bf16"] = gemm_rate("bfloat16") if machine["bf16"] else None
+    print(f"{machine['name']} (family {machine['family']}), flags {machine['flags']}: float32 GEMM {machine['peak']:.0f} "
+          f"GFLOP/s measured, {machine['nominal']:.0f} nominal", flush=True)
+    backend = backends()
+    core = core_speed(machine["peak"], machine["nominal"], args.runs)
+    over = overheads(rounds=2 * args.runs + 1)
     ablated = ablation(args.runs)
+    bf16 = bfloat16(args.runs, REPO / "benchmarks/bfloat16.jpg")
     peer = peer_speed(max(2, args.runs // 2))
     pipe = pipeline_overhead(frames=10)
     dag = dag_speed()
-    write_results(Path(args.out), machine, core, ablated, peer, pipe, dag, args.runs)
+    write_results(Path(args.out), machine, backend, core, over, ablated, bf16, peer, pipe, dag, args.runs)
 
 
 if __name__ == "__main__":

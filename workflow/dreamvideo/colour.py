@@ -13,7 +13,7 @@ _CLOSE_ENOUGH = 1e-3  # levels: far below the uint8 rounding between frames
 def balance(pixels, color_balance, reference_brightness):
     """The seed's colour balance: pull the mean brightness back to `reference_brightness`,
     taking balance[c] * 3 of the difference from channel c (weights summing to 1 keep it).
-    Byte for byte the same as frame.balance."""
+    Byte for byte the seed's (tests/test_colour.py keeps the reference)."""
     image = pixels.astype(np.float32)
     drift = float(image.mean()) - reference_brightness
     image -= np.asarray(color_balance, np.float32) * 3.0 * drift

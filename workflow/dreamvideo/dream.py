@@ -10,6 +10,7 @@ seed give the same bytes."""
 import functools
 import math
 
+import cv2
 import numpy as np
 import tensorflow as tf
 
@@ -19,23 +20,19 @@ if tf.config.list_physical_devices("GPU"):  # cuDNN picks kernels by speed unles
     tf.config.experimental.enable_op_determinism()
 
 
-def _gaussian_blur(images, sigma):
-    """Separable Gaussian over H and W of a [N, H, W, 3] batch, reflected edges (scipy's
-    gaussian_filter with truncate=4). `sigma` may be a tensor: the kernel is built in the graph."""
-    radius = tf.cast(4.0 * sigma + 0.5, tf.int32)
-    x = tf.cast(tf.range(-radius, radius + 1), tf.float32)
-    kernel = tf.exp(-0.5 * tf.square(x / sigma))
-    kernel = kernel / tf.reduce_sum(kernel)
-    channels = tf.shape(images)[-1]
-    k_y = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, channels, 1])
-    k_x = tf.reshape(k_y, [1, -1, channels, 1])
-    padded = tf.pad(images, [[0, 0], [radius, radius], [radius, radius], [0, 0]], mode="SYMMETRIC")
-    out = tf.nn.depthwise_conv2d(padded, k_y, [1, 1, 1, 1], "VALID")
-    return tf.nn.depthwise_conv2d(out, k_x, [1, 1, 1, 1], "VALID")
+def gaussian_blur(image, sigma):
+    """Separable Gaussian over H and W of an H x W x 3 float32 array, reflected edges (scipy's
+    gaussian_filter with truncate=4), on the host: OpenCV does it ~10x faster than TensorFlow's
+    depthwise convolution."""
+    radius = int(4.0 * sigma + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 * np.square(x / sigma))
+    kernel = (kernel / kernel.sum()).astype(np.float32)
+    return cv2.sepFilter2D(np.asarray(image, np.float32), -1, kernel, kernel, borderType=cv2.BORDER_REFLECT)
 
 
 def _kernel_spectrum(sigma, n):
-    """DFT (real: the kernel is symmetric) of the truncated Gaussian of `_gaussian_blur`,
+    """DFT (real: the kernel is symmetric) of the truncated Gaussian of `gaussian_blur`,
     centred at 0 on a circle of n samples."""
     radius = tf.cast(4.0 * sigma + 0.5, tf.int32)
     x = tf.range(-radius, radius + 1)
@@ -47,7 +44,7 @@ def _kernel_spectrum(sigma, n):
 
 def _smooth(grad, sigma):
     """The seed's smoothing, blur(sigma) + blur(2 sigma) + blur(sigma / 2) of an [H, W, 3] image,
-    in one FFT pass: equal to three `_gaussian_blur`s (reflected edges), but its cost does not
+    in one FFT pass: equal to three `gaussian_blur`s (reflected edges), but its cost does not
     grow with sigma. Reflecting by the widest radius serves the narrower kernels too, and the
     FFT's wrap-around only touches the padding that is cut off."""
     pad = tf.cast(4.0 * 2.0 * sigma + 0.5, tf.int32)
@@ -163,7 +160,7 @@ class Dreamer:
             smaller = [round(h * rescale_factor), round(w * rescale_factor)]
             if min(smaller) < self.model.min_size:
                 break
-            blurred = _gaussian_blur(pyramid[-1][tf.newaxis], 0.5)[0]
+            blurred = gaussian_blur(pyramid[-1], 0.5)
             pyramid.append(tf.image.resize(blurred, smaller, antialias=True))
         result = None
         for done, level in enumerate(reversed(pyramid), 1):

@@ -15,7 +15,7 @@ DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats"
 def seed_frame(record, out_path):
     """Frame 0: the seed image fitted to the video size."""
     pixels = frame.fit(frame.read_rgb(record["seed_image"]), record["size"])
-    frame.write_atomic(np.ascontiguousarray(pixels), out_path, compress_level=1)
+    frame.write_frame(pixels, out_path)
 
 
 def prepare(pixels, record):
@@ -34,11 +34,11 @@ def dream_frame(prev_path, record, out_path):
     """Frame i: move and colour frame i-1 as saved, then dream on it."""
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
-    pixels = prepare(frame.read_rgb(prev_path), record)
+    pixels = prepare(frame.read_frame(prev_path), record)
     dreamer = dream.dreamer(record["model"], record["objective"], record["precision"])
     weights = [weight for _, weight, _ in record["objective"]]
     result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})
-    frame.write_atomic(dream.to_uint8(result), out_path, compress_level=1)
+    frame.write_frame(dream.to_uint8(result), out_path)
 
 
 class Progress:

@@ -49,7 +49,7 @@ def _temporary(path):
 
 def encode(frame_paths, out_path, fps, crf=18):
     """PNG frames → H.264 yuv420p MP4 at `fps` (written beside, then renamed)."""
-    first = frame.read_rgb(frame_paths[0])
+    first = frame.read_frame(frame_paths[0])
     height, width = first.shape[:2]
     tmp = _temporary(out_path)
     writer = imageio_ffmpeg.write_frames(
@@ -58,7 +58,7 @@ def encode(frame_paths, out_path, fps, crf=18):
     )
     writer.send(None)
     for path in frame_paths:
-        pixels = frame.read_rgb(path)
+        pixels = frame.read_frame(path)
         if pixels.shape != first.shape:
             raise MediaError(f"{path}: {pixels.shape[1]}x{pixels.shape[0]} differs from the first frame")
         writer.send(np.ascontiguousarray(pixels))
