@@ -102,3 +102,20 @@ def test_fft_smoothing_equals_the_three_blurs():
             s = tf.constant(sigma)
             blurs = [dream.gaussian_blur(grad.numpy(), k * sigma) for k in (1.0, 2.0, 0.5)]
             np.testing.assert_allclose(dream._smooth(grad, s), sum(blurs), atol=1e-5)
+
+
+def test_objective_mix_weights_trace_once_and_channels_narrow_the_dream(card):
+    image = small(card, 120, 96)
+    settings = dict(num_iterations=2, step_size=2.0, num_repeats=0, tile_size=0, seed=4)
+    mix = [["mixed2", 1.0, []], ["mixed6", 0.5, [3, 17]]]
+    dreamer = dream.dreamer("inception_v3", mix)
+    assert dream.dreamer("inception_v3", [["mixed2", 0.2, []], ["mixed6", 0.9, [3, 17]]]) is dreamer  # same shape
+    outs = [dreamer(image, weights=w, **settings) for w in ([1.0, 0.0], [0.5, 0.5], [0.0, 1.0], [0.3, 0.7])]
+    assert dreamer.octave.experimental_get_tracing_count() == 1  # weights are an input: no retrace per frame
+    # Weight 0 leaves a term out: the [1, 0] mix dreams exactly like mixed2 alone would lead it.
+    alone = dream.dreamer("inception_v3", 3)(image, **settings)
+    assert np.abs(outs[0] - alone).max() < 1.0
+    assert np.abs(outs[0] - outs[2]).mean() > 0.5 and np.abs(outs[1] - outs[0]).mean() > 0.1
+    whole = dream.dreamer("inception_v3", [["mixed6", 1.0, []]])(image, **settings)
+    narrow = dream.dreamer("inception_v3", [["mixed6", 1.0, [3, 17]]])(image, **settings)
+    assert np.abs(whole - narrow).mean() > 0.5  # two channels of 768 draw something else
