@@ -34,3 +34,19 @@ def model_env():
 
     assert models.weights_path("inception_v3").exists(), "run `make weights` first (the test command does)"
     return {**os.environ, "DREAM_MODEL_DIR": str(models.model_dir())}
+
+
+def blob(width, height, x, y, sigma=2.5):
+    """A black uint8 frame with one bright Gaussian dot centred at pixel (x, y)."""
+    yy, xx = np.mgrid[0:height, 0:width]
+    dot = 255.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
+    return np.repeat(np.round(dot).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def centroid(pixels, floor=0):
+    """Intensity-weighted centre (x, y) in pixel-centre coordinates; summed levels under `floor`
+    (a video codec's noise on black) count as 0."""
+    weight = pixels.astype(np.float64).sum(axis=2)
+    weight[weight < floor] = 0
+    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
+    return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()

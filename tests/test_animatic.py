@@ -7,24 +7,10 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 
+from conftest import blob, centroid
 from dreamvideo import animatic, render
 
 FPS = 24
-
-
-def blob(width, height, x, y, sigma=2.0):
-    """A black frame with one bright Gaussian dot centred at pixel (x, y)."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    dot = 255.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
-    return np.repeat(np.round(dot).astype(np.uint8)[..., None], 3, axis=2)
-
-
-def centroid(pixels):
-    """Intensity-weighted centre (x, y); levels under 8 (codec noise on black) count as 0."""
-    weight = pixels.astype(np.float64).sum(axis=2)
-    weight[weight < 24] = 0
-    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
-    return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
 
 
 def plan(seed, count, **changes):
@@ -46,7 +32,7 @@ def decode(path):
 @pytest.mark.parametrize("size", [(96, 64), (160, 90)])
 def test_translate_moves_the_dot_every_frame(tmp_path, size):
     width, height = size
-    seed = blob(width, height, width * 0.2, height * 0.5)
+    seed = blob(width, height, width * 0.2, height * 0.5, sigma=2.0)
     records = plan(seed, 10, translate_x=0.05)
     out = tmp_path / "animatic.mp4"
     animatic.render(seed, records, FPS, out, crf=10)
@@ -56,7 +42,7 @@ def test_translate_moves_the_dot_every_frame(tmp_path, size):
     assert tuple(meta["size"]) == (width, height)
     assert meta["fps"] == FPS
     assert len(frames) == len(records)
-    points = np.array([centroid(f) for f in frames])
+    points = np.array([centroid(f, floor=24) for f in frames])
     steps = np.diff(points, axis=0)
     assert np.all(np.abs(steps[:, 0] - 0.05 * width) <= 0.5), steps
     assert np.all(np.abs(steps[:, 1]) <= 0.5), steps
@@ -82,7 +68,7 @@ def test_frames_chain_exactly_like_the_render():
 
 
 def test_seed_must_match_the_plan_size(tmp_path):
-    seed = blob(96, 64, 40, 30)
+    seed = blob(96, 64, 40, 30, sigma=2.0)
     records = plan(seed, 3)
     records[0] = {**records[0], "size": [160, 90]}
     with pytest.raises(ValueError, match="96x64"):

@@ -9,21 +9,8 @@ import pytest
 
 from PIL import Image
 
+from conftest import blob, centroid
 from dreamvideo import camera
-
-
-def blob(width, height, x, y, sigma=2.5):
-    """A black uint8 frame with one bright Gaussian dot centred at pixel (x, y)."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    dot = 255.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
-    return np.repeat(np.round(dot).astype(np.uint8)[..., None], 3, axis=2)
-
-
-def centroid(pixels):
-    """Intensity-weighted centre (x, y) of the image, in pixel-centre coordinates."""
-    weight = pixels.astype(np.float64).sum(axis=2)
-    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
-    return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
 
 
 def chain(pixels, m, frames, border="reflect"):

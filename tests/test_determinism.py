@@ -54,7 +54,7 @@ def test_four_processes_give_the_same_bytes_for_every_case(model_env):
     assert len(set(runs[0])) == len(CASES)  # and the cases differ from each other
 
 
-def test_bfloat16_dreams_the_same_kind_of_picture(card_photo=None):
+def test_bfloat16_dreams_the_same_kind_of_picture():
     from dreamvideo import dream
 
     pixels = np.asarray(Image.open(REPO / "tests/data/golden_input.png").convert("RGB").resize((160, 120)))
@@ -86,11 +86,7 @@ def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(tmp_path, model_
     """The size and layer where the nondeterminism showed (321x181, layer 6; even for H.264), with
     the camera, a transition and a colour target: a chain killed mid-way and resumed equals an
     uninterrupted one, frame for frame."""
-    import os
-    import signal
-    import time
-
-    from test_pipeline import BIN, frames, make_project, snakemake
+    from test_pipeline import frames, kill_when, make_project, snakemake
 
     whole = make_project(tmp_path / "whole", RESUME_SPEC)
     done = snakemake(whole, model_env, "dreams/t/video.mp4")
@@ -99,15 +95,7 @@ def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(tmp_path, model_
     assert len(expected) == 12
 
     root = make_project(tmp_path / "killed", RESUME_SPEC)
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", "dreams/t/video.mp4"]
-    proc = subprocess.Popen(cmd, cwd=root, env=model_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not (root / "dreams/t/frames/000007.png").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "render ended before it could be killed"
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_when(root, model_env, "dreams/t/video.mp4", 7)
     assert 8 <= len(frames(root)) < 12
     done = snakemake(root, model_env, "dreams/t/video.mp4")
     assert done.returncode == 0, done.stderr[-3000:]

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_animatic import blob, centroid, decode
+from conftest import blob, centroid
+from test_animatic import decode
 from test_pipeline import frames, make_project, snakemake
 
 
@@ -26,7 +27,7 @@ def dot_path(root, model_env):
     assert done.returncode == 0, done.stderr[-3000:]
     meta, pictures = decode(root / "dreams/t/motion.mp4")
     assert len(pictures) == 8
-    return np.array([centroid(p) for p in pictures]), meta["size"]
+    return np.array([centroid(p, floor=24) for p in pictures]), meta["size"]
 
 
 @pytest.mark.parametrize("size", [(160, 90), (320, 180)])

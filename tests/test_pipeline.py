@@ -93,18 +93,23 @@ def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(ren
     assert (root / "dreams/t/frames/000009.png").read_bytes() != frame_bytes["000009.png"]
 
 
-def test_killed_render_resumes_to_the_same_bytes(rendered, tmp_path, model_env):
-    _, frame_bytes, _ = rendered
-    root = make_project(tmp_path)
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", "dreams/t/final.mp4"]
-    proc = subprocess.Popen(cmd, cwd=root, env=model_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+def kill_when(root, env, target, frame_index):
+    """Start `snakemake target` and SIGKILL its whole process group once frame_index exists."""
+    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.monotonic() + 300
-    while not (root / "dreams/t/frames/000005.png").exists():
+    while not (root / f"dreams/t/frames/{frame_index:06d}.png").exists():
         assert proc.poll() is None and time.monotonic() < deadline, "render ended before it could be killed"
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def test_killed_render_resumes_to_the_same_bytes(rendered, tmp_path, model_env):
+    _, frame_bytes, _ = rendered
+    root = make_project(tmp_path)
+    kill_when(root, model_env, "dreams/t/final.mp4", 5)
     assert not (root / "dreams/t/final.mp4").exists()
     assert 6 <= len(frames(root)) < 12
 
