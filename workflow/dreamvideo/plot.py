@@ -168,6 +168,16 @@ def _bands(ax, times, values, fps, transition=None):
     ax.set_yticks([])
 
 
+def _own_objectives(column):
+    """Each frame's layer text, a transition's per-frame mixes shown as its segment's own objective
+    (the crossfade itself is drawn by the band's split bars)."""
+    own = {}
+    for segment, weight, text in zip(column["segment"], column["transition"], column["layer"]):
+        if weight is None or weight == 1.0:
+            own.setdefault(segment, text)
+    return [own.get(segment, text) for segment, text in zip(column["segment"], column["layer"])]
+
+
 def write_png(records, fps, path, title=""):
     """Stacked panels of every setting that changes, over time (s) with frame numbers on top.
     Segment boundaries are vertical lines, transitions (transition < 1) shaded spans."""
@@ -197,7 +207,8 @@ def write_png(records, fps, path, title=""):
     fig.suptitle("\n".join([heading, *notes]), fontsize=10)
 
     for ax, key in zip(axes, bands):
-        _bands(ax, times, column[key], fps, column["transition"] if key == "layer" else None)
+        _bands(ax, times, _own_objectives(column) if key == "layer" else column[key], fps,
+               column["transition"] if key == "layer" else None)
         ax.set_ylabel(key, rotation=0, ha="right", va="center")
     for ax, (name, lines) in zip(axes[len(bands):], panels):
         for key, label, colour in lines:

@@ -5,8 +5,6 @@ import contextlib
 import sys
 import time
 
-import numpy as np
-
 from . import camera, colour, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
@@ -20,13 +18,14 @@ def seed_frame(record, out_path):
 
 def prepare(pixels, record):
     """What happens to frame i-1 before frame i dreams on it: the camera move (one affine
-    warp) and the colour control (the target colour when set, else the seed's balance)."""
+    warp) and the colour control: steering to the target colour when set, and the seed's
+    balance (its weights are 0 where a target colour replaces it, except in a transition)."""
     height, width = pixels.shape[:2]
     m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
                       translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"])
     pixels = camera.warp(pixels, m, record["border"])
     if record["target_color"] is not None:
-        return colour.steer(pixels, record["target_color"], record["color_rate"])
+        pixels = colour.steer(pixels, record["target_color"], record["color_rate"])
     return colour.balance(pixels, record["color_balance"], record["reference_brightness"])
 
 

@@ -238,6 +238,11 @@ def plan(name, spec, source="spec", variables=None):
         field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
         resolved = {key: setting(s, key) for key in (*NUMBERS, *VECTORS)}
         resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"])
+        span = len(resolved["zoom"])
+        if resolved["target_color"] is None:  # the seed's balance; no steering
+            resolved["color_rate"] = [0.0] * span
+        else:  # steering replaces the balance
+            resolved["color_balance"] = [[0.0, 0.0, 0.0]] * span
         per_segment.append(resolved)
 
     reference = round(float(frame.fit(seed_pixels, size).mean()), 4)
@@ -261,21 +266,14 @@ def plan(name, spec, source="spec", variables=None):
 
         record = {"model": model.name, "precision": spec["precision"], "segment": s, "transition": w,
                   "objective": _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]}
-        record.update({key: eased(key) for key in NUMBERS if key not in ("color_rate",)})
+        record.update({key: eased(key) for key in NUMBERS})
         record.update(center=eased("center"), border=cur["border"], color_balance=eased("color_balance"),
                       reference_brightness=reference)
-        # The target colour: where only one side of a transition steers, the other steers at rate 0.
-        targets = [x for x in ((prev or {}).get("target_color"), cur["target_color"]) if x is not None]
-        if targets:
-            target = cur["target_color"][j] if cur["target_color"] is not None else prev["target_color"][pj]
-            if prev and prev["target_color"] is not None and cur["target_color"] is not None:
-                target = eased("target_color")
-            rate_cur = cur["color_rate"][j] if cur["target_color"] is not None else 0.0
-            rate_prev = (prev["color_rate"][pj] if prev["target_color"] is not None else 0.0) if prev else rate_cur
-            rate = float(f"{(1 - w) * rate_prev + w * rate_cur:.9g}") if prev else rate_cur
-            record.update(target_color=list(target), color_rate=rate)
-        else:
-            record.update(target_color=None, color_rate=0.0)
+        # Where only one side of a transition steers to a colour, its target holds while the
+        # rate eases out (or in) and the other side's balance eases in (or out).
+        sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]
+        target = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
+        record["target_color"] = target
         record["seed"] = [spec["seed"], index]
         records.append(record)
     return Plan(name=name, seed_image=seed_image, audio=audio, fps=fps, size=size,

@@ -1,0 +1,39 @@
+"""The plan: what a spec resolves to, frame by frame (no rendering)."""
+import pytest
+
+from conftest import REPO
+from dreamvideo import spec
+
+
+def plan(text_spec):
+    data = {"seed_image": str(REPO / "tests/data/golden_input.png"), "size": [96, 64], **text_spec}
+    return spec.plan("t", spec.validate(data)).frames
+
+
+def test_leaving_a_colour_target_eases_the_balance_back_in():
+    frames = plan({"segments": [{"frames": 10, "target_color": "#dc5028", "color_rate": 0.3},
+                                {"frames": 10, "color_balance": [0.2, 0.3, 0.5], "transition": 6}]})
+    assert frames[5]["target_color"] == [220.0, 80.0, 40.0] and frames[5]["color_balance"] == [0.0, 0.0, 0.0]
+    rates = [frames[i]["color_rate"] for i in range(9, 17)]
+    blue = [frames[i]["color_balance"][2] for i in range(9, 17)]
+    assert rates[0] == 0.3 and rates[-1] == 0.0 and all(a > b for a, b in zip(rates, rates[1:-1]))
+    assert blue[0] == 0.0 and blue[-1] == 0.5 and all(a < b for a, b in zip(blue, blue[1:-1]))
+    assert frames[15]["target_color"] == [220.0, 80.0, 40.0] and frames[16]["target_color"] is None
+
+
+def test_a_transition_cross_fades_the_objective_and_eases_numbers():
+    frames = plan({"defaults": {"step_size": 1.0},
+                   "segments": [{"frames": 5, "layer": 3}, {"frames": 8, "layer": {"mixed5": 1, "mixed7": {"weight": 0.5, "channels": [1, 2]}},
+                                                             "step_size": 3.0, "transition": "0.125s"}]})  # 3 frames at 24 fps
+    assert [f["transition"] for f in frames[5:9]] == pytest.approx([0.15625, 0.5, 0.84375, 1.0])
+    middle = frames[6]
+    assert middle["objective"] == [["mixed2", 0.5, []], ["mixed5", 0.5, []], ["mixed7", 0.25, [1, 2]]]
+    assert middle["step_size"] == 2.0
+    assert frames[8]["objective"] == [["mixed5", 1.0, []], ["mixed7", 0.5, [1, 2]]]
+
+
+def test_records_of_earlier_frames_do_not_change_when_a_later_keyframe_does():
+    base = {"segments": [{"frames": 20, "zoom": "0:(1), 10:(1.01), 15:(1.02)"}]}
+    edited = {"segments": [{"frames": 20, "zoom": "0:(1), 10:(1.01), 15:(1.05)"}]}
+    a, b = plan(base), plan(edited)
+    assert a[:11] == b[:11] and a[11] != b[11]
