@@ -119,3 +119,18 @@ def test_objective_mix_weights_trace_once_and_channels_narrow_the_dream(card):
     whole = dream.dreamer("inception_v3", [["mixed6", 1.0, []]])(image, **settings)
     narrow = dream.dreamer("inception_v3", [["mixed6", 1.0, [3, 17]]])(image, **settings)
     assert np.abs(whole - narrow).mean() > 0.5  # two channels of 768 draw something else
+
+
+def test_the_last_written_frame_reads_back_from_memory_with_the_same_pixels(tmp_path):
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    path = tmp_path / "000001.png"
+    frame.write_frame(pixels, path)
+    cached = frame.read_frame(path)
+    frame._last_written.clear()
+    decoded = frame.read_frame(path)
+    assert cached.tobytes() == decoded.tobytes() == pixels.tobytes()
+    frame.write_frame(pixels, path)
+    other = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    frame.write_atomic(other, path)  # the file changed behind the cache's back: decode it
+    assert frame.read_frame(path).tobytes() == other.tobytes()

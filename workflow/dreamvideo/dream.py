@@ -31,6 +31,12 @@ def gaussian_blur(image, sigma):
     return cv2.sepFilter2D(np.asarray(image, np.float32), -1, kernel, kernel, borderType=cv2.BORDER_REFLECT)
 
 
+def _resize(image, size):
+    """H x W x 3 float32 → size (h, w): area averaging down (antialiased), bilinear up."""
+    shrink = size[0] < image.shape[0] or size[1] < image.shape[1]
+    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
 def _kernel_spectrum(sigma, n):
     """DFT (real: the kernel is symmetric) of the truncated Gaussian of `gaussian_blur`,
     centred at 0 on a circle of n samples."""
@@ -147,32 +153,31 @@ class Dreamer:
         after each octave."""
         rng = np.random.default_rng(seed)
         weights = tf.constant([1.0] * len(self.terms) if weights is None else weights, tf.float32)
-        image = tf.convert_to_tensor(np.asarray(image, np.float32))
+        image = np.asarray(image, np.float32)
         size = image.shape[:2]
         if min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
             scale = self.model.min_size / min(size)
-            image = tf.image.resize(image, [math.ceil(size[0] * scale), math.ceil(size[1] * scale)])
+            image = _resize(image, (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
         # The seed recursion, unrolled: blur + downscale num_repeats times, dream the smallest,
-        # then upscale each result, blend it into the next larger level and dream that.
+        # then upscale each result, blend it into the next larger level and dream that. The
+        # pyramid's resizes run on the host (OpenCV), the octaves in the compiled function.
         pyramid = [image]
         for _ in range(num_repeats):
             h, w = pyramid[-1].shape[:2]
-            smaller = [round(h * rescale_factor), round(w * rescale_factor)]
+            smaller = (round(h * rescale_factor), round(w * rescale_factor))
             if min(smaller) < self.model.min_size:
                 break
-            blurred = gaussian_blur(pyramid[-1], 0.5)
-            pyramid.append(tf.image.resize(blurred, smaller, antialias=True))
+            pyramid.append(_resize(gaussian_blur(pyramid[-1], 0.5), smaller))
         result = None
         for done, level in enumerate(reversed(pyramid), 1):
             if result is not None:
-                upscaled = tf.image.resize(result, level.shape[:2])
-                level = blend * level + (1.0 - blend) * upscaled
-            result = self._run_octave(level, num_iterations, step_size, tile_size, rng, weights)
+                level = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
+            result = self._run_octave(level, num_iterations, step_size, tile_size, rng, weights).numpy()
             if progress:
                 progress(done, len(pyramid))
         if result.shape[:2] != size:
-            result = tf.image.resize(result, size, antialias=True)
-        return result.numpy()
+            result = _resize(result, size)
+        return result
 
     def _run_octave(self, image, num_iterations, step_size, tile_size, rng, weights):
         rows, cols = self.tile_grid(image.shape[0], image.shape[1], tile_size)

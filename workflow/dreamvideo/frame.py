@@ -48,8 +48,16 @@ def fit(pixels, size):
     return np.asarray(ImageOps.fit(img, tuple(size), Image.Resampling.LANCZOS))
 
 
+_last_written = {}  # the frame this process wrote last: its path, file identity and pixels
+
+
 def read_frame(path):
-    """A frame this workflow wrote (8-bit RGB PNG) → H x W x 3 uint8, faster than read_rgb."""
+    """A frame this workflow wrote (8-bit RGB PNG) → H x W x 3 uint8, faster than read_rgb.
+    The frame this process wrote last comes back from memory while its file is unchanged:
+    PNG is lossless, so those are the very pixels a decode would give."""
+    last = _last_written.get("frame")
+    if last and last[0] == str(path) and last[1] == _identity(path):
+        return last[2].copy()
     pixels = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if pixels is None or pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
         return read_rgb(path)  # not one of ours: take the careful path
@@ -57,13 +65,24 @@ def read_frame(path):
 
 
 def write_frame(pixels, path):
-    """A frame as PNG, atomically: zlib level 1 with run-length matching, which writes 1.7x
-    faster than Pillow's level 1 at 1280x720 and makes smaller files (benchmarks/results.md)."""
+    """A frame as PNG, atomically: zlib level 1, run-length matching and the Paeth filter only
+    write about twice as fast as Pillow's level 1, and the files are smaller."""
     ok, data = cv2.imencode(".png", np.ascontiguousarray(pixels[..., ::-1]),
-                            [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE])
+                            [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE,
+                             cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_PAETH])
     if not ok:
         raise ImageError(f"{path}: could not encode the frame")
     write_bytes_atomic(data.tobytes(), path)
+    _last_written["frame"] = (str(path), _identity(path), np.array(pixels, np.uint8))
+
+
+def _identity(path):
+    """What changes when anything rewrites the file: inode, size, modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def write_bytes_atomic(data, path):

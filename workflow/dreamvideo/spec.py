@@ -255,7 +255,7 @@ def plan(name, spec, source="spec", variables=None):
         prev = per_segment[s - 1] if w < 1.0 else None
         pj = index - starts[s - 1] if prev else None
 
-        def eased(key, kind=float):
+        def eased(key):
             if prev is None:
                 return cur[key][j]
             a, b = prev[key][pj], cur[key][j]
