@@ -67,7 +67,7 @@ def test_inception5h_download_verify_and_dream(tmp_path, monkeypatch):
     want = tf.nn.relu(tf.nn.conv2d(image - 117.0, kernel, 1, "SAME")).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
 
-    dreamer = dream.Dreamer("inception5h", "conv2d2")
+    dreamer = dream.dreamer("inception5h", "conv2d2")
     out = dreamer(image[0], num_iterations=2, num_repeats=1, seed=0)
     assert out.shape == image.shape[1:] and np.abs(out - image[0]).mean() > 0.1
 

@@ -94,7 +94,7 @@ class Dreamer:
     def _loss(self, tiles, weights):
         """Sum over tiles of the objective (each tile's gradient is its own, as if run alone)."""
         activations = self.features((tiles - self.mean) / self.std, training=False)
-        if len(self.terms) == 1:
+        if not isinstance(activations, (list, tuple)):  # Keras hands back a lone output unwrapped
             activations = [activations]
         total = 0.0
         for k, ((_, channels), act) in enumerate(zip(self.terms, activations)):
