@@ -511,7 +511,7 @@ def write_results(path, machine, backend, core, over, ablated, bf16, peer, pipe,
     lines += ["## Targets", "", "| target | this run | met |", "|---|---|---|"]
     for target, value, met in targets(core, over, bf16, machine, backend, peer, pipe, dag):
         lines.append(f"| {target} | {value} | {'n/a' if met is None else 'yes' if met else '**no**'} |")
-    lines += [""]
+    lines += ["", "What was tried for the targets missed: [README.md](README.md#targets-missed-and-what-was-tried).", ""]
     path.write_text("\n".join(lines))
     print(f"wrote {path.relative_to(REPO)}")
 
