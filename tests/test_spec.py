@@ -37,3 +37,10 @@ def test_records_of_earlier_frames_do_not_change_when_a_later_keyframe_does():
     edited = {"segments": [{"frames": 20, "zoom": "0:(1), 10:(1.01), 15:(1.05)"}]}
     a, b = plan(base), plan(edited)
     assert a[:11] == b[:11] and a[11] != b[11]
+
+
+def test_max_f_in_a_segment_is_its_own_last_frame():
+    frames = plan({"segments": [{"frames": 10, "zoom": "1 + 0.01*t/max_f"}, {"frames": 6, "transition": 4}]})
+    assert frames[9]["zoom"] == 1.01  # t = 9 = max_f at the segment's last frame
+    w = frames[10]["transition"]  # the segment's schedule runs on into the next one's transition
+    assert frames[10]["zoom"] == pytest.approx((1 - w) * (1 + 0.01 * 10 / 9) + w * 1.0)

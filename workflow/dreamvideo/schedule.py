@@ -72,13 +72,15 @@ def smoothstep(x):
     return x * x * (3.0 - 2.0 * x)
 
 
-def resolve(value, frames, fps, variables=None, offset=0):
+def resolve(value, frames, fps, variables=None, offset=0, length=None):
     """One value per frame (np.float64 array of length `frames`) from a number, expression,
-    Deforum keyframe string or keyframe mapping; see the module docstring."""
+    Deforum keyframe string or keyframe mapping; see the module docstring. `length`: how many
+    frames the schedule is written for (`max_f` = length - 1; default `frames`): a segment's
+    schedule runs on past its segment through the next one's transition."""
     frames = int(frames)
     if frames < 1 or not fps > 0:
         raise ValueError(f"need frames >= 1 and fps > 0, got {frames} and {fps}")
-    ctx = _Context(frames, float(fps), variables or {}, offset)
+    ctx = _Context(frames, float(fps), variables or {}, offset, length or frames)
     if _is_number(value):
         return _finite(np.full(frames, _float(value)), np.arange(frames))
     if isinstance(value, dict):
@@ -99,8 +101,9 @@ def resolve(value, frames, fps, variables=None, offset=0):
 
 
 class _Context:
-    def __init__(self, frames, fps, variables, offset):
+    def __init__(self, frames, fps, variables, offset, length):
         self.frames, self.fps, self.offset, self.variables = frames, fps, offset, variables
+        self.max_f = float(length - 1)
         for name, array in variables.items():
             if name in _RESERVED or name in _FUNCS:
                 raise ValueError(f"variable name {name!r} is reserved")
@@ -110,7 +113,7 @@ class _Context:
     def names(self, idx):
         """The expression names at frames `idx` (past the end, extra variables hold their last value)."""
         t = idx.astype(np.float64)
-        names = {"t": t, "f": t + self.offset, "s": t / self.fps, "max_f": float(self.frames - 1),
+        names = {"t": t, "f": t + self.offset, "s": t / self.fps, "max_f": self.max_f,
                  "fps": self.fps, "pi": math.pi, "e": math.e}
         for name, array in self.variables.items():
             names[name] = np.asarray(array, dtype=np.float64)[np.clip(idx, 0, self.frames - 1)]
@@ -233,7 +236,7 @@ def _position(key, ctx):
     if seconds:
         key = np.floor(float(seconds.group(1)) * ctx.fps + 0.5)
     elif isinstance(key, str):
-        names = {"max_f": ctx.frames - 1.0, "fps": ctx.fps, "pi": math.pi, "e": math.e}
+        names = {"max_f": ctx.max_f, "fps": ctx.fps, "pi": math.pi, "e": math.e}
         try:
             key = float(_run(_parse(text), names))
         except ScheduleError as exc:

@@ -217,7 +217,8 @@ def plan(name, spec, source="spec", variables=None):
         span = counts[s] + (transitions[s + 1] if s + 1 < len(segments) else 0)
         start, length = (starts[s], span) if own else (0, total)
         try:
-            out = schedule.resolve(value, length, fps, {k: v[start:start + length] for k, v in variables.items()}, start)
+            out = schedule.resolve(value, length, fps, {k: v[start:start + length] for k, v in variables.items()}, start,
+                                   length=counts[s] if own else total)
         except ValueError as err:
             fail(field, err)
         return (out if own else out[starts[s]:starts[s] + span]), field
