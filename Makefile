@@ -4,7 +4,8 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # `make venv GPU=1`: the CUDA build of the same TensorFlow version (NVIDIA GPU + driver needed),
-# from the same requirements.txt with tensorflow-cpu swapped for tensorflow[and-cuda].
+# from the same requirements.txt with tensorflow-cpu swapped for tensorflow[and-cuda]; pass GPU=1 to
+# every target after it. Back to the CPU build: `make clean venv`.
 GPU ?=
 REQUIREMENTS := $(if $(GPU),$(VENV)/requirements-gpu.txt,requirements.txt)
 STAMP := $(BIN)/.installed$(if $(GPU),-gpu)
