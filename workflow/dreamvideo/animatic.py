@@ -3,12 +3,9 @@ dreaming, in seconds instead of hours. Frames chain exactly as the render chains
 frame is rounded to uint8 before the next is made from it); nothing is drawn on them.
 No TensorFlow here: this must stay fast to import and run on any machine."""
 
-import os
-from pathlib import Path
-
-import imageio_ffmpeg
 import numpy as np
 
+from . import video
 from .render import prepare  # imported by name: this module's own `render` is the animatic
 
 
@@ -25,35 +22,7 @@ def frames(seed_pixels, records):
         yield pixels
 
 
-def encode(pixel_frames, out_path, fps, crf=18):
-    """Encode uint8 frames to an H.264 yuv420p MP4, written beside and renamed. video.encode's
-    settings, duplicated (it reads PNG paths; these frames live in memory), plus the `veryfast`
-    preset: a preview need not squeeze bytes, and encoding was a third of the run time."""
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.stem}.{os.getpid()}.tmp{out_path.suffix}")
-    writer = None
-    try:
-        for pixels in pixel_frames:
-            if writer is None:
-                height, width = pixels.shape[:2]
-                writer = imageio_ffmpeg.write_frames(
-                    str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=None,
-                    macro_block_size=2, ffmpeg_log_level="error",
-                    output_params=["-crf", str(crf), "-preset", "veryfast", "-movflags", "+faststart"])
-                writer.send(None)
-            writer.send(np.ascontiguousarray(pixels, dtype=np.uint8))
-        if writer is None:
-            raise ValueError("no frames to encode")
-        writer.close()
-        os.replace(tmp, out_path)
-    except BaseException:
-        if writer is not None:
-            writer.close()
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def render(seed_pixels, records, fps, out_path, crf=18):
     """The animatic of a plan's records as an MP4: one video frame per record."""
-    encode(frames(seed_pixels, records), out_path, fps, crf)
+    # x264's `veryfast`: a preview need not squeeze bytes, and encoding was a third of the run.
+    video.encode_pixels(frames(seed_pixels, records), out_path, fps, crf, preset="veryfast")

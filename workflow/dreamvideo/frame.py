@@ -2,6 +2,7 @@
 writes of the workflow's own PNG frames, and atomic writes (a killed render never leaves half a
 frame)."""
 
+import contextlib
 import io
 import os
 from pathlib import Path
@@ -85,17 +86,24 @@ def _identity(path):
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def write_bytes_atomic(data, path):
-    """Write to a temporary file beside `path`, then rename over it."""
+@contextlib.contextmanager
+def atomic(path):
+    """Yield a temporary path beside `path` to write; on success it is renamed over `path`, on
+    any error deleted: a killed or failed write never leaves half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
     try:
-        tmp.write_bytes(data)
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(data, path):
+    with atomic(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_atomic(pixels, path, **save_args):

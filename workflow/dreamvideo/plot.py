@@ -4,11 +4,11 @@ before spending hours dreaming it. Extra numeric keys in the records (audio feat
 
 import csv
 import numbers
-import os
 import textwrap
-from pathlib import Path
 
 import numpy as np
+
+from . import frame
 
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
@@ -80,35 +80,16 @@ def rows(records, fps):
         yield row
 
 
-def _temporary(path):
-    return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-
-
-def _write_atomic(path, write):
-    """write(tmp) to a temporary file beside `path`, then rename it over `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temporary(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_csv(records, fps, path):
     """The plan as CSV: header `columns(records)`, one row per frame, numbers round-trip exact."""
     def cell(value):
         return "" if value is None else _number(value) if _is_number(value) else str(value)
 
-    def write(tmp):
-        with open(tmp, "w", newline="") as stream:
-            out = csv.writer(stream, lineterminator="\n")
-            out.writerow(columns(records))
-            out.writerows([cell(v) for v in row.values()] for row in rows(records, fps))
+    with frame.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
+        out = csv.writer(stream, lineterminator="\n")
+        out.writerow(columns(records))
+        out.writerows([cell(v) for v in row.values()] for row in rows(records, fps))
 
-    _write_atomic(path, write)
 
 
 # Panels: (title, [(column, label, colour), ...]). A panel is drawn when one of its columns varies;
@@ -234,4 +215,5 @@ def write_png(records, fps, path, title=""):
     axes[-1].set_xlabel("time (s)   [dashed: segment boundary, gold: transition]")
     top = axes[0].secondary_xaxis("top", functions=(lambda t: t * fps, lambda f: f / fps))
     top.set_xlabel("frame")
-    _write_atomic(path, lambda tmp: fig.savefig(tmp, format="png"))
+    with frame.atomic(path) as tmp:
+        fig.savefig(tmp, format="png")

@@ -1,6 +1,5 @@
 """Video out through the ffmpeg that imageio-ffmpeg ships: encode frames to H.264, mux audio."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -42,34 +41,45 @@ def probe_audio(path):
     return audio[0]
 
 
-def _temporary(path):
-    path = Path(path)
-    return path.with_name(f".{path.stem}.tmp{path.suffix}")
+def encode_pixels(pixel_frames, out_path, fps, crf=18, preset=None):
+    """uint8 H x W x 3 frames → H.264 yuv420p MP4 at `fps`, written atomically. `preset`: x264's
+    speed/size trade-off (None: its default)."""
+    with frame.atomic(out_path) as tmp:
+        writer, first = None, None
+        try:
+            for pixels in pixel_frames:
+                if writer is None:
+                    first = pixels.shape
+                    writer = imageio_ffmpeg.write_frames(
+                        str(tmp), (first[1], first[0]), fps=fps, codec="libx264", pix_fmt_out="yuv420p",
+                        quality=None, macro_block_size=2, ffmpeg_log_level="error",
+                        output_params=["-crf", str(crf), *(["-preset", preset] if preset else []),
+                                       "-movflags", "+faststart"])
+                    writer.send(None)
+                if pixels.shape != first:
+                    raise MediaError(f"a {pixels.shape[1]}x{pixels.shape[0]} frame differs from the first frame")
+                writer.send(np.ascontiguousarray(pixels, dtype=np.uint8))
+            if writer is None:
+                raise MediaError("no frames to encode")
+        finally:
+            if writer is not None:
+                writer.close()
 
 
 def encode(frame_paths, out_path, fps, crf=18):
-    """PNG frames → H.264 yuv420p MP4 at `fps` (written beside, then renamed)."""
-    first = frame.read_frame(frame_paths[0])
-    height, width = first.shape[:2]
-    tmp = _temporary(out_path)
-    writer = imageio_ffmpeg.write_frames(
-        str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=None,
-        macro_block_size=2, ffmpeg_log_level="error", output_params=["-crf", str(crf), "-movflags", "+faststart"],
-    )
-    writer.send(None)
-    for path in frame_paths:
+    """PNG frames → H.264 yuv420p MP4 at `fps`."""
+    def read(path):
         pixels = frame.read_frame(path)
-        if pixels.shape != first.shape:
+        if pixels.shape != first:
             raise MediaError(f"{path}: {pixels.shape[1]}x{pixels.shape[0]} differs from the first frame")
-        writer.send(np.ascontiguousarray(pixels))
-    writer.close()
-    os.replace(tmp, out_path)
+        return pixels
+    first = frame.read_frame(frame_paths[0]).shape
+    encode_pixels((read(path) for path in frame_paths), out_path, fps, crf)
 
 
 def mux(video_path, audio_path, out_path):
     """The video with the audio track, cut to the shorter of the two (`-shortest`); the audio
     stream is copied when MP4 can hold it, else encoded to AAC. Without audio: the video as is."""
-    tmp = _temporary(out_path)
     cmd = [ffmpeg(), "-y", "-v", "error", "-i", str(video_path)]
     if audio_path:
         copy = probe_audio(audio_path) in MP4_AUDIO
@@ -77,9 +87,7 @@ def mux(video_path, audio_path, out_path):
                 "-c:a", *(["copy"] if copy else ["aac", "-b:a", "192k"]), "-shortest"]
     else:
         cmd += ["-map", "0:v:0", "-c", "copy"]
-    cmd += ["-movflags", "+faststart", str(tmp)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode:
-        tmp.unlink(missing_ok=True)
-        raise MediaError(f"ffmpeg could not mux {video_path} and {audio_path}: {done.stderr.strip()[-500:]}")
-    os.replace(tmp, out_path)
+    with frame.atomic(out_path) as tmp:
+        done = subprocess.run(cmd + ["-movflags", "+faststart", str(tmp)], capture_output=True, text=True)
+        if done.returncode:
+            raise MediaError(f"ffmpeg could not mux {video_path} and {audio_path}: {done.stderr.strip()[-500:]}")
