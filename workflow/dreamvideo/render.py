@@ -26,6 +26,8 @@ def prepare(pixels, record):
     pixels = camera.warp(pixels, m, record["border"])
     if record["target_color"] is not None:
         pixels = colour.steer(pixels, record["target_color"], record["color_rate"])
+        if not any(record["color_balance"]):  # steering alone: steer clipped, balance would only copy
+            return pixels
     return colour.balance(pixels, record["color_balance"], record["reference_brightness"])
 
 
