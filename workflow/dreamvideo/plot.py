@@ -1,6 +1,7 @@
 """The plan as data: one CSV row per frame and a PNG of every setting over time, to check a spec
-before spending hours dreaming it. Extra numeric keys in the records (audio features such as
-`beat`, `rms`) become further columns and panels without changes here."""
+before spending hours dreaming it. The music features (`with_features`) get their own columns and
+panels under the settings they drive; any other extra numeric key in the records becomes a
+further column and panel without changes here."""
 
 import csv
 import numbers
@@ -9,6 +10,7 @@ import textwrap
 import numpy as np
 
 from . import frame
+from .audio import FEATURES
 
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
@@ -51,10 +53,18 @@ def layer_text(record):
     return "+".join(terms)
 
 
+def with_features(records, features):
+    """Copies of the records with each frame's music features added (frame 0, the seed image, has none)."""
+    return [record if not index else {**record, **{k: float(v[index]) for k, v in features.items()}}
+            for index, record in enumerate(records)]
+
+
 def extra_columns(records):
-    """Scalar numeric keys beyond the known ones, over all frame records, sorted."""
-    return sorted({key for record in records[1:] for key, value in record.items()
-                   if key not in _NOT_EXTRA and _is_number(value)})
+    """Scalar numeric keys beyond the known ones, over all frame records: the music features in
+    their usual order, then the rest sorted."""
+    keys = {key for record in records[1:] for key, value in record.items()
+            if key not in _NOT_EXTRA and _is_number(value)}
+    return [key for key in FEATURES if key in keys] + sorted(keys - set(FEATURES))
 
 
 def columns(records):
@@ -109,6 +119,10 @@ PANELS = [
     ("colour balance", [(f"color_balance_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
     ("target colour", [(f"target_color_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
     ("colour rate", [("color_rate", "color_rate", "tab:olive")]),
+    # The music, under the settings it drives.
+    ("music: beat and onset (0..1)", [("beat", "beat", "black"), ("onset", "onset", "tab:orange")]),
+    ("music: loudness (0..1)", [("rms", "rms", "tab:gray")]),
+    ("music: bands (0..1)", [("bass", "bass", "tab:red"), ("mid", "mid", "tab:green"), ("treble", "treble", "tab:blue")]),
 ]
 _STEPPED = {"num_iterations", "num_repeats", "tile_size", "zoom_speed", "segment"}
 _MAX_HEIGHT = 30  # inches: beyond this, panels shrink rather than the image growing unreadably tall
@@ -171,8 +185,11 @@ def write_png(records, fps, path, title=""):
     times = np.array([row["time"] for row in frame_rows])
     column = {key: [row[key] for row in frame_rows] for key in frame_rows[0]}
 
-    panels = [(name, lines) for name, lines in PANELS if any(_varies(column[key]) for key, _, _ in lines)]
-    panels += [(key, [(key, key, "tab:pink")]) for key in extra_columns(records) if _varies(column[key])]
+    panels = [(name, [line for line in lines if line[0] in column]) for name, lines in PANELS
+              if any(key in column and _varies(column[key]) for key, _, _ in lines)]
+    drawn = {key for _, lines in PANELS for key, _, _ in lines}
+    panels += [(key, [(key, key, "tab:pink")]) for key in extra_columns(records)
+               if key not in drawn and _varies(column[key])]
     bands = [key for key in ("layer", "border") if key == "layer" or _varies(column[key])]
     shown = {key for _, lines in panels for key, _, _ in lines} | set(bands)
     constant = [f"{key}={_number(v) if _is_number(v) else v}" for key in columns(records)[4:]

@@ -5,13 +5,14 @@ as the frame job's params: editing a segment changes exactly the records of its 
 
 import functools
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from . import colour, frame, models, schedule, video
+from . import audio, colour, frame, models, schedule, video
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 
@@ -29,12 +30,36 @@ class Plan:
     size: tuple  # (width, height)
     model: str
     frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted
+    audio_offset: float = 0.0
+    beat_decay: float = 0.25
+    audio_bands: tuple = (250, 4000)
 
     def frame_path(self, index):
         return f"dreams/{self.name}/frames/{index:06d}.png"
 
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
+
+    def features(self):
+        """The music features per frame ({} without audio): what schedules saw, for the plots."""
+        if not self.audio:
+            return {}
+        return audio.per_frame(audio.analysis(self.audio, self.audio_bands), self.fps, len(self.frames),
+                               self.audio_offset, self.beat_decay)
+
+
+_MUSIC = re.compile(r"\b(" + "|".join(audio.FEATURES) + r")\b")
+
+
+def _uses_music(settings):
+    """True if a schedule anywhere in `settings` names a music feature."""
+    if isinstance(settings, str):
+        return bool(_MUSIC.search(settings))
+    if isinstance(settings, dict):
+        return any(_uses_music(k) or _uses_music(v) for k, v in settings.items())
+    if isinstance(settings, list):
+        return any(_uses_music(v) for v in settings)
+    return False
 
 
 def _field(path):
@@ -186,20 +211,28 @@ def plan(name, spec, source="spec", variables=None):
                          f"[{size[0] // 2 * 2}, {size[1] // 2 * 2}]")
     else:
         size = (seed_pixels.shape[1] // 2 * 2, seed_pixels.shape[0] // 2 * 2)
-    audio = spec.get("audio")
-    if audio is not None:
+    soundtrack = spec.get("audio")
+    if soundtrack is not None:
         try:
-            video.probe_audio(audio)
+            audio.check(soundtrack)
         except video.MediaError as err:
             fail("audio", f"{err} (give a sound file, e.g. .flac, .wav, .mp3, or remove `audio:`)")
 
     fps, defaults, segments = spec["fps"], spec["defaults"], spec["segments"]
     counts = [seg["frames"] if "frames" in seg else max(1, round(seg["seconds"] * fps)) for seg in segments]
-    starts = [sum(counts[:s]) for s in range(len(segments))]  # the seed image is segment 0's first frame
     total = sum(counts)
+    variables = dict(variables or {})
+    if soundtrack is not None and (_uses_music([defaults, segments]) or any("snap" in seg for seg in segments)):
+        try:
+            analysis = audio.analysis(soundtrack, tuple(spec["audio_bands"]))
+        except video.MediaError as err:
+            fail("audio", err)
+        audio.warn_if_silent(analysis, soundtrack, source)
+        variables = {**audio.per_frame(analysis, fps, total, spec["audio_offset"], spec["beat_decay"]), **variables}
+        counts = _snapped(counts, segments, audio.beat_frames(analysis, fps, total, spec["audio_offset"]), fail)
+    starts = [sum(counts[:s]) for s in range(len(segments))]  # the seed image is segment 0's first frame
     transitions = [0] + [min(counts[s], _frames_of(seg.get("transition", 0), fps, f"segments[{s}].transition", fail))
                          for s, seg in enumerate(segments) if s > 0]
-    variables = variables or {}
     for where, settings in [("defaults", defaults)] + [(f"segments[{s}]", seg) for s, seg in enumerate(segments)]:
         if isinstance(settings.get("target_color"), str):
             try:
@@ -220,6 +253,8 @@ def plan(name, spec, source="spec", variables=None):
             out = schedule.resolve(value, length, fps, {k: v[start:start + length] for k, v in variables.items()}, start,
                                    length=counts[s] if own else total)
         except ValueError as err:
+            if soundtrack is None and (name := re.search(r"unknown name '(\w+)'", str(err))) and name[1] in audio.FEATURES:
+                fail(field, f"{name[1]} is a music feature: set `audio:` to a soundtrack to use it")
             fail(field, err)
         return (out if own else out[starts[s]:starts[s] + span]), field
 
@@ -277,8 +312,27 @@ def plan(name, spec, source="spec", variables=None):
         record["target_color"] = target
         record["seed"] = [spec["seed"], index]
         records.append(record)
-    return Plan(name=name, seed_image=seed_image, audio=audio, fps=fps, size=size,
-                model=model.name, frames=tuple(records))
+    return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
+                frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
+                audio_bands=tuple(spec["audio_bands"]))
+
+
+def _snapped(counts, segments, beats, fail):
+    """Segment lengths with each `snap: beat` segment's start moved to the nearest beat frame that
+    leaves both neighbours at least one frame; the video's length stays the same."""
+    counts = list(counts)
+    for s, seg in enumerate(segments):
+        if "snap" not in seg:
+            continue
+        if s == 0:
+            fail("segments[0].snap", "the first segment starts the video at frame 0: remove `snap`")
+        start, next_start = sum(counts[:s]), sum(counts[:s + 1])
+        inside = [b for b in beats if sum(counts[:s - 1]) < b < next_start]
+        if inside:
+            best = min(inside, key=lambda b: (abs(b - start), b))
+            counts[s - 1] += best - start
+            counts[s] -= best - start
+    return counts
 
 
 @functools.cache

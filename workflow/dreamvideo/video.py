@@ -77,14 +77,17 @@ def encode(frame_paths, out_path, fps, crf=18):
     encode_pixels((read(path) for path in frame_paths), out_path, fps, crf)
 
 
-def mux(video_path, audio_path, out_path):
+def mux(video_path, audio_path, out_path, offset=0.0):
     """The video with the audio track, cut to the shorter of the two (`-shortest`); the audio
-    stream is copied when MP4 can hold it, else encoded to AAC. Without audio: the video as is."""
+    stream is copied when MP4 can hold it, else encoded to AAC. Without audio: the video as is.
+    `offset` > 0 starts the audio that many seconds in; < 0 delays it by that many seconds."""
     cmd = [ffmpeg(), "-y", "-v", "error", "-i", str(video_path)]
     if audio_path:
-        copy = probe_audio(audio_path) in MP4_AUDIO
+        copy = probe_audio(audio_path) in MP4_AUDIO and offset == 0  # a cut or delay is exact only re-encoded
+        cmd += ["-ss", f"{offset:.6f}"] if offset > 0 else []  # decoded from there, exactly
         cmd += ["-i", str(audio_path), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
                 "-c:a", *(["copy"] if copy else ["aac", "-b:a", "192k"]), "-shortest"]
+        cmd += ["-af", f"adelay={-offset * 1000:.3f}:all=1"] if offset < 0 else []  # silence first
     else:
         cmd += ["-map", "0:v:0", "-c", "copy"]
     with frame.atomic(out_path) as tmp:

@@ -8,18 +8,24 @@ def spec_file(wildcards):
     return f"{config['specs']}/{wildcards.name}.yaml"
 
 
+def spec_and_audio(wildcards):
+    return [spec_file(wildcards), *([plan(wildcards).audio] if plan(wildcards).audio else [])]
+
+
 rule schedule_csv:
-    input: spec_file
+    input: spec_and_audio
     output: "dreams/{name}/schedule.csv"
     run:
-        plot.write_csv(plan(wildcards).frames, plan(wildcards).fps, output[0])
+        p = plan(wildcards)
+        plot.write_csv(plot.with_features(p.frames, p.features()), p.fps, output[0])
 
 
 rule schedule_png:
-    input: spec_file
+    input: spec_and_audio
     output: "dreams/{name}/schedule.png"
     run:
-        plot.write_png(plan(wildcards).frames, plan(wildcards).fps, output[0], title=wildcards.name)
+        p = plan(wildcards)
+        plot.write_png(plot.with_features(p.frames, p.features()), p.fps, output[0], title=wildcards.name)
 
 
 rule motion:

@@ -15,6 +15,7 @@ rule final:
         video="dreams/{name}/video.mp4",
         audio=lambda wc: plan(wc).audio or [],
     output: "dreams/{name}/final.mp4"
+    params: audio_offset=lambda wc: plan(wc).audio_offset
     run:
-        video.mux(input.video, input.audio or None, output[0])
+        video.mux(input.video, input.audio or None, output[0], params.audio_offset)
         print(f"done: {output[0]}", file=sys.stderr)
