@@ -47,7 +47,7 @@ def test_columns_are_the_spec_fields_then_the_extras():
     plan[5]["rms"] = 0.25  # an extra key on one frame only still gets a column
     plan[6]["flag"] = True  # booleans and non-scalars are not numeric features
     plan[7]["notes"] = [1, 2]
-    assert plot.columns(plan) == plot.COLUMNS + ["beat", "rms"]
+    assert plot.columns(plan) == plot.COLUMNS + ["rms", "beat"]  # music features in their usual order
 
 
 def test_csv_round_trips_the_plan_exactly(tmp_path):
