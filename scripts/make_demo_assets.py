@@ -3,7 +3,8 @@
     python scripts/make_demo_assets.py [--out dreams/fractal_light]
 
 img_0.jpg: a 640x360 Julia set in soft light colours; soundtrack.flac: 12 s of synthesised
-ambient chords. Both are byte-stable across runs."""
+chords with a kick drum and hi-hats at 120 BPM from 2 s on (the beat the demo's zoom and step size
+follow). Both are byte-stable across runs."""
 
 import argparse
 import subprocess
@@ -38,8 +39,25 @@ def julia(width=640, height=360, c=complex(-0.745, 0.186), iterations=160):
     return Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(0.6))
 
 
+def drums(t, bpm=120.0, start=2.0):
+    """A kick on every beat (a 150 -> 45 Hz sine sweep) and a hi-hat between beats (noise
+    bursts, 8 kHz and up), from `start` seconds on; mono."""
+    out = np.zeros_like(t)
+    beat = 60.0 / bpm
+    noise = np.random.default_rng(1).normal(0, 1, int(0.04 * RATE))
+    hat = np.diff(noise, 2, prepend=0, append=0)[:len(noise)] * np.exp(-np.arange(len(noise)) / (0.008 * RATE))
+    for n in range(int((t[-1] - start) / beat) + 1):
+        at = int(round((start + n * beat) * RATE))
+        x = t[: min(int(0.25 * RATE), len(t) - at)]
+        phase = 2 * np.pi * (45 * x + (150 - 45) * 0.04 * (1 - np.exp(-x / 0.04)))  # the sweep's integral
+        out[at:at + len(x)] += 0.9 * np.sin(phase) * np.exp(-x / 0.09)
+        off = at + int(round(beat / 2 * RATE))
+        out[off:off + len(hat)] += 0.05 * hat[: max(0, len(t) - off)]
+    return out
+
+
 def soundtrack(seconds=12.0):
-    """Slow pad chords (Am - F - C - G) with a soft arpeggio, stereo, gentle fades."""
+    """Slow pad chords (Am - F - C - G) with a soft arpeggio and, from 2 s, drums; stereo, gentle fades."""
     t = np.arange(int(seconds * RATE)) / RATE
     chords = [[220.0, 261.63, 329.63], [174.61, 220.0, 261.63], [130.81, 196.0, 261.63], [196.0, 246.94, 293.66]]
     bar = seconds / len(chords)
@@ -64,8 +82,9 @@ def soundtrack(seconds=12.0):
             tone = 0.25 * decay * np.sin(2 * np.pi * f * x)
             left[note] += tone * (0.4 + 0.1 * step)
             right[note] += tone * (1.0 - 0.1 * step)
+    kit = drums(t)
     fade = np.minimum(1, np.minimum(t / 1.0, (seconds - t) / 1.5))
-    stereo = np.stack([left, right], 1) * fade[:, None]
+    stereo = np.stack([left + kit, right + kit], 1) * fade[:, None]
     stereo *= 0.7 / np.abs(stereo).max()  # peak about -3 dBFS
     return (stereo * 32767).astype("<i2")
 
