@@ -5,7 +5,7 @@ import contextlib
 import sys
 import time
 
-from . import camera, colour, frame
+from . import camera, colour, flow, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
 
@@ -16,26 +16,50 @@ def seed_frame(record, out_path):
     frame.write_frame(pixels, out_path)
 
 
-def prepare(pixels, record):
-    """What happens to frame i-1 before frame i dreams on it: the camera move (one affine
-    warp) and the colour control: steering to the target colour when set, and the seed's
-    balance (its weights are 0 where a target colour replaces it, except in a transition)."""
+def move(pixels, record):
+    """The camera move of the record: one affine warp, float32 out."""
     height, width = pixels.shape[:2]
     m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
                       translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"])
-    pixels = camera.warp(pixels, m, record["border"])
+    return camera.warp(pixels, m, record["border"])
+
+
+def colour_control(pixels, record, reference_brightness):
+    """Steering to the target colour when set, and the seed's balance (its weights are 0 where
+    a target colour replaces it, except in a transition)."""
     if record["target_color"] is not None:
         pixels = colour.steer(pixels, record["target_color"], record["color_rate"])
         if not any(record["color_balance"]):  # steering alone: steer clipped, balance would only copy
             return pixels
-    return colour.balance(pixels, record["color_balance"], record["reference_brightness"])
+    return colour.balance(pixels, record["color_balance"], reference_brightness)
+
+
+def prepare(pixels, record):
+    """What happens to frame i-1 before frame i dreams on it: the camera move and the colour control."""
+    return colour_control(move(pixels, record), record, record["reference_brightness"])
 
 
 def dream_frame(prev_path, record, out_path):
     """Frame i: move and colour frame i-1 as saved, then dream on it."""
+    _dream(prepare(frame.read_frame(prev_path), record), record, out_path)
+
+
+def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=None, flow_path=None):
+    """Frame t of a dreamed video: source frame t plus `carry` of the previous dream (its
+    residual carried along the flow, or blended as it is with `flow: none`), moved by the
+    camera, its brightness held to the source frame's; then dreamed. Frame 0 has no previous."""
+    source = frame.read_frame(source_path)
+    pixels = source.astype("float32")
+    if prev_path is not None:
+        flow_mask = flow.load(flow_path) if flow_path else (None, None)
+        pixels = flow.carry(frame.read_frame(prev_path), frame.read_frame(prev_source_path), source,
+                            record["carry"], *flow_mask, move=lambda image: move(image, record))
+    _dream(colour_control(pixels, record, float(source.mean())), record, out_path)
+
+
+def _dream(pixels, record, out_path):
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
-    pixels = prepare(frame.read_frame(prev_path), record)
     dreamer = dream.dreamer(record["model"], record["objective"], record["precision"])
     weights = [weight for _, weight, _ in record["objective"]]
     result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import audio, colour, frame, models, schedule, video
+from . import audio, colour, frame, models, schedule, source, video
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 
@@ -24,7 +24,7 @@ class SpecError(ValueError):
 @dataclass(frozen=True)
 class Plan:
     name: str
-    seed_image: str
+    seed_image: str | None  # None for a video dream
     audio: str | None
     fps: float
     size: tuple  # (width, height)
@@ -33,9 +33,18 @@ class Plan:
     audio_offset: float = 0.0
     beat_decay: float = 0.25
     audio_bands: tuple = (250, 4000)
+    video: str | None = None  # a video dream's clip
+    start: float = 0.0  # where in the clip it starts (s)
+    flow: str = "none"  # the flow method between its frames
 
     def frame_path(self, index):
         return f"dreams/{self.name}/frames/{index:06d}.png"
+
+    def source_path(self, index):
+        return f"dreams/{self.name}/source/{index:06d}.png"
+
+    def flow_path(self, index):
+        return f"dreams/{self.name}/flow/{index:06d}.npz"
 
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
@@ -129,6 +138,7 @@ NUMBERS = {
     "translate_y": (float, lambda v: v == v, "a number"),
     "color_rate": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
 }
+VIDEO_NUMBERS = {"carry": (float, lambda v: (v >= 0) & (v <= 1), "0..1")}  # in video dreams' records only
 # Settings of several numbers, each a constant or a schedule: (test, rule).
 VECTORS = {
     "color_balance": (lambda v: v == v, "a number"),
@@ -199,27 +209,36 @@ def plan(name, spec, source="spec", variables=None):
         fail("model", err)
     if spec["precision"] != "float32" and model.name not in ("inception_v3", "inception_v3_keras"):
         fail("precision", f"{spec['precision']} is available for the Inception v3 models only: use float32 with {model.name}")
-    seed_image = spec.get("seed_image", f"dreams/{name}/img_0.jpg")
-    try:
-        seed_pixels = frame.read_rgb(seed_image)
-    except frame.ImageError as err:
-        fail("seed_image", f"{err} (put the first frame there or set `seed_image:`)")
+    clip = spec.get("video")
+    if clip is None:
+        seed_image = spec.get("seed_image", f"dreams/{name}/img_0.jpg")
+        try:
+            seed_pixels = frame.read_rgb(seed_image)
+        except frame.ImageError as err:
+            fail("seed_image", f"{err} (put the first frame there or set `seed_image:`)")
+        natural, fps, soundtrack = seed_pixels.shape[1::-1], spec["fps"], spec.get("audio")
+    else:
+        seed_image = None
+        natural, fps, clip_frames, soundtrack = _clip(spec, fail)
     if "size" in spec:
         size = tuple(spec["size"])
         if size[0] % 2 or size[1] % 2:
             fail("size", f"{size[0]}x{size[1]} is not even, which H.264 video needs: use "
                          f"[{size[0] // 2 * 2}, {size[1] // 2 * 2}]")
     else:
-        size = (seed_pixels.shape[1] // 2 * 2, seed_pixels.shape[0] // 2 * 2)
-    soundtrack = spec.get("audio")
+        size = (natural[0] // 2 * 2, natural[1] // 2 * 2)
+    if soundtrack == "none":
+        soundtrack = None
     if soundtrack is not None:
         try:
             audio.check(soundtrack)
         except video.MediaError as err:
             fail("audio", f"{err} (give a sound file, e.g. .flac, .wav, .mp3, or remove `audio:`)")
 
-    fps, defaults, segments = spec["fps"], spec["defaults"], spec["segments"]
+    defaults, segments = spec["defaults"], spec["segments"]
     counts = [seg["frames"] if "frames" in seg else max(1, round(seg["seconds"] * fps)) for seg in segments]
+    if clip is not None:
+        counts = _fitted(counts, clip_frames, fail)
     total = sum(counts)
     variables = dict(variables or {})
     if soundtrack is not None and (_uses_music([defaults, segments]) or any("snap" in seg for seg in segments)):
@@ -260,8 +279,8 @@ def plan(name, spec, source="spec", variables=None):
 
     def setting(s, key):
         """Per-frame values of a setting for segment s (+ the next transition), checked."""
-        if key in NUMBERS:
-            return _checked(*values(s, key), *NUMBERS[key], starts[s], fail)
+        if key in NUMBERS or key in VIDEO_NUMBERS:
+            return _checked(*values(s, key), *{**NUMBERS, **VIDEO_NUMBERS}[key], starts[s], fail)
         vector = segments[s].get(key, defaults[key])
         if vector is None:  # no target colour
             return None
@@ -272,7 +291,8 @@ def plan(name, spec, source="spec", variables=None):
     for s, seg in enumerate(segments):
         merged = {**defaults, **seg}
         field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
-        resolved = {key: setting(s, key) for key in (*NUMBERS, *VECTORS)}
+        numbers = (*NUMBERS, *VIDEO_NUMBERS) if clip else NUMBERS
+        resolved = {key: setting(s, key) for key in (*numbers, *VECTORS)}
         resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"])
         span = len(resolved["zoom"])
         if resolved["target_color"] is None:  # the seed's balance; no steering
@@ -281,9 +301,10 @@ def plan(name, spec, source="spec", variables=None):
             resolved["color_balance"] = [[0.0, 0.0, 0.0]] * span
         per_segment.append(resolved)
 
-    reference = round(float(frame.fit(seed_pixels, size).mean()), 4)
-    records = [{"seed_image": seed_image, "size": list(size)}]
-    for index in range(1, total):
+    # An image dream holds its brightness to the seed's; a video dream to each source frame's (None).
+    reference = round(float(frame.fit(seed_pixels, size).mean()), 4) if clip is None else None
+    records = [] if clip else [{"seed_image": seed_image, "size": list(size)}]  # a video dreams its frame 0
+    for index in range(len(records), total):
         s = max(k for k in range(len(segments)) if starts[k] <= index)
         j = index - starts[s]
         cur = per_segment[s]
@@ -302,7 +323,7 @@ def plan(name, spec, source="spec", variables=None):
 
         record = {"model": model.name, "precision": spec["precision"], "segment": s, "transition": w,
                   "objective": _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]}
-        record.update({key: eased(key) for key in NUMBERS})
+        record.update({key: eased(key) for key in numbers})
         record.update(center=eased("center"), border=cur["border"], color_balance=eased("color_balance"),
                       reference_brightness=reference)
         # Where only one side of a transition steers to a colour, its target holds while the
@@ -311,10 +332,44 @@ def plan(name, spec, source="spec", variables=None):
         target = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
         record["target_color"] = target
         record["seed"] = [spec["seed"], index]
+        if clip:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
+            record.update(zoom_speed=0, flow=spec["flow"] if index else "none")
         records.append(record)
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
-                audio_bands=tuple(spec["audio_bands"]))
+                audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
+                flow=spec["flow"] if clip else "none")
+
+
+def _clip(spec, fail):
+    """A video dream's (natural size, fps, frame count, soundtrack) from its clip's header."""
+    path = spec["video"]
+    if "seed_image" in spec:
+        fail("video", "a dream starts from `video` or from `seed_image`, not both: remove one")
+    try:
+        info = source.probe(path)
+    except video.MediaError as err:
+        fail("video", f"{err} (give a video file, e.g. .mp4, .mov, .mkv, .webm)")
+    start, end = spec["start"], spec.get("end")
+    if start >= info["duration"]:
+        fail("start", f"{start:g} s is past the clip's end ({info['duration']:g} s)")
+    if end is not None and end <= start:
+        fail("end", f"{end:g} s is not after `start` ({start:g} s)")
+    fps = spec.get("fps", info["fps"])
+    count = source.frame_count(info["duration"], fps, start, end)
+    if count < 1:
+        fail("video", f"{path}: shorter than one frame at {fps:g} fps from {start:g} s")
+    soundtrack = spec.get("audio", path if info["audio"] else None)
+    return info["size"], fps, count, soundtrack
+
+
+def _fitted(counts, clip_frames, fail):
+    """Segment lengths laid over a clip: the last segment runs to the clip's end."""
+    before = sum(counts[:-1])
+    if before >= clip_frames:
+        fail(f"segments[{len(counts) - 1}]", f"starts at frame {before}, past the clip's {clip_frames} frames: "
+                                              "shorten the segments before it or remove it")
+    return [*counts[:-1], clip_frames - before]
 
 
 def _snapped(counts, segments, beats, fail):
