@@ -1,17 +1,7 @@
 # One job per frame: frame 0 is the seed image fitted to the video size; frame i dreams on frame i-1.
 # A frame's params are its own plan record, so editing a segment re-renders exactly its frames
 # (params changed) and those after them (input changed), nothing before.
-import json
-
-from dreamvideo import models, render, spec
-
-
-def dream_plan(name):
-    return spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
-
-
-def plan(wildcards):
-    return dream_plan(wildcards.name)
+from dreamvideo import models, render
 
 
 wildcard_constraints:
@@ -24,12 +14,6 @@ rule seed_frame:
     params: frame=lambda wc: plan(wc).frames[0]
     run:
         render.seed_frame(params.frame, output[0])
-
-
-def dream_frame_input(wildcards):
-    # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    p = plan(wildcards)
-    return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
 
 
 rule dream_frame:

@@ -4,10 +4,6 @@
 from dreamvideo import animatic, frame, plot
 
 
-def spec_file(wildcards):
-    return f"{config['specs']}/{wildcards.name}.yaml"
-
-
 rule schedule_csv:
     input: spec_file
     output: "dreams/{name}/schedule.csv"
