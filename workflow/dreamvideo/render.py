@@ -22,7 +22,8 @@ def prepare(pixels, record):
     balance (its weights are 0 where a target colour replaces it, except in a transition)."""
     height, width = pixels.shape[:2]
     m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
-                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"])
+                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"],
+                      trim_size=record.get("trim_size"))  # only a preview's records have it
     pixels = camera.warp(pixels, m, record["border"])
     if record["target_color"] is not None:
         pixels = colour.steer(pixels, record["target_color"], record["color_rate"])

@@ -29,9 +29,11 @@ class Plan:
     size: tuple  # (width, height)
     model: str
     frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted
+    preview_scale: float = None  # the draft preview's size as a share of `size` (preview.py)
+    folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
 
     def frame_path(self, index):
-        return f"dreams/{self.name}/frames/{index:06d}.png"
+        return f"dreams/{self.name}/{self.folder}/{index:06d}.png"
 
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
@@ -278,7 +280,7 @@ def plan(name, spec, source="spec", variables=None):
         record["seed"] = [spec["seed"], index]
         records.append(record)
     return Plan(name=name, seed_image=seed_image, audio=audio, fps=fps, size=size,
-                model=model.name, frames=tuple(records))
+                model=model.name, frames=tuple(records), preview_scale=spec.get("preview_scale"))
 
 
 @functools.cache

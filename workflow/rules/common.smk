@@ -1,7 +1,7 @@
 # The functions the rules share: which dreams there are and each one's frame plan.
 import json
 
-from dreamvideo import models, spec
+from dreamvideo import models, preview, spec
 
 
 def dream_names():
@@ -17,11 +17,20 @@ def plan(wildcards):
     return dream_plan(wildcards.name)
 
 
+def preview_plan(wildcards):
+    return preview.plan_for(wildcards.name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+
+
+def frame_plan(wildcards):
+    """The plan whose frames a job makes: the full render's, or the draft preview's."""
+    return preview_plan(wildcards) if wildcards.get("kind") == "preview" else plan(wildcards)
+
+
 def spec_file(wildcards):
     return f"{config['specs']}/{wildcards.name}.yaml"
 
 
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    p = plan(wildcards)
+    p = frame_plan(wildcards)
     return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}

@@ -1,4 +1,5 @@
-# All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any).
+# All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any); the
+# draft preview's frames the same way → preview.mp4.
 from dreamvideo import video
 
 
@@ -15,6 +16,24 @@ rule final:
         video="dreams/{name}/video.mp4",
         audio=lambda wc: plan(wc).audio or [],
     output: "dreams/{name}/final.mp4"
+    run:
+        video.mux(input.video, input.audio or None, output[0])
+        print(f"done: {output[0]}", file=sys.stderr)
+
+
+rule preview_video:
+    input: lambda wc: preview_plan(wc).frame_paths()
+    output: temp("dreams/{name}/preview/video.mp4")
+    params: fps=lambda wc: plan(wc).fps
+    run:
+        video.encode(input, output[0], params.fps)
+
+
+rule preview:
+    input:
+        video="dreams/{name}/preview/video.mp4",
+        audio=lambda wc: plan(wc).audio or [],
+    output: "dreams/{name}/preview.mp4"
     run:
         video.mux(input.video, input.audio or None, output[0])
         print(f"done: {output[0]}", file=sys.stderr)
