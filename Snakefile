@@ -9,6 +9,7 @@ sys.setrecursionlimit(100_000)  # the DAG of an N-frame chain is built N calls d
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 configfile: "config/config.yaml"
+report: "workflow/report/workflow.rst"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"

@@ -1,7 +1,7 @@
 # See the plan before rendering: every resolved setting per frame (schedule.csv), its curves
 # (schedule.png) and an animatic of the camera path and colour steering without dreaming
 # (motion.mp4). All three are cheap: seconds, not the hours of a render.
-from dreamvideo import animatic, frame, plot
+from dreamvideo import animatic, contact_sheet, frame, plot
 
 
 rule schedule_csv:
@@ -13,7 +13,13 @@ rule schedule_csv:
 
 rule schedule_png:
     input: spec_file
-    output: "dreams/{name}/schedule.png"
+    output:
+        report(
+            "dreams/{name}/schedule.png",
+            caption="../report/schedule.rst",
+            category="Overview",
+            labels={"dream": "{name}", "file": "schedule.png"},
+        ),
     run:
         plot.write_png(plan(wildcards).frames, plan(wildcards).fps, output[0], title=wildcards.name)
 
@@ -25,3 +31,19 @@ rule motion:
         p = plan(wildcards)
         seed = frame.fit(frame.read_rgb(p.seed_image), p.size)
         animatic.render(seed, p.frames, p.fps, output[0])
+
+
+# Every Nth frame in a grid, labelled from its plan record: of the full render when this run
+# makes it or it is complete, else of the draft preview.
+rule contact_sheet:
+    input: sheet_frames
+    output:
+        report(
+            "dreams/{name}/contact_sheet.jpg",
+            caption="../report/contact_sheet.rst",
+            category="Overview",
+            labels={"dream": "{name}", "file": "contact_sheet.jpg"},
+        ),
+    params: labels=sheet_labels, title=sheet_title
+    run:
+        contact_sheet.write(input, params.labels, output[0], params.title)

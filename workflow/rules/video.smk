@@ -11,11 +11,24 @@ rule video:
         video.encode(input, output[0], params.fps)
 
 
+# The contact sheet, the plan plot and the spec are inputs so that they are in final.mp4's DAG,
+# which is what `snakemake --report ... final.mp4` shows (they cost seconds).
 rule final:
     input:
         video="dreams/{name}/video.mp4",
         audio=lambda wc: plan(wc).audio or [],
-    output: "dreams/{name}/final.mp4"
+        sheet="dreams/{name}/contact_sheet.jpg",
+        schedule="dreams/{name}/schedule.png",
+        spec=report(
+            f"{config['specs']}/{{name}}.yaml", caption="../report/spec.rst", category="Spec", labels={"dream": "{name}"}
+        ),
+    output:
+        report(
+            "dreams/{name}/final.mp4",
+            caption="../report/final.rst",
+            category="Video",
+            labels={"dream": "{name}", "file": "final.mp4"},
+        ),
     run:
         video.mux(input.video, input.audio or None, output[0])
         print(f"done: {output[0]}", file=sys.stderr)
