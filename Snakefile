@@ -1,5 +1,6 @@
-# Deep Dream Video: `snakemake --cores 1 dreams/<name>/final.mp4` renders config/dreams/<name>.yaml.
-# The settings this plain command needs (threads, resume) are in profiles/default/config.yaml.
+# Deep Dream Video: `snakemake --cores 1` renders every dream in config/dreams/ (rule all);
+# `snakemake --cores 1 dreams/<name>/final.mp4` renders one. The settings this plain command
+# needs (threads, resume) are in profiles/default/config.yaml.
 import sys
 
 from snakemake.utils import validate
@@ -8,7 +9,16 @@ sys.setrecursionlimit(100_000)  # the DAG of an N-frame chain is built N calls d
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 configfile: "config/config.yaml"
+report: "workflow/report/workflow.rst"
 validate(config, "workflow/schemas/config.schema.yaml")
+
+include: "workflow/rules/common.smk"
+
+
+# The first rule is the default target: a bare `snakemake` renders every dream.
+rule all:
+    input: expand("dreams/{name}/final.mp4", name=dream_names())
+
 
 include: "workflow/rules/model.smk"
 include: "workflow/rules/frames.smk"
@@ -16,15 +26,18 @@ include: "workflow/rules/plan.smk"
 include: "workflow/rules/video.smk"
 
 
-# Check the specs of the dreams named on the command line before the DAG is built: a bad spec
-# is one line naming the field and the fix, not an exception from deep inside the DAG.
+# Check the specs of the dreams named on the command line (all of them when none is named, as
+# rule all renders them all) before the DAG is built: a bad spec is one line naming the field
+# and the fix, not an exception from deep inside the DAG.
 from dreamvideo import spec as _spec
 
-for _target in sys.argv[1:]:
-    _parts = Path(_target).parts
-    if len(_parts) >= 3 and _parts[0] == "dreams":
-        try:
-            dream_plan(_parts[1])
-        except _spec.SpecError as _err:
-            sys.stderr.write(f"error: {_err}\n")
-            sys.exit(1)
+_named = [Path(t).parts[1] for t in sys.argv[1:] if len(Path(t).parts) >= 3 and Path(t).parts[0] == "dreams"]
+_errors = []
+for _name in dict.fromkeys(_named or dream_names()):
+    try:
+        dream_plan(_name)
+    except _spec.SpecError as _err:
+        _errors.append(f"error: {_err}\n")
+if _errors:
+    sys.stderr.write("".join(_errors))
+    sys.exit(1)

@@ -8,7 +8,8 @@
 - where a frame's time goes outside the network (PNG read/write, camera, colour, octave work);
 - what each network rewrite brings (plain Keras, BN folding, forward-conv gradients, XLA);
 - bfloat16 against float32 (speed, and a side-by-side picture in benchmarks/bfloat16.jpg);
-- the same frame made the peers' way; Snakemake's overhead; the DAG of 3,600 frames."""
+- the same frame made the peers' way; Snakemake's overhead; the DAG of 3,600 frames;
+- the demo's draft preview against its full render (also alone: `--only preview`)."""
 
 import argparse
 import datetime
@@ -30,7 +31,7 @@ sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
-from dreamvideo import frame, models, networks, render  # noqa: E402
+from dreamvideo import frame, models, networks, render, video  # noqa: E402
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
@@ -404,6 +405,66 @@ def dag_speed(frames=3600):
     return dict(frames=frames, dry=dry, noop=noop, nothing=nothing)
 
 
+def preview_cost(name="fractal_light"):
+    """The demo's draft preview against its full render, each end to end through Snakemake in a
+    fresh copy of the project (start-up, model load, every frame, video and audio)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "config/dreams").mkdir(parents=True)
+        shutil.copy(REPO / "config/config.yaml", root / "config/config.yaml")
+        shutil.copy(REPO / f"config/dreams/{name}.yaml", root / f"config/dreams/{name}.yaml")
+        shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}", ignore=shutil.ignore_patterns("*.mp4", "frames", "preview"))
+        runs = {}
+        for what in ("preview", "final"):
+            load = os.getloadavg()[0]
+            seconds, _ = snakemake(root, f"dreams/{name}/{what}.mp4")
+            path = root / f"dreams/{name}/{what}.mp4"
+            runs[what] = dict(seconds=seconds, load=(load, os.getloadavg()[0]), duration=media_seconds(path),
+                              streams=video.streams(path), size=frame.read_frame(root / f"dreams/{name}/{'preview' if what == 'preview' else 'frames'}/000001.png").shape[1::-1])
+            print(f"{what}: {seconds:.1f} s, {runs[what]['duration']:.2f} s of video, {runs[what]['size']}, {runs[what]['streams']}", flush=True)
+        count = len(list((root / f"dreams/{name}/frames").glob("*.png")))
+    return dict(name=name, **runs, frames=count, ratio=runs["preview"]["seconds"] / runs["final"]["seconds"])
+
+
+def media_seconds(path):
+    """The container's duration as ffmpeg reports it."""
+    done = subprocess.run([video.ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
+    h, m, s = re.search(r"Duration: (\d+):(\d+):([\d.]+)", done.stderr).groups()
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+PREVIEW_HEADING = "## Draft preview against the full render"
+
+
+def preview_section(pre, machine):
+    p, f = pre["preview"], pre["final"]
+    return [PREVIEW_HEADING, "",
+            f"Measured by `python scripts/benchmark.py --only preview` on {datetime.date.today()} ({machine['name']}, "
+            f"family {machine['family']}, {machine['cores']} cores): the demo ({pre['frames']} frames), each end to end "
+            "through `snakemake --cores 1` in a fresh copy of the project (start-up, model load, frames, video, audio). "
+            "The machine's 1-minute load average before and after each run is given: other work on it slows both.", "",
+            "| output | size | render time | video duration | streams | load before / after |", "|---|---|---|---|---|---|",
+            *[f"| {what}.mp4 | {r['size'][0]}x{r['size'][1]} | {r['seconds']:.1f} s | {r['duration']:.2f} s "
+              f"| {', '.join(c for cs in r['streams'].values() for c in cs)} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
+              for what, r in (("preview", p), ("final", f))],
+            "", f"The preview costs **1/{1 / pre['ratio']:.1f}** of the full render ({100 * pre['ratio']:.1f}%; target <= 1/8).", ""]
+
+
+def update_section(path, heading, lines):
+    """Replace the section under `heading` in results.md (up to the next `## `), or add it before Targets."""
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    block = "\n".join(lines) + "\n"
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    elif "\n## Targets" in text:
+        text = text.replace("\n## Targets", "\n" + block + "\n## Targets", 1)
+    else:
+        text += "\n" + block
+    path.write_text(text)
+    print(f"wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+
 def targets(core, over, bf16, machine, backend, peer, pipe, dag):
     """(target, what this run measured, met) for each goal of the speed work."""
     def find(layer, size):
@@ -522,10 +583,14 @@ def main():
     p.add_argument("--out", default=str(REPO / "benchmarks/results.md"))
     p.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)  # one fresh process of `backends`
     p.add_argument("--timing", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--only", choices=["preview"], help="run one section alone and update it in --out (preview: "
+                   "the demo's draft preview against its full render, about 8 minutes on 2 cores)")
     args = p.parse_args()
     if args.probe:
         return probe(args.timing)
     models.prepare(models.DEFAULT_MODEL)
+    if args.only == "preview":
+        return update_section(Path(args.out), PREVIEW_HEADING, preview_section(preview_cost(), cpu()))
     machine = cpu()
     machine["onednn"] = onednn_version()
     machine["gemm"] = gemm_rate("float32")  # the kernels renders run on
@@ -542,6 +607,7 @@ def main():
     pipe = pipeline_overhead(frames=10)
     dag = dag_speed()
     write_results(Path(args.out), machine, backend, core, over, ablated, bf16, peer, pipe, dag, args.runs)
+    update_section(Path(args.out), PREVIEW_HEADING, preview_section(preview_cost(), machine))
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ def seed_scale(width, height, zoom_speed):
     return width / (width - 2 * trim_x), height / (height - 2 * trim_y)
 
 
-def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=(0.5, 0.5), zoom_speed=0):
+def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=(0.5, 0.5), zoom_speed=0,
+           trim_size=None):
     """2x3 float64 matrix, source -> destination pixel coordinates, for one frame step.
+    `trim_size`: the (width, height) whose whole-pixel trims `zoom_speed` counts (default the
+    frame's own); a draft preview passes the full size, so it zooms at the full render's pace.
 
     Applied in this order: the seed's zoom (zoom_speed, about the frame's middle, exactly the
     trims of frame.zoom: PIL's crop + resize maps destination centre x to source
@@ -60,7 +63,7 @@ def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
     if not zoom > 0:
         raise ValueError(f"zoom {zoom} must be > 0")
     middle = ((width - 1) / 2.0, (height - 1) / 2.0)
-    sx, sy = seed_scale(width, height, zoom_speed)
+    sx, sy = seed_scale(*(trim_size or (width, height)), zoom_speed)
     seed = _about(middle, [[sx, 0.0], [0.0, sy]])
 
     # Counter-clockwise on screen: with y down, a point right of the centre moves up (y falls).

@@ -20,7 +20,8 @@ def move(pixels, record):
     """The camera move of the record: one affine warp, float32 out."""
     height, width = pixels.shape[:2]
     m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
-                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"])
+                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"],
+                      trim_size=record.get("trim_size"))  # only a preview's records have it
     return camera.warp(pixels, m, record["border"])
 
 

@@ -1,42 +1,29 @@
 # One job per frame: frame 0 is the seed image fitted to the video size; frame i dreams on frame i-1.
 # A frame's params are its own plan record, so editing a segment re-renders exactly its frames
-# (params changed) and those after them (input changed), nothing before.
-import json
-
-from dreamvideo import models, render, spec
-
-
-def dream_plan(name):
-    return spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
-
-
-def plan(wildcards):
-    return dream_plan(wildcards.name)
+# (params changed) and those after them (input changed), nothing before. {kind} is `frames` for
+# the full render, `preview` for the draft preview (the same records at a smaller size).
+from dreamvideo import render
 
 
 wildcard_constraints:
     name=r"[A-Za-z0-9_.-]+",
+    kind=r"frames|preview",
 
 
 rule seed_frame:
     input: lambda wc: plan(wc).seed_image
-    output: "dreams/{name}/frames/000000.png"
-    params: frame=lambda wc: plan(wc).frames[0]
+    output: "dreams/{name}/{kind}/000000.png"
+    params: frame=lambda wc: frame_plan(wc).frames[0]
     run:
         render.seed_frame(params.frame, output[0])
 
 
-def dream_frame_input(wildcards):
-    # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    p = plan(wildcards)
-    return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
-
-
 rule dream_frame:
     input: unpack(dream_frame_input)
-    output: "dreams/{name}/frames/{index}.png"
+    output: "dreams/{name}/{kind}/{index}.png"
     wildcard_constraints: index=r"(?!000000)\d{6}"
-    params: frame=lambda wc: plan(wc).frames[int(wc.index)]
+    params: frame=lambda wc: frame_plan(wc).frames[int(wc.index)]
     run:
-        with render.progress.frame(wildcards.name, int(wildcards.index), len(plan(wildcards).frames) - 1):
+        label = wildcards.name + (" preview" if wildcards.kind == "preview" else "")
+        with render.progress.frame(label, int(wildcards.index), len(frame_plan(wildcards).frames) - 1):
             render.dream_frame(input.previous, params.frame, output[0])

@@ -1,11 +1,7 @@
 # See the plan before rendering: every resolved setting per frame (schedule.csv), its curves
 # (schedule.png) and an animatic of the camera path and colour steering without dreaming
 # (motion.mp4). All three are cheap: seconds, not the hours of a render.
-from dreamvideo import animatic, frame, plot
-
-
-def spec_file(wildcards):
-    return f"{config['specs']}/{wildcards.name}.yaml"
+from dreamvideo import animatic, contact_sheet, frame, plot
 
 
 def spec_and_audio(wildcards):
@@ -22,7 +18,13 @@ rule schedule_csv:
 
 rule schedule_png:
     input: spec_and_audio
-    output: "dreams/{name}/schedule.png"
+    output:
+        report(
+            "dreams/{name}/schedule.png",
+            caption="../report/schedule.rst",
+            category="Overview",
+            labels={"dream": "{name}", "file": "schedule.png"},
+        ),
     run:
         p = plan(wildcards)
         plot.write_png(plot.with_features(p.frames, p.features()), p.fps, output[0], title=wildcards.name)
@@ -35,3 +37,19 @@ rule motion:
         p = plan(wildcards)
         seed = frame.fit(frame.read_rgb(p.seed_image), p.size)
         animatic.render(seed, p.frames, p.fps, output[0])
+
+
+# Every Nth frame in a grid, labelled from its plan record: of the full render when this run
+# makes it or it is complete, else of the draft preview.
+rule contact_sheet:
+    input: sheet_frames
+    output:
+        report(
+            "dreams/{name}/contact_sheet.jpg",
+            caption="../report/contact_sheet.rst",
+            category="Overview",
+            labels={"dream": "{name}", "file": "contact_sheet.jpg"},
+        ),
+    params: labels=sheet_labels, title=sheet_title
+    run:
+        contact_sheet.write(input, params.labels, output[0], params.title)

@@ -1,4 +1,5 @@
-# All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any).
+# All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any); the
+# draft preview's frames the same way → preview.mp4.
 from dreamvideo import video
 
 
@@ -10,11 +11,43 @@ rule video:
         video.encode(input, output[0], params.fps)
 
 
+# The contact sheet, the plan plot and the spec are inputs so that they are in final.mp4's DAG,
+# which is what `snakemake --report ... final.mp4` shows (they cost seconds).
 rule final:
     input:
         video="dreams/{name}/video.mp4",
         audio=lambda wc: plan(wc).audio or [],
-    output: "dreams/{name}/final.mp4"
+        sheet="dreams/{name}/contact_sheet.jpg",
+        schedule="dreams/{name}/schedule.png",
+        spec=report(
+            f"{config['specs']}/{{name}}.yaml", caption="../report/spec.rst", category="Spec", labels={"dream": "{name}"}
+        ),
+    output:
+        report(
+            "dreams/{name}/final.mp4",
+            caption="../report/final.rst",
+            category="Video",
+            labels={"dream": "{name}", "file": "final.mp4"},
+        ),
+    params: audio_offset=lambda wc: plan(wc).audio_offset
+    run:
+        video.mux(input.video, input.audio or None, output[0], params.audio_offset)
+        print(f"done: {output[0]}", file=sys.stderr)
+
+
+rule preview_video:
+    input: lambda wc: preview_plan(wc).frame_paths()
+    output: temp("dreams/{name}/preview/video.mp4")
+    params: fps=lambda wc: plan(wc).fps
+    run:
+        video.encode(input, output[0], params.fps)
+
+
+rule preview:
+    input:
+        video="dreams/{name}/preview/video.mp4",
+        audio=lambda wc: plan(wc).audio or [],
+    output: "dreams/{name}/preview.mp4"
     params: audio_offset=lambda wc: plan(wc).audio_offset
     run:
         video.mux(input.video, input.audio or None, output[0], params.audio_offset)

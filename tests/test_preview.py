@@ -1,0 +1,80 @@
+"""The draft preview: the real frame records at a smaller size, rendered beside the full frames."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import REPO
+from dreamvideo import frame, preview, render, spec
+from test_pipeline import SPEC, frames, make_project, snakemake, stream_seconds
+
+PREVIEW_SPEC = SPEC.replace("size: [96, 64]", "size: [96, 64]\npreview_scale: 0.5")
+
+
+def plans(text, tmp_path, monkeypatch):
+    root = make_project(tmp_path, text)
+    monkeypatch.chdir(root)
+    full = spec.plan("t", spec.load("t"))
+    return full, preview.plan(full)
+
+
+def test_preview_records_are_the_real_records_with_only_the_size_changed(tmp_path, monkeypatch):
+    full, small = plans(PREVIEW_SPEC.replace("defaults: {", "defaults: {tile_size: 40, "), tmp_path, monkeypatch)
+    assert small.size == (48, 32) and small.frame_path(3) == "dreams/t/preview/000003.png"
+    assert (small.fps, small.audio, len(small.frames)) == (full.fps, full.audio, len(full.frames))
+    assert small.frames[0] == {**full.frames[0], "size": [48, 32]}
+    for big, little in zip(full.frames[1:], small.frames[1:]):
+        assert little == {**big, "tile_size": 20, "trim_size": [96, 64]}
+
+
+@pytest.mark.parametrize("size,scale,expected", [((640, 360), 0.25, (160, 90)), ((100, 62), 0.25, (24, 16)),
+                                                 ((1920, 1080), 0.1, (192, 108)), ((32, 16), 0.25, (16, 16))])
+def test_preview_size_is_even_and_at_least_16(size, scale, expected):
+    assert preview.preview_size(size, scale) == expected
+
+
+def test_preview_zooms_at_the_full_renders_pace(tmp_path, monkeypatch):
+    """Camera and colour only (no dream): the preview's frames are the full frames, smaller. Without
+    `trim_size` the seed zoom's whole-pixel trim (192 // 48 = 4 px, 48 // 48 = 1 px: 4x the pace at a
+    quarter of the size) would drift away from the full render."""
+    text = SPEC.replace("size: [96, 64]", "size: [192, 128]").replace("zoom_speed: 32", "zoom_speed: 48")
+    full, small = plans(text, tmp_path, monkeypatch)
+    seed = frame.read_rgb(REPO / "tests/data/golden_input.png")
+
+    def chain(plan, drop=()):
+        pixels = frame.fit(seed, plan.size)
+        for record in plan.frames[1:]:
+            pixels = render.prepare(pixels, {k: v for k, v in record.items() if k not in drop})
+        return pixels.astype(float)
+
+    shrunk = np.asarray(Image.fromarray(chain(full).astype(np.uint8)).resize(small.size, Image.Resampling.LANCZOS))
+    kept = np.abs(chain(small) - shrunk).mean()
+    lost = np.abs(chain(small, drop=("trim_size",)) - shrunk).mean()
+    assert kept < 10 and lost > 5 * kept, (kept, lost)  # measured: 6.9 and 59.5 levels
+
+
+def test_preview_renders_beside_the_full_frames(tmp_path, model_env):
+    root = make_project(tmp_path, PREVIEW_SPEC)
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    full_before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+
+    done = snakemake(root, model_env, "dreams/t/preview.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    shots = sorted((root / "dreams/t/preview").glob("*.png"))
+    assert [p.name for p in shots] == [f"{i:06d}.png" for i in range(12)]
+    assert {Image.open(p).size for p in shots} == {(48, 32)}
+    assert {p.name: p.stat().st_mtime_ns for p in frames(root)} == full_before  # the full frames untouched
+    from dreamvideo import video
+    assert video.streams(root / "dreams/t/preview.mp4") == {"video": ["h264"], "audio": ["aac"]}
+    for stream in "va":
+        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)
+
+    # A new preview size re-renders the preview, not one full frame.
+    spec_file = root / "config/dreams/t.yaml"
+    spec_file.write_text(spec_file.read_text().replace("preview_scale: 0.5", "preview_scale: 0.75"))
+    preview_before = {p.name: p.stat().st_mtime_ns for p in shots}
+    done = snakemake(root, model_env, "dreams/t/preview.mp4", "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p.name: p.stat().st_mtime_ns for p in frames(root)} == full_before
+    assert {Image.open(p).size for p in (root / "dreams/t/preview").glob("*.png")} == {(72, 48)}
+    assert all(p.stat().st_mtime_ns != preview_before[p.name] for p in shots)

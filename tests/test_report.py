@@ -1,0 +1,99 @@
+"""Contact sheet and Snakemake report: what a user looks at before and after a render."""
+import json
+import re
+import shutil
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import REPO
+from dreamvideo import contact_sheet, frame
+from test_pipeline import make_project, snakemake
+
+sys.path.insert(0, str(REPO / "scripts"))
+import report_screenshot  # noqa: E402
+
+
+def test_every_nth_frame_and_the_last():
+    assert contact_sheet.every(5) == [0, 1, 2, 3, 4]
+    assert contact_sheet.every(240) == list(range(0, 240, 11)) + [239]  # 23 tiles
+    assert len(contact_sheet.every(3600)) <= contact_sheet.TILES
+
+
+def test_labels_name_frame_time_segment_and_layer_mix():
+    records = [{"seed_image": "x.jpg", "size": [96, 64]},
+               {"segment": 0, "objective": [["mixed2", 1.0, []]]},
+               {"segment": 1, "objective": [["mixed2", 0.666666, []], ["mixed4", 0.333334, [3]]]}]
+    assert contact_sheet.labels(records, 24, [0, 1, 2]) == [
+        "frame 0 · 0.00 s\nseed image", "frame 1 · 0.04 s\nsegment 0 · mixed2",
+        "frame 2 · 0.08 s\nsegment 1 · mixed2*0.67+mixed4[3]*0.33"]
+
+
+def tile(sheet, index, frame_size, columns=6):
+    """The pixels of the index-th tile of a contact sheet (the layout of contact_sheet.write)."""
+    pad, cell_w = 6, contact_sheet.TILE_WIDTH + 6
+    tile_h = round(contact_sheet.TILE_WIDTH * frame_size[1] / frame_size[0])
+    cell_h = tile_h + 2 * contact_sheet.FONT + 10 + pad
+    x, y = pad + index % columns * cell_w, contact_sheet.FONT + 16 + pad + index // columns * cell_h
+    return np.asarray(sheet)[y:y + tile_h, x:x + contact_sheet.TILE_WIDTH].astype(float)
+
+
+def closeness(sheet, index, path):
+    pixels = Image.fromarray(frame.read_frame(path)).resize((contact_sheet.TILE_WIDTH, tile(sheet, 0, (96, 64)).shape[0]),
+                                                            Image.Resampling.LANCZOS)
+    return np.abs(tile(sheet, index, (96, 64)) - np.asarray(pixels, float)).mean()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, model_env):
+    """The test dream's contact sheet before any render (from the preview), then its full render."""
+    root = make_project(tmp_path_factory.mktemp("report"))
+    done = snakemake(root, model_env, "dreams/t/contact_sheet.jpg")
+    assert done.returncode == 0, done.stderr[-3000:]
+    early = Image.open(root / "dreams/t/contact_sheet.jpg").convert("RGB")
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root, early
+
+
+def test_contact_sheet_shows_the_preview_until_the_full_render_exists(project, model_env):
+    root, early = project
+    assert sorted(p.name for p in (root / "dreams/t/preview").glob("*.png")) == [f"{i:06d}.png" for i in range(12)]
+    late = Image.open(root / "dreams/t/contact_sheet.jpg").convert("RGB")
+    assert early.size == late.size == (6 * 326 + 6, 2 * (213 + 2 * contact_sheet.FONT + 16) + contact_sheet.FONT + 22)
+    last = 11  # the tile of frame 11: the preview's frame in the early sheet, the full frame after the render
+    assert closeness(early, last, root / "dreams/t/preview/000011.png") < closeness(early, last, root / "dreams/t/frames/000011.png")
+    assert closeness(late, last, root / "dreams/t/frames/000011.png") < closeness(late, last, root / "dreams/t/preview/000011.png")
+    done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg")  # the full frames exist: up to date
+    assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr, done.stdout[-2000:]
+
+
+def test_report_holds_the_video_contact_sheet_plot_and_spec(project, model_env):
+    root, _ = project
+    done = snakemake(root, model_env, "--report", "dreams/t/report.zip", "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    with zipfile.ZipFile(root / "dreams/t/report.zip") as archive:
+        names = archive.namelist()
+        html = archive.read("report/report.html").decode()
+        for name, path in (("contact_sheet.jpg", "dreams/t/contact_sheet.jpg"), ("schedule.png", "dreams/t/schedule.png"),
+                           ("final.mp4", "dreams/t/final.mp4"), ("t.yaml", "config/dreams/t.yaml")):
+            member = next(n for n in names if n.endswith("/" + name))
+            assert archive.read(member) == (root / path).read_bytes(), name
+    categories = json.loads(re.search(r"var categories = (\{.*?\});\n", html).group(1))
+    assert categories == {"Video": {"Other": ["dreams/t/final.mp4"]}, "Spec": {"Other": ["config/dreams/t.yaml"]},
+                          "Overview": {"Other": ["dreams/t/contact_sheet.jpg", "dreams/t/schedule.png"]}}
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs chromium (Debian: apt-get install chromium)")
+def test_report_shows_the_contact_sheet_in_a_browser(project, model_env, tmp_path):
+    root, _ = project
+    report = root / "dreams/t/report.zip"
+    if not report.exists():
+        assert snakemake(root, model_env, "--report", str(report), "dreams/t/final.mp4").returncode == 0
+    dom = report_screenshot.open_report(report, "Overview", "contact_sheet.jpg", screenshot=tmp_path / "shot.png")
+    assert re.search(r'<img src="data/raw/\w+/contact_sheet\.jpg"', dom), "the contact sheet is not shown"
+    shot = np.asarray(Image.open(tmp_path / "shot.png").convert("RGB"))
+    assert shot.shape == (900, 1400, 3) and len(np.unique(shot.reshape(-1, 3), axis=0)) > 1000  # a picture, not a blank page

@@ -1,0 +1,63 @@
+"""A contact sheet: every Nth frame of a render in one grid, each labelled with its frame number,
+time, segment and layer (from its plan record), to see a whole dream at a glance."""
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from . import frame, plot
+
+TILES = 24  # about this many frames on a sheet: 6 columns x 4 rows
+COLUMNS = 6
+TILE_WIDTH = 320  # pixels; frames are scaled to it, a preview's up, a full render's down
+FONT = 14
+
+
+def every(count, tiles=TILES):
+    """The frames to show of `count`: 0, N, 2N, ... and the last, N the smallest step giving at
+    most `tiles` of them."""
+    if count <= tiles:
+        return list(range(count))
+    step = math.ceil((count - 1) / (tiles - 1))
+    picked = list(range(0, count, step))
+    return picked if picked[-1] == count - 1 else picked + [count - 1]
+
+
+def labels(records, fps, indexes):
+    """Two lines per frame: `frame 48 · 2.00 s` and `segment 1 · mixed3` (the seed image: `seed image`)."""
+    out = []
+    for i in indexes:
+        record = records[i]
+        if i == 0:
+            second = "seed image"
+        else:  # a transition's mix with its weights to 2 places: mixed1*0.33+mixed3*0.67
+            short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]
+            second = f"segment {record['segment']} · {plot.layer_text({'objective': short})}"
+        out.append(f"frame {i} · {i / fps:.2f} s\n{second}")
+    return out
+
+
+def write(frame_paths, texts, out_path, title=""):
+    """The frames in a grid of COLUMNS, each over its label, `title` on top; JPEG, written atomically."""
+    font = ImageFont.load_default(size=FONT)
+    first = frame.read_frame(frame_paths[0])
+    tile_h = round(TILE_WIDTH * first.shape[0] / first.shape[1])
+    label_h, pad, title_h = 2 * FONT + 10, 6, (FONT + 16 if title else 0)
+    columns = min(COLUMNS, len(frame_paths))
+    rows = math.ceil(len(frame_paths) / columns)
+    cell_w, cell_h = TILE_WIDTH + pad, tile_h + label_h + pad
+    sheet = Image.new("RGB", (columns * cell_w + pad, rows * cell_h + pad + title_h), (24, 24, 24))
+    draw = ImageDraw.Draw(sheet)
+    if title:
+        draw.text((pad, pad), title, fill=(235, 235, 235), font=font)
+    for k, (path, text) in enumerate(zip(frame_paths, texts)):
+        x, y = pad + k % columns * cell_w, title_h + pad + k // columns * cell_h
+        thumb = Image.fromarray(frame.read_frame(path)).resize((TILE_WIDTH, tile_h), Image.Resampling.LANCZOS)
+        sheet.paste(thumb, (x, y))
+        lines = text.split("\n")
+        for n, line in enumerate(lines):
+            while draw.textlength(line, font=font) > TILE_WIDTH and len(line) > 4:  # long layer mixes
+                line = line[:-2] + "…"
+            draw.text((x + 2, y + tile_h + 3 + n * (FONT + 3)), line, fill=(235, 235, 235), font=font)
+    frame.write_atomic(np.asarray(sheet), out_path, quality=88)

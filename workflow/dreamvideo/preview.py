@@ -1,0 +1,36 @@
+"""The draft preview: the whole dream at `preview_scale` of its size, to check timing, layers,
+motion and colour in a minute before committing hours to the full render.
+
+A preview frame's record is the real frame's record with only what the size changes: frame 0
+fits the seed to the smaller size, `tile_size` shrinks with the frame (the same tile grid), and
+`trim_size` keeps the seed zoom (`zoom_speed`) at the full render's pace (its trims are whole
+pixels of the full size; at a quarter of it, 640 // 256 = 2 would become 160 // 256 = 0, no
+zoom). Everything else (camera, colour, objective, seed) is a share of the frame or size-free.
+What cannot scale is the network's own pixel scale: its patterns come out 1 / preview_scale
+times coarser against the frame, and octaves below the network's minimum input are skipped."""
+
+import dataclasses
+import functools
+
+from . import spec
+
+
+def preview_size(size, scale):
+    """(width, height) times `scale`, made even, at least 16 (the spec's minimum) and at most `size`."""
+    return tuple(min(side, max(16, round(side * scale / 2) * 2)) for side in size)
+
+
+def plan(full):
+    """The preview's plan of a full plan: same frames, fps and audio, under dreams/<name>/preview/."""
+    size = preview_size(full.size, full.preview_scale)
+    scale = size[0] / full.size[0]  # the tiles follow the width, as the frame does (sizes are made even)
+    first = {**full.frames[0], "size": list(size)}
+    rest = [{**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
+             "trim_size": list(full.size)} for record in full.frames[1:]]
+    return dataclasses.replace(full, size=size, folder="preview", frames=(first, *rest))
+
+
+@functools.cache
+def plan_for(name, specs_dir="config/dreams", shared_json="{}"):
+    """Cached preview plan of spec.plan_for's plan (same arguments)."""
+    return plan(spec.plan_for(name, specs_dir, shared_json))

@@ -1,0 +1,71 @@
+# The functions the rules share: which dreams there are and each one's frame plan.
+import json
+import os
+
+from dreamvideo import contact_sheet, models, preview, spec
+
+
+def dream_names():
+    """The dreams rule all renders: one per <name>.yaml in config["specs"]."""
+    return sorted(p.stem for p in Path(config["specs"]).glob("*.yaml"))
+
+
+def dream_plan(name):
+    return spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+
+
+def plan(wildcards):
+    return dream_plan(wildcards.name)
+
+
+def preview_plan(wildcards):
+    return preview.plan_for(wildcards.name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+
+
+def frame_plan(wildcards):
+    """The plan whose frames a job makes: the full render's, or the draft preview's."""
+    return preview_plan(wildcards) if wildcards.get("kind") == "preview" else plan(wildcards)
+
+
+def spec_file(wildcards):
+    return f"{config['specs']}/{wildcards.name}.yaml"
+
+
+def dream_frame_input(wildcards):
+    # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
+    p = frame_plan(wildcards)
+    return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
+
+
+def full_render_wanted(name):
+    """True when this run renders the dream in full: a bare run (rule all), or its final.mp4 or
+    video.mp4 named as a target."""
+    targets = {os.path.normpath(t) for t in workflow.dag_settings.targets}
+    return not targets or "all" in targets or bool(targets & {f"dreams/{name}/final.mp4", f"dreams/{name}/video.mp4"})
+
+
+def sheet_plan(wildcards):
+    """The frames a contact sheet shows: the full render's when this run makes it or all its
+    frames exist, else the draft preview's (made if missing: a sheet never starts hours of work)."""
+    full = plan(wildcards)
+    if full_render_wanted(wildcards.name) or all(os.path.exists(p) for p in full.frame_paths()):
+        return full
+    return preview_plan(wildcards)
+
+
+def sheet_frames(wildcards):
+    p = sheet_plan(wildcards)
+    return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
+
+
+def sheet_labels(wildcards):
+    p = sheet_plan(wildcards)
+    return contact_sheet.labels(p.frames, p.fps, contact_sheet.every(len(p.frames)))
+
+
+def sheet_title(wildcards):
+    p = sheet_plan(wildcards)
+    what = "draft preview" if p.folder == "preview" else "full render"
+    shown = contact_sheet.every(len(p.frames))
+    every = "every frame" if len(shown) == len(p.frames) else f"every {shown[1]}th frame and the last"
+    return f"{p.name}: {what}, {p.size[0]}x{p.size[1]}, {len(p.frames)} frames at {p.fps:g} fps; {every}"
