@@ -22,6 +22,7 @@ rule all:
 
 include: "workflow/rules/model.smk"
 include: "workflow/rules/frames.smk"
+include: "workflow/rules/source.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/video.smk"
 

@@ -64,18 +64,28 @@ def load(path):
         return data["flow"].astype(np.float32), data["mask"].astype(np.float32) / 255.0
 
 
-def carry(dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None):
-    """The image frame t dreams on: source frame t plus `amount` of the previous dream.
-    With a flow, the previous dream's residual (dream - source of t-1, what dreaming added) is
-    carried along the flow and added where the mask says the flow holds; newly revealed areas
-    start from the source alone. Without one, graphific's blend: (1-amount)·source + amount·dream.
+MODES = ("dream", "residual")
+
+
+def carry(dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None, mode="dream"):
+    """The image frame t dreams on: source frame t with `amount` of the previous dream carried
+    into it. With a flow, where the mask says the flow holds (newly revealed areas start from
+    the source alone):
+      dream     the previous dream, moved along the flow, blended in (DeepDreamAnim's way);
+      residual  what dreaming added to frame t-1 (dream - source), moved along the flow, added
+                to the fresh source (the footage stays sharp; the dream flickers more: benchmarks/).
+    Without a flow, graphific's blend: (1-amount)·source + amount·previous dream.
     `move`: a camera move for what is carried (the dream drifts over the footage)."""
     move = move or (lambda image: image)
     source_cur = source_cur.astype(np.float32)
+    dream_prev = dream_prev.astype(np.float32)
     if flow is None:
-        return np.clip((1 - amount) * source_cur + amount * move(dream_prev.astype(np.float32)), 0, 255)
-    residual = warp(dream_prev.astype(np.float32) - source_prev.astype(np.float32), flow) * mask[..., None]
-    return np.clip(source_cur + amount * move(residual), 0, 255)
+        return np.clip((1 - amount) * source_cur + amount * move(dream_prev), 0, 255)
+    if mode == "residual":
+        residual = warp(dream_prev - source_prev.astype(np.float32), flow) * mask[..., None]
+        return np.clip(source_cur + amount * move(residual), 0, 255)
+    share = amount * mask[..., None]
+    return np.clip((1 - share) * source_cur + share * move(warp(dream_prev, flow)), 0, 255)
 
 
 def warping_error(outputs, flows):

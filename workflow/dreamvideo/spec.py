@@ -42,11 +42,13 @@ class Plan:
     def frame_path(self, index):
         return f"dreams/{self.name}/{self.folder}/{index:06d}.png"
 
-    def source_path(self, index):
-        return f"dreams/{self.name}/source/{index:06d}.png"
+    # A video dream's footage at this plan's size, and the flow between its frames (one folder
+    # per method, so another method does not overwrite one already computed).
+    def source_dir(self):
+        return f"dreams/{self.name}/{self.folder}_source"
 
-    def flow_path(self, index):
-        return f"dreams/{self.name}/flow/{index:06d}.npz"
+    def flow_dir(self):
+        return f"{self.source_dir()}_flow_{self.flow}"
 
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
@@ -335,7 +337,7 @@ def plan(name, spec, source="spec", variables=None):
         record["target_color"] = target
         record["seed"] = [spec["seed"], index]
         if clip:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
-            record.update(zoom_speed=0, flow=spec["flow"] if index else "none")
+            record.update(zoom_speed=0, flow=spec["flow"] if index else "none", carry_mode=spec["carry_mode"])
         records.append(record)
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],

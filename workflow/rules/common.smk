@@ -34,7 +34,17 @@ def spec_file(wildcards):
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     p = frame_plan(wildcards)
-    return {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
+    inputs = {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
+    if p.video:  # a video dream also reads its footage, and the flow along which its dream moves
+        inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
+    return inputs
+
+
+def first_frame_input(wildcards):
+    p = frame_plan(wildcards)
+    if p.video:  # a video dream dreams its first source frame
+        return {"source": p.source_dir(), "weights": str(models.weights_path(p.model))}
+    return {"seed": p.seed_image}
 
 
 def full_render_wanted(name):

@@ -11,11 +11,14 @@ wildcard_constraints:
 
 
 rule seed_frame:
-    input: lambda wc: plan(wc).seed_image
+    input: unpack(first_frame_input)
     output: "dreams/{name}/{kind}/000000.png"
     params: frame=lambda wc: frame_plan(wc).frames[0]
     run:
-        render.seed_frame(params.frame, output[0])
+        if "source" in input.keys():
+            render.video_frame(f"{input.source}/000000.png", params.frame, output[0])
+        else:
+            render.seed_frame(params.frame, output[0])
 
 
 rule dream_frame:
@@ -25,5 +28,11 @@ rule dream_frame:
     params: frame=lambda wc: frame_plan(wc).frames[int(wc.index)]
     run:
         label = wildcards.name + (" preview" if wildcards.kind == "preview" else "")
-        with render.progress.frame(label, int(wildcards.index), len(frame_plan(wildcards).frames) - 1):
-            render.dream_frame(input.previous, params.frame, output[0])
+        index = int(wildcards.index)
+        with render.progress.frame(label, index, len(frame_plan(wildcards).frames) - 1):
+            if "source" in input.keys():
+                render.video_frame(f"{input.source}/{index:06d}.png", params.frame, output[0], input.previous,
+                                   f"{input.source}/{index - 1:06d}.png",
+                                   f"{input.flow}/{index:06d}.npz" if "flow" in input.keys() else None)
+            else:
+                render.dream_frame(input.previous, params.frame, output[0])

@@ -1,0 +1,175 @@
+"""Dreaming a clip through the real workflow: frames, rate, duration and sound of the result,
+coherence along the optical flow, kill + resume, incremental edits, and bad clips."""
+import subprocess
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import BIN, REPO
+from dreamvideo import flow, frame, source, spec, video
+from test_pipeline import kill_when, snakemake, stream_seconds
+
+WIDTH, HEIGHT, FRAMES, FPS, SPEED = 128, 96, 48, 24, 3
+
+SPEC = """\
+video: dreams/t/clip.mp4
+seed: 1
+flow: {flow}
+defaults: {{layer: 3, num_iterations: 3, step_size: 2.0}}
+segments:
+  - {{seconds: 1, layer: 3}}
+  - {{seconds: 1, layer: 5, transition: 6}}
+"""
+
+
+def make_clip(path, frames=FRAMES, fps=FPS, audio=True):
+    """A blurred random texture moving SPEED px/frame to the right, with a 330 Hz tone."""
+    rng = np.random.default_rng(0)
+    wide = cv2.GaussianBlur(rng.random((HEIGHT + 20, WIDTH + SPEED * frames + 20, 3)).astype(np.float32), (0, 0), 3)
+    wide = cv2.normalize(wide, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    left = 10 + SPEED * frames
+    pictures = [np.ascontiguousarray(wide[10:10 + HEIGHT, left - SPEED * i:left - SPEED * i + WIDTH]) for i in range(frames)]
+    silent = path.with_name("silent.mp4")
+    video.encode_pixels(pictures, silent, fps)
+    tone = ["-f", "lavfi", "-i", f"sine=frequency=330:duration={frames / fps}", "-map", "1:a", "-c:a", "aac"] if audio else []
+    subprocess.run([video.ffmpeg(), "-y", "-v", "error", "-i", str(silent), *tone, "-map", "0:v", "-c:v", "copy",
+                    str(path)], check=True)
+    silent.unlink()
+    return path
+
+
+def make_project(root, flow_method="dis", spec_text=None):
+    (root / "config/dreams").mkdir(parents=True)
+    (root / "dreams/t").mkdir(parents=True)
+    (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
+    (root / "config/dreams/t.yaml").write_text(spec_text or SPEC.format(flow=flow_method))
+    make_clip(root / "dreams/t/clip.mp4")
+    return root
+
+
+def frames(root):
+    return sorted((root / "dreams/t/frames").glob("*.png"))
+
+
+def warping_error(root):
+    """The output's temporal warping error along the source's own (DIS) flow."""
+    src = root / "dreams/t/frames_source"
+    outputs = [frame.read_frame(p) for p in frames(root)]
+    flows = [None] + [flow.backward(frame.read_frame(src / f"{i - 1:06d}.png"), frame.read_frame(src / f"{i:06d}.png"))
+                      for i in range(1, len(outputs))]
+    return flow.warping_error(outputs, flows)
+
+
+@pytest.fixture(scope="module")
+def dreamed(tmp_path_factory, model_env):
+    roots = {}
+    for method in ("dis", "none"):
+        root = make_project(tmp_path_factory.mktemp(method), method)
+        done = snakemake(root, model_env, "dreams/t/final.mp4")
+        assert done.returncode == 0, done.stderr[-3000:]
+        roots[method] = root
+    roots["bytes"] = {p.name: p.read_bytes() for p in frames(roots["dis"])}  # before any test edits the spec
+    return roots
+
+
+def test_a_clip_dreams_into_a_video_of_its_frames_rate_duration_and_sound(dreamed):
+    root = dreamed["dis"]
+    final = root / "dreams/t/final.mp4"
+    assert len(frames(root)) == FRAMES
+    assert video.streams(final) == {"video": ["h264"], "audio": ["aac"]}
+    assert source.probe(final)["fps"] == FPS
+    assert stream_seconds(final, "v") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
+    assert stream_seconds(final, "a") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
+    dreamt = [np.abs(frame.read_frame(p).astype(np.float64) - frame.read_frame(root / "dreams/t/frames_source" / p.name)).mean()
+              for p in frames(root)]
+    assert dreamt[0] > 0.3 and min(dreamt[20:]) > 2 * dreamt[0]  # each frame dreams; carried, the dream builds up
+
+
+def test_the_flow_is_the_clip_motion_and_the_dream_follows_it(dreamed):
+    root = dreamed["dis"]
+    back, mask = flow.load(root / "dreams/t/frames_source_flow_dis/000010.npz")
+    assert np.median(back[..., 0]) == pytest.approx(-SPEED, abs=0.1) and np.median(back[..., 1]) == pytest.approx(0, abs=0.1)
+    assert mask[:, :SPEED].max() < 0.5 < mask[:, 8:].mean()  # the strip that comes into view is not carried
+    ours, plain = warping_error(dreamed["dis"]), warping_error(dreamed["none"])
+    print(f"temporal warping error (0..255): flow dis {ours:.2f}, flow none {plain:.2f}")
+    assert ours < 0.75 * plain
+
+
+def test_unchanged_renders_nothing_and_an_edit_of_the_last_segment_rerenders_only_its_frames(dreamed, model_env):
+    root = dreamed["dis"]
+    before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    flows = {p.name: p.stat().st_mtime_ns for p in (root / "dreams/t/frames_source_flow_dis").iterdir()}
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+    spec_path = root / "config/dreams/t.yaml"
+    spec_path.write_text(spec_path.read_text().replace("layer: 5,", "layer: 6,"))
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    assert sorted(int(n[:6]) for n in after if after[n] != before[n]) == list(range(24, FRAMES))
+    assert {p.name: p.stat().st_mtime_ns for p in (root / "dreams/t/frames_source_flow_dis").iterdir()} == flows
+
+
+def test_a_killed_video_dream_resumes_to_the_same_bytes(dreamed, tmp_path, model_env):
+    expected = dreamed["bytes"]
+    root = make_project(tmp_path)
+    kill_when(root, model_env, "dreams/t/final.mp4", 20)
+    assert 20 < len(frames(root)) + 1 < FRAMES
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p.name: p.read_bytes() for p in frames(root)} == expected
+
+
+def plan(tmp_path, **fields):
+    data = {"video": str(tmp_path / "clip.mp4"), "segments": [{"seconds": 1}, {"seconds": 5}], **fields}
+    return spec.plan("t", spec.validate(data), "t.yaml")
+
+
+@pytest.fixture(scope="module")
+def clip_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("clips")
+    make_clip(root / "clip.mp4")
+    make_clip(root / "mute.mp4", audio=False)
+    (root / "notes.mp4").write_text("not a video")
+    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(root / "tone.flac")], check=True)
+    return root
+
+
+def test_the_plan_of_a_clip_takes_its_rate_size_length_and_sound(clip_dir):
+    p = plan(clip_dir)
+    assert (p.fps, p.size, len(p.frames), p.audio) == (FPS, (WIDTH, HEIGHT), FRAMES, str(clip_dir / "clip.mp4"))
+    assert [r["segment"] for r in p.frames].count(1) == FRAMES - FPS  # the last segment runs to the clip's end
+    assert p.frames[0]["flow"] == "none" and p.frames[1]["flow"] == "dis" and p.frames[1]["carry"] == 0.8
+    cut = plan(clip_dir, start=0.5, end=1.5, fps=12, size=[64, 48], audio="none", segments=[{"seconds": 0.5}, {"frames": 1}])
+    assert (cut.fps, cut.size, len(cut.frames), cut.audio) == (12, (64, 48), 12, None)
+    assert plan(clip_dir, video=str(clip_dir / "mute.mp4")).audio is None
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"video": "missing.mp4"}, "video: missing.mp4: no such file"),
+    ({"video": "{dir}/notes.mp4"}, "video: {dir}/notes.mp4: has no video stream"),
+    ({"video": "{dir}/tone.flac"}, "video: {dir}/tone.flac: has no video stream"),
+    ({"start": 2.5}, "start: 2.5 s is past the clip's end (2 s)"),
+    ({"start": 1.0, "end": 0.5}, "end: 0.5 s is not after `start` (1 s)"),
+    ({"seed_image": "x.jpg"}, "video: a dream starts from `video` or from `seed_image`, not both"),
+    ({"segments": [{"seconds": 3}, {"seconds": 1}]}, "segments[1]: starts at frame 72, past the clip's 48 frames"),
+])
+def test_bad_clips_fail_in_one_line_naming_the_field(clip_dir, fields, message):
+    fields = {k: v.format(dir=clip_dir) if isinstance(v, str) else v for k, v in fields.items()}
+    with pytest.raises(spec.SpecError) as err:
+        plan(clip_dir, **fields)
+    assert str(err.value).startswith("t.yaml: " + message.format(dir=clip_dir)) and "\n" not in str(err.value)
+
+
+def test_a_variable_frame_rate_clip_comes_out_at_the_spec_rate(tmp_path):
+    # Frames held for 1, 2 or 3 ticks of 1/48 s: a variable rate, made constant by ffmpeg's fps filter.
+    clip = make_clip(tmp_path / "clip.mp4", frames=24, audio=False)
+    vfr = tmp_path / "vfr.mkv"
+    subprocess.run([video.ffmpeg(), "-v", "error", "-i", str(clip), "-vf", "setpts='(N+floor(N/3))/(36*TB)'",
+                    "-fps_mode", "vfr", str(vfr)], check=True)
+    info = source.probe(vfr)
+    count = source.frame_count(info["duration"], 24)
+    paths = [tmp_path / f"out/{i:06d}.png" for i in range(count)]
+    source.extract(vfr, paths, 24, (WIDTH, HEIGHT))
+    assert all(p.exists() for p in paths) and frame.read_frame(paths[-1]).shape == (HEIGHT, WIDTH, 3)
