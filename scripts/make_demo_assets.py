@@ -1,16 +1,22 @@
 """Make the demo's seed image and soundtrack (project code, no third-party material):
 
-    python scripts/make_demo_assets.py [--out dreams/fractal_light]
+    python scripts/make_demo_assets.py [--out dreams/fractal_light] [--clip dreams/julia_flight]
 
 img_0.jpg: a 640x360 Julia set in soft light colours; soundtrack.flac: 12 s of synthesised
 chords with a kick drum and hi-hats at 120 BPM from 2 s on (the beat the demo's zoom and step size
-follow). Both are byte-stable across runs."""
+follow). Both are byte-stable across runs.
+
+julia_flight/clip.mp4, the video demo's footage: 3 s at 24 fps, 320x180, a camera gliding and
+slowly closing in over a larger Julia set while a glowing ball rolls across in front of it (motion
+of its own, and ground it hides and reveals), with seconds 2 to 5 of the soundtrack. Its bytes
+depend on the x264 build; the pictures do not."""
 
 import argparse
 import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageFilter
 
@@ -98,14 +104,53 @@ def write_flac(samples, path):
     subprocess.run(cmd, input=samples.tobytes(), check=True)
 
 
+def clip(frames=72, size=(320, 180)):
+    """The video demo's frames: a window over a 960x540 Julia set that pans right and down and
+    closes in 0.3 % a frame, and a ball (radius 22 px) crossing from left to right."""
+    world = np.asarray(julia(960, 540, c=complex(-0.8, 0.156)), np.float32)
+    width, height = size
+    yy, xx = np.mgrid[0:height, 0:width]
+    out = []
+    for i in range(frames):
+        scale = 1.6 * 0.997 ** i  # world pixels per clip pixel
+        cx, cy = 380 + 2.5 * i, 250 + 0.8 * i
+        m = np.float32([[scale, 0, cx - scale * width / 2], [0, scale, cy - scale * height / 2]])
+        view = cv2.warpAffine(world, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        bx, by = -30 + 5.5 * i, 95 + 25 * np.sin(i / 9)
+        ball = np.clip(23 - np.hypot(xx - bx, yy - by), 0, 1)[..., None]  # 1 inside, a 1 px soft edge
+        shade = np.clip(1.15 - np.hypot(xx - bx + 8, yy - by + 8) / 40, 0.4, 1)[..., None]
+        out.append(np.clip(view * (1 - ball) + ball * shade * np.float32([255, 230, 160]), 0, 255).astype(np.uint8))
+    return out
+
+
+def write_clip(pictures, audio_path, path, start=2.0):
+    """H.264 frames at 24 fps with `audio_path` from `start` s, as AAC, for as long as the frames last."""
+    import imageio_ffmpeg
+
+    sys.path.insert(0, str(REPO / "workflow"))
+    from dreamvideo import video
+
+    silent = path.with_name("silent.mp4")
+    video.encode_pixels(pictures, silent, 24)
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(silent), "-ss", str(start), "-i", str(audio_path),
+           "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-shortest", "-map_metadata", "-1",
+           str(path)]
+    subprocess.run(cmd, check=True)
+    silent.unlink()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(REPO / "dreams/fractal_light"))
-    out = Path(p.parse_args().out)
+    p.add_argument("--clip", default=str(REPO / "dreams/julia_flight"))
+    args = p.parse_args()
+    out, clip_dir = Path(args.out), Path(args.clip)
     out.mkdir(parents=True, exist_ok=True)
+    clip_dir.mkdir(parents=True, exist_ok=True)
     julia().save(out / "img_0.jpg", quality=92)
     write_flac(soundtrack(), out / "soundtrack.flac")
-    print(f"wrote {out / 'img_0.jpg'} and {out / 'soundtrack.flac'}", file=sys.stderr)
+    write_clip(clip(), out / "soundtrack.flac", clip_dir / "clip.mp4")
+    print(f"wrote {out / 'img_0.jpg'}, {out / 'soundtrack.flac'} and {clip_dir / 'clip.mp4'}", file=sys.stderr)
 
 
 if __name__ == "__main__":

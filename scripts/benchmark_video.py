@@ -1,0 +1,116 @@
+"""Coherence of dreamed video: writes benchmarks/video.md.
+
+For each clip, every way of carrying the dream from frame to frame dreams the same frames with the
+same settings, and is measured by the temporal warping error: the mean absolute difference (0..255)
+between each output frame and the previous output frame moved along the *source's* optical flow
+(DIS), over the pixels where that flow holds (the standard measure of flicker; lower is steadier).
+The source's own error is its floor (resampling, and the codec's chroma at odd shifts). Also the
+dream's strength (mean |output - source|, from frame 24 on) and seconds per frame, flow included.
+
+Clips: the tests' texture moving 3 px a frame (128x96, 48 frames), and the video demo's clip.
+
+    python scripts/benchmark_video.py"""
+
+import datetime
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+sys.path.insert(0, str(REPO / "tests"))
+import numpy as np  # noqa: E402
+
+from dreamvideo import dream, flow, render, source  # noqa: E402
+from test_video_dream import make_clip  # noqa: E402  (the tests' clip: one definition)
+
+# (label, flow method, carry, carry_mode)
+WAYS = [
+    ("each frame dreamed afresh (carry 0)", "none", 0.0, "dream"),
+    ("graphific's blend (flow none, carry 0.5)", "none", 0.5, "dream"),
+    ("DIS, previous dream carried (ours, default; carry 0.8)", "dis", 0.8, "dream"),
+    ("DIS, dream residual carried (carry 0.8)", "dis", 0.8, "residual"),
+    ("Farneback, previous dream carried (carry 0.8)", "farneback", 0.8, "dream"),
+]
+SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats=1, blend=0.2, tile_size=400)
+RECORD = dict(model="inception_v3", objective=[["mixed4", 1.0, []]], precision="float32", target_color=None,
+              color_balance=[0.3333, 0.3333, 0.3334], zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
+              center=[0.5, 0.5], zoom_speed=0, border="reflect", **SETTINGS)
+
+
+def cpu():
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    return platform.processor()
+
+
+def frames_of(path, tmp, limit):
+    info = source.probe(path)
+    count = min(limit, source.frame_count(info["duration"], info["fps"]))
+    size = (info["size"][0] // 2 * 2, info["size"][1] // 2 * 2)
+    paths = [tmp / f"{path.stem}/{i:06d}.png" for i in range(count)]
+    source.extract(path, paths, info["fps"], size)
+    from dreamvideo import frame
+
+    return [frame.read_frame(p) for p in paths]
+
+
+def dream_clip(sources, method, carry, mode):
+    """Dream every frame the way a video dream's frame jobs do; (outputs, seconds per frame)."""
+    dreamer = dream.dreamer(RECORD["model"], RECORD["objective"], RECORD["precision"])
+    dreamer(sources[0], seed=[0, 0], weights=[1.0], **SETTINGS)  # warm-up: tracing is not a frame's cost
+    outputs = []
+    start = time.perf_counter()
+    for i, src in enumerate(sources):
+        pixels = src.astype(np.float32)
+        if i and (carry or method != "none"):
+            moved = flow.backward(sources[i - 1], src, method) if method != "none" else (None, None)
+            pixels = flow.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode)
+        pixels = render.colour_control(pixels, RECORD, float(src.mean()))
+        outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **SETTINGS)))
+    return outputs, (time.perf_counter() - start) / len(sources)
+
+
+def measure(name, sources):
+    flows = [None] + [flow.backward(a, b) for a, b in zip(sources, sources[1:])]
+    rows = [(f"the source itself (floor)", flow.warping_error(sources, flows), 0.0, None)]
+    for label, method, carry, mode in WAYS:
+        outputs, seconds = dream_clip(sources, method, carry, mode)
+        strength = float(np.mean([np.abs(o.astype(np.float32) - s).mean() for o, s in zip(outputs[24:], sources[24:])]))
+        rows.append((label, flow.warping_error(outputs, flows), strength, seconds))
+        print(f"{name}: {label}: warping error {rows[-1][1]:.2f}, strength {strength:.2f}, {seconds:.3f} s/frame", flush=True)
+    return rows
+
+
+def main():
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        texture = make_clip(tmp / "texture.mp4")
+        results["moving texture, 128x96, 48 frames"] = measure("texture", frames_of(texture, tmp, 48))
+        demo = REPO / "dreams/julia_flight/clip.mp4"
+        if demo.exists():
+            sources = frames_of(demo, tmp, 48)
+            results[f"the video demo's clip, {sources[0].shape[1]}x{sources[0].shape[0]}, first 48 frames"] = \
+                measure("demo", sources)
+    lines = ["# Coherence of dreamed video", "",
+             f"Written by `scripts/benchmark_video.py` on {datetime.date.today()}; CPU: {cpu()}. Nothing here is typed "
+             "by hand. Layer mixed4, 3 iterations of step 2 per frame, one octave below full size.", "",
+             "Warping error: mean |frame t - frame t-1 moved along the source's DIS flow| (0..255) where the flow "
+             "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is.", ""]
+    for clip, rows in results.items():
+        lines += [f"## {clip}", "", "| carried how | warping error | strength | s/frame |", "|---|---|---|---|"]
+        lines += [f"| {label} | {error:.2f} | {strength:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
+                  for label, error, strength, seconds in rows]
+        lines.append("")
+    out = REPO / "benchmarks/video.md"
+    out.write_text("\n".join(lines))
+    print(f"wrote {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()
