@@ -132,6 +132,10 @@ def clip_dir(tmp_path_factory):
     make_clip(root / "clip.mp4")
     make_clip(root / "mute.mp4", audio=False)
     (root / "notes.mp4").write_text("not a video")
+    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=size=64x48:rate=24", "-frames:v", "0",
+                    "-c:v", "libx264", str(root / "empty.mp4")], check=True)  # a clip with no frames
+    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=size=64x48:rate=24", "-frames:v", "1",
+                    "-c:v", "libx264", str(root / "one.mp4")], check=True)
     subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(root / "tone.flac")], check=True)
     return root
 
@@ -144,12 +148,14 @@ def test_the_plan_of_a_clip_takes_its_rate_size_length_and_sound(clip_dir):
     cut = plan(clip_dir, start=0.5, end=1.5, fps=12, size=[64, 48], audio="none", segments=[{"seconds": 0.5}, {"frames": 1}])
     assert (cut.fps, cut.size, len(cut.frames), cut.audio) == (12, (64, 48), 12, None)
     assert plan(clip_dir, video=str(clip_dir / "mute.mp4")).audio is None
+    assert len(plan(clip_dir, video=str(clip_dir / "one.mp4"), segments=[{"frames": 1}]).frames) == 1
 
 
 @pytest.mark.parametrize("fields, message", [
     ({"video": "missing.mp4"}, "video: missing.mp4: no such file"),
     ({"video": "{dir}/notes.mp4"}, "video: {dir}/notes.mp4: has no video stream"),
     ({"video": "{dir}/tone.flac"}, "video: {dir}/tone.flac: has no video stream"),
+    ({"video": "{dir}/empty.mp4"}, "video: {dir}/empty.mp4: has no video stream"),
     ({"start": 2.5}, "start: 2.5 s is past the clip's end (2 s)"),
     ({"start": 1.0, "end": 0.5}, "end: 0.5 s is not after `start` (1 s)"),
     ({"seed_image": "x.jpg"}, "video: a dream starts from `video` or from `seed_image`, not both"),

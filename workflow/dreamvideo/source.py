@@ -29,9 +29,10 @@ def probe(path):
 
 
 def frame_count(duration, fps, start=0.0, end=None):
-    """Frames of the part [start, end) at `fps` (the last that starts inside it included)."""
+    """Frames of the part [start, end) at `fps`, rounded: headers round durations to 10 ms, so a
+    clip of one frame at 24 fps says 0.04 s (ffmpeg's fps filter rounds the same way)."""
     end = duration if end is None else min(end, duration)
-    return max(0, int(np.floor((end - start) * fps + 1e-6)))
+    return max(0, round((end - start) * fps))
 
 
 def extract(path, out_paths, fps, size, start=0.0):
