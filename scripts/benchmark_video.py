@@ -4,7 +4,9 @@ For each clip, every way of carrying the dream from frame to frame dreams the sa
 same settings, and is measured by the temporal warping error: the mean absolute difference (0..255)
 between each output frame and the previous output frame moved along the *source's* optical flow
 (DIS), over the pixels where that flow holds (the standard measure of flicker; lower is steadier).
-The source's own error is its floor (resampling, and the codec's chroma at odd shifts). Also the
+The source's own error is there for reference: resampling, the codec's chroma at odd shifts and
+detail finer than the flow can follow add to everyone's error; a dream that smooths the picture can
+come out below it. Also the
 dream's strength (mean |output - source|, from frame 24 on) and seconds per frame, flow included.
 
 Clips: the tests' texture moving 3 px a frame (128x96, 48 frames), and the video demo's clip.
@@ -77,7 +79,7 @@ def dream_clip(sources, method, carry, mode):
 
 def measure(name, sources):
     flows = [None] + [flow.backward(a, b) for a, b in zip(sources, sources[1:])]
-    rows = [(f"the source itself (floor)", flow.warping_error(sources, flows), 0.0, None)]
+    rows = [("the source itself (for reference)", flow.warping_error(sources, flows), 0.0, None)]
     for label, method, carry, mode in WAYS:
         outputs, seconds = dream_clip(sources, method, carry, mode)
         strength = float(np.mean([np.abs(o.astype(np.float32) - s).mean() for o, s in zip(outputs[24:], sources[24:])]))

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import audio, colour, frame, models, schedule, source, video
+from . import audio, colour, frame, models, schedule, video
+from . import source as footage  # `source` is plan()'s name for the spec file
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 
@@ -29,7 +30,7 @@ class Plan:
     fps: float
     size: tuple  # (width, height)
     model: str
-    frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted
+    frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted (a video's is dreamed)
     audio_offset: float = 0.0
     beat_decay: float = 0.25
     audio_bands: tuple = (250, 4000)
@@ -351,7 +352,7 @@ def _clip(spec, fail):
     if "seed_image" in spec:
         fail("video", "a dream starts from `video` or from `seed_image`, not both: remove one")
     try:
-        info = source.probe(path)
+        info = footage.probe(path)
     except video.MediaError as err:
         fail("video", f"{err} (give a video file, e.g. .mp4, .mov, .mkv, .webm)")
     start, end = spec["start"], spec.get("end")
@@ -360,7 +361,7 @@ def _clip(spec, fail):
     if end is not None and end <= start:
         fail("end", f"{end:g} s is not after `start` ({start:g} s)")
     fps = spec.get("fps", info["fps"])
-    count = source.frame_count(info["duration"], fps, start, end)
+    count = footage.frame_count(info["duration"], fps, start, end)
     if count < 1:
         fail("video", f"{path}: shorter than one frame at {fps:g} fps from {start:g} s")
     soundtrack = spec.get("audio", path if info["audio"] else None)
