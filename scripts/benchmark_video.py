@@ -77,6 +77,23 @@ def dream_clip(sources, method, carry, mode):
     return outputs, (time.perf_counter() - start) / len(sources)
 
 
+def flow_speed(sources):
+    """Seconds for one pair's flow (both directions and the mask), per method and size."""
+    import cv2
+
+    rows = []
+    for size in ((320, 180), (640, 360), (1280, 720)):
+        a, b = (cv2.resize(s, size, interpolation=cv2.INTER_CUBIC) for s in sources[10:12])
+        for method in flow.METHODS[:-1]:
+            flow.backward(a, b, method)
+            start = time.perf_counter()
+            for _ in range(5):
+                flow.backward(a, b, method)
+            rows.append((f"{size[0]}x{size[1]}", method, (time.perf_counter() - start) / 5))
+            print(f"flow {method} {size[0]}x{size[1]}: {rows[-1][2]:.3f} s", flush=True)
+    return rows
+
+
 def measure(name, sources):
     flows = [None] + [flow.backward(a, b) for a, b in zip(sources, sources[1:])]
     rows = [("the source itself (for reference)", flow.warping_error(sources, flows), 0.0, None)]
@@ -93,7 +110,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         texture = make_clip(tmp / "texture.mp4")
-        results["moving texture, 128x96, 48 frames"] = measure("texture", frames_of(texture, tmp, 48))
+        texture_frames = frames_of(texture, tmp, 48)
+        speeds = flow_speed(texture_frames)
+        results["moving texture, 128x96, 48 frames"] = measure("texture", texture_frames)
         demo = REPO / "dreams/julia_flight/clip.mp4"
         if demo.exists():
             sources = frames_of(demo, tmp, 48)
@@ -109,6 +128,8 @@ def main():
         lines += [f"| {label} | {error:.2f} | {strength:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
                   for label, error, strength, seconds in rows]
         lines.append("")
+    lines += ["## Flow per pair of frames (both directions and the mask; computed once per clip)", "",
+              "| size | method | seconds |", "|---|---|---|", *[f"| {s} | {m} | {t:.3f} |" for s, m, t in speeds], ""]
     out = REPO / "benchmarks/video.md"
     out.write_text("\n".join(lines))
     print(f"wrote {out.relative_to(REPO)}")
