@@ -24,6 +24,5 @@ rule dream_frame:
     wildcard_constraints: index=r"(?!000000)\d{6}"
     params: frame=lambda wc: frame_plan(wc).frames[int(wc.index)]
     run:
-        label = wildcards.name + (" preview" if wildcards.kind == "preview" else "")
-        with render.progress.frame(label, int(wildcards.index), len(frame_plan(wildcards).frames) - 1):
+        with frame_progress(wildcards, params.frame):
             render.dream_frame(input.previous, params.frame, output[0])

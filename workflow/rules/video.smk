@@ -31,7 +31,7 @@ rule final:
         ),
     run:
         video.mux(input.video, input.audio or None, output[0])
-        print(f"done: {output[0]}", file=sys.stderr)
+        progress.progress.finished(label(wildcards), output[0])
 
 
 rule preview_video:
@@ -49,4 +49,4 @@ rule preview:
     output: "dreams/{name}/preview.mp4"
     run:
         video.mux(input.video, input.audio or None, output[0])
-        print(f"done: {output[0]}", file=sys.stderr)
+        progress.progress.finished(f"{wildcards.name} preview", output[0])
