@@ -26,3 +26,10 @@ def render(seed_pixels, records, fps, out_path, crf=18):
     """The animatic of a plan's records as an MP4: one video frame per record."""
     # x264's `veryfast`: a preview need not squeeze bytes, and encoding was a third of the run.
     video.encode_pixels(frames(seed_pixels, records), out_path, fps, crf, preset="veryfast")
+
+
+def render_plan(plan, out_path, crf=18):
+    """The animatic of a frame plan (spec.Plan): its seed image fitted to the video size, moved."""
+    from . import frame
+
+    render(frame.fit(frame.read_rgb(plan.seed_image), plan.size), plan.frames, plan.fps, out_path, crf)

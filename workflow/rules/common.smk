@@ -10,7 +10,7 @@ progress.quiet_frame_jobs(logger, workflow, ["seed_frame", "dream_frame", "conta
 
 
 def dream_names():
-    """The dreams rule all renders: one per <name>.yaml in config["specs"]."""
+    """The dreams a bare run renders, one per <name>.yaml in config["specs"] (the input of rule all)."""
     return sorted(p.stem for p in Path(config["specs"]).glob("*.yaml"))
 
 
@@ -40,8 +40,10 @@ def label(wildcards):
 
 
 def frame_progress(wildcards, record):
-    """Reports the frame after it is made; the rule, not the frame job, knows the frame count."""
-    return progress.progress.frame(label(wildcards), int(wildcards.index), len(frame_plan(wildcards).frames) - 1, record)
+    """Reports the frame after it is made (the workflow knows the frame count, the frame job does not)."""
+    return progress.progress.frame(
+        label(wildcards), int(wildcards.index), len(frame_plan(wildcards).frames) - 1, record
+    )
 
 
 def dream_frame_input(wildcards):
