@@ -29,7 +29,6 @@ class Plan:
     size: tuple  # (width, height)
     model: str
     frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted
-    preview_scale: float = None  # the draft preview's size as a share of `size` (preview.py)
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
 
     def frame_path(self, index):
@@ -280,7 +279,7 @@ def plan(name, spec, source="spec", variables=None):
         record["seed"] = [spec["seed"], index]
         records.append(record)
     return Plan(name=name, seed_image=seed_image, audio=audio, fps=fps, size=size,
-                model=model.name, frames=tuple(records), preview_scale=spec.get("preview_scale"))
+                model=model.name, frames=tuple(records))
 
 
 @functools.cache
