@@ -10,7 +10,7 @@ GPU ?=
 REQUIREMENTS := $(if $(GPU),$(VENV)/requirements-gpu.txt,requirements.txt)
 STAMP := $(BIN)/.installed$(if $(GPU),-gpu)
 
-.PHONY: venv weights test demo gallery benchmark clean
+.PHONY: venv weights test demo gallery benchmark format clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -36,6 +36,9 @@ gallery: weights
 
 benchmark: weights
 	$(BIN)/python scripts/benchmark.py
+
+format: venv
+	$(BIN)/snakefmt Snakefile workflow/rules
 
 clean:
 	rm -rf $(VENV)

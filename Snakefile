@@ -8,16 +8,23 @@ from snakemake.utils import validate
 sys.setrecursionlimit(100_000)  # the DAG of an N-frame chain is built N calls deep
 sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
+
 configfile: "config/config.yaml"
+
+
 report: "workflow/report/workflow.rst"
+
+
 validate(config, "workflow/schemas/config.schema.yaml")
+
 
 include: "workflow/rules/common.smk"
 
 
 # The first rule is the default target: a bare `snakemake` renders every dream.
 rule all:
-    input: expand("dreams/{name}/final.mp4", name=dream_names())
+    input:
+        expand("dreams/{name}/final.mp4", name=dream_names()),
 
 
 include: "workflow/rules/model.smk"

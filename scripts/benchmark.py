@@ -416,11 +416,15 @@ def preview_cost(name="fractal_light"):
         shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}", ignore=shutil.ignore_patterns("*.mp4", "frames", "preview"))
         runs = {}
         for what in ("preview", "final"):
-            load = os.getloadavg()[0]
+            load, start = os.getloadavg()[0], time.time()
             seconds, _ = snakemake(root, f"dreams/{name}/{what}.mp4")
             path = root / f"dreams/{name}/{what}.mp4"
+            shots = sorted((root / f"dreams/{name}/{'preview' if what == 'preview' else 'frames'}").glob("*.png"))
+            stamps = [p.stat().st_mtime for p in shots]
             runs[what] = dict(seconds=seconds, load=(load, os.getloadavg()[0]), duration=media_seconds(path),
-                              streams=video.streams(path), size=frame.read_frame(root / f"dreams/{name}/{'preview' if what == 'preview' else 'frames'}/000001.png").shape[1::-1])
+                              streams=video.streams(path), size=frame.read_frame(shots[1]).shape[1::-1],
+                              first=stamps[1] - start, interval=(stamps[-1] - stamps[1]) / (len(stamps) - 2),
+                              after=start + seconds - stamps[-1])
             print(f"{what}: {seconds:.1f} s, {runs[what]['duration']:.2f} s of video, {runs[what]['size']}, {runs[what]['streams']}", flush=True)
         count = len(list((root / f"dreams/{name}/frames").glob("*.png")))
     return dict(name=name, **runs, frames=count, ratio=runs["preview"]["seconds"] / runs["final"]["seconds"])
@@ -442,12 +446,17 @@ def preview_section(pre, machine):
             f"Measured by `python scripts/benchmark.py --only preview` on {datetime.date.today()} ({machine['name']}, "
             f"family {machine['family']}, {machine['cores']} cores): the demo ({pre['frames']} frames), each end to end "
             "through `snakemake --cores 1` in a fresh copy of the project (start-up, model load, frames, video, audio). "
-            "The machine's 1-minute load average before and after each run is given: other work on it slows both.", "",
-            "| output | size | render time | video duration | streams | load before / after |", "|---|---|---|---|---|---|",
-            *[f"| {what}.mp4 | {r['size'][0]}x{r['size'][1]} | {r['seconds']:.1f} s | {r['duration']:.2f} s "
-              f"| {', '.join(c for cs in r['streams'].values() for c in cs)} | {r['load'][0]:.1f} / {r['load'][1]:.1f} |"
-              for what, r in (("preview", p), ("final", f))],
-            "", f"The preview costs **1/{1 / pre['ratio']:.1f}** of the full render ({100 * pre['ratio']:.1f}%; target <= 1/8).", ""]
+            "The machine's 1-minute load average before and after each run is given: other work on it slows both. "
+            "*To frame 1*: start-up, plan, model load and the first trace; *per frame*: the mean interval between "
+            "frame files from frame 1 on (it includes a trace of the dream function at each new layer or layer mix); "
+            "*after*: from the last frame to the end (video, audio; for final.mp4 also the contact sheet).", "",
+            "| output | size | render time | to frame 1 | per frame | after | video duration | streams | load before / after |",
+            "|---|---|---|---|---|---|---|---|---|",
+            *[f"| {what}.mp4 | {r['size'][0]}x{r['size'][1]} | {r['seconds']:.1f} s | {r['first']:.1f} s | {r['interval']:.3f} s "
+              f"| {r['after']:.1f} s | {r['duration']:.2f} s | {', '.join(c for cs in r['streams'].values() for c in cs)} "
+              f"| {r['load'][0]:.1f} / {r['load'][1]:.1f} |" for what, r in (("preview", p), ("final", f))],
+            "", f"The preview costs **1/{1 / pre['ratio']:.1f}** of the full render ({100 * pre['ratio']:.1f}%; target <= 1/8); "
+            f"per frame, 1/{f['interval'] / p['interval']:.1f}.", ""]
 
 
 def update_section(path, heading, lines):

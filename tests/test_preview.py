@@ -13,8 +13,8 @@ PREVIEW_SPEC = SPEC.replace("size: [96, 64]", "size: [96, 64]\npreview_scale: 0.
 def plans(text, tmp_path, monkeypatch):
     root = make_project(tmp_path, text)
     monkeypatch.chdir(root)
-    full = spec.plan("t", spec.load("t"))
-    return full, preview.plan(full)
+    loaded = spec.load("t")
+    return spec.plan("t", loaded), preview.plan(spec.plan("t", spec.load("t")), loaded["preview_scale"])
 
 
 def test_preview_records_are_the_real_records_with_only_the_size_changed(tmp_path, monkeypatch):

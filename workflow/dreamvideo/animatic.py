@@ -26,3 +26,13 @@ def render(seed_pixels, records, fps, out_path, crf=18):
     """The animatic of a plan's records as an MP4: one video frame per record."""
     # x264's `veryfast`: a preview need not squeeze bytes, and encoding was a third of the run.
     video.encode_pixels(frames(seed_pixels, records), out_path, fps, crf, preset="veryfast")
+
+
+def render_plan(plan, out_path, crf=18):
+    """The animatic of a frame plan (spec.Plan): its seed image fitted to the video size, moved."""
+    from . import frame
+
+    if plan.video:
+        raise ValueError(f"{plan.name} dreams a video, whose motion is its footage: motion.mp4 is for image dreams "
+                         f"(see dreams/{plan.name}/preview.mp4 instead)")
+    render(frame.fit(frame.read_rgb(plan.seed_image), plan.size), plan.frames, plan.fps, out_path, crf)

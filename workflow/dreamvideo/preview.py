@@ -11,6 +11,7 @@ times coarser against the frame, and octaves below the network's minimum input a
 
 import dataclasses
 import functools
+import json
 
 from . import spec
 
@@ -20,17 +21,23 @@ def preview_size(size, scale):
     return tuple(min(side, max(16, round(side * scale / 2) * 2)) for side in size)
 
 
-def plan(full):
-    """The preview's plan of a full plan: same frames, fps and audio, under dreams/<name>/preview/."""
-    size = preview_size(full.size, full.preview_scale)
+def plan(full, scale):
+    """The preview's plan of a full plan at `scale` (the spec's preview_scale): same frames, fps and
+    audio, under dreams/<name>/preview/."""
+    size = preview_size(full.size, scale)
     scale = size[0] / full.size[0]  # the tiles follow the width, as the frame does (sizes are made even)
+    def smaller(record):
+        return {**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
+                "trim_size": list(full.size)}
+
+    if full.video:  # every frame dreams, the first too; the footage is extracted at the preview's size
+        return dataclasses.replace(full, size=size, folder="preview", frames=tuple(map(smaller, full.frames)))
     first = {**full.frames[0], "size": list(size)}
-    rest = [{**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
-             "trim_size": list(full.size)} for record in full.frames[1:]]
-    return dataclasses.replace(full, size=size, folder="preview", frames=(first, *rest))
+    return dataclasses.replace(full, size=size, folder="preview", frames=(first, *map(smaller, full.frames[1:])))
 
 
 @functools.cache
 def plan_for(name, specs_dir="config/dreams", shared_json="{}"):
     """Cached preview plan of spec.plan_for's plan (same arguments)."""
-    return plan(spec.plan_for(name, specs_dir, shared_json))
+    scale = spec.load(name, specs_dir, json.loads(shared_json))["preview_scale"]
+    return plan(spec.plan_for(name, specs_dir, shared_json), scale)

@@ -1,10 +1,6 @@
 """Frame jobs: what one Snakemake job does with its plan record. Frame i is made from frame i-1
 *as saved*, so a resumed render equals an uninterrupted one byte for byte."""
 
-import contextlib
-import sys
-import time
-
 from . import camera, colour, flow, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
@@ -65,33 +61,3 @@ def _dream(pixels, record, out_path):
     weights = [weight for _, weight, _ in record["objective"]]
     result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})
     frame.write_frame(dream.to_uint8(result), out_path)
-
-
-class Progress:
-    """After each frame: `[name] frame 12/240 (5%) 0.52 s/frame, ETA 1m58s` on stderr. The rate
-    is this run's mean, leaving out its first frame (that one loads and compiles the model)."""
-
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
-        self.times = []
-
-    @contextlib.contextmanager
-    def frame(self, label, index, total):
-        start = time.monotonic()
-        yield
-        self.times.append(time.monotonic() - start)
-        steady = self.times[1:] or self.times
-        per_frame = sum(steady) / len(steady)
-        note = " (first frame: loading the model)" if len(self.times) == 1 else ""
-        print(f"[{label}] frame {index}/{total} ({100 * index / total:.0f}%) {per_frame:.2f} s/frame, "
-              f"ETA {_duration(per_frame * (total - index))}{note}", file=self.stream, flush=True)
-
-
-def _duration(seconds):
-    seconds = max(0, round(seconds))
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s"
-
-
-progress = Progress()

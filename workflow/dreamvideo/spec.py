@@ -37,7 +37,6 @@ class Plan:
     video: str | None = None  # a video dream's clip
     start: float = 0.0  # where in the clip it starts (s)
     flow: str = "none"  # the flow method between its frames
-    preview_scale: float = None  # the draft preview's size as a share of `size` (preview.py)
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
 
     def frame_path(self, index):
@@ -343,7 +342,7 @@ def plan(name, spec, source="spec", variables=None):
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
                 audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
-                flow=spec["flow"] if clip else "none", preview_scale=spec.get("preview_scale"))
+                flow=spec["flow"] if clip else "none")
 
 
 def _clip(spec, fail):

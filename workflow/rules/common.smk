@@ -2,11 +2,15 @@
 import json
 import os
 
-from dreamvideo import contact_sheet, models, preview, spec
+from dreamvideo import contact_sheet, models, preview, progress, spec
+from snakemake.logging import logger
+
+# The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
+progress.quiet_frame_jobs(logger, workflow, ["seed_frame", "dream_frame", "contact_sheet", "video", "preview_video"])
 
 
 def dream_names():
-    """The dreams rule all renders: one per <name>.yaml in config["specs"]."""
+    """The dreams a bare run renders, one per <name>.yaml in config["specs"] (the input of rule all)."""
     return sorted(p.stem for p in Path(config["specs"]).glob("*.yaml"))
 
 
@@ -29,6 +33,17 @@ def frame_plan(wildcards):
 
 def spec_file(wildcards):
     return f"{config['specs']}/{wildcards.name}.yaml"
+
+
+def label(wildcards):
+    return wildcards.name + (" preview" if wildcards.get("kind") == "preview" else "")
+
+
+def frame_progress(wildcards, record):
+    """Reports the frame after it is made (the workflow knows the frame count, the frame job does not)."""
+    return progress.progress.frame(
+        label(wildcards), int(wildcards.index), len(frame_plan(wildcards).frames) - 1, record
+    )
 
 
 def dream_frame_input(wildcards):

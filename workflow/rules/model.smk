@@ -2,10 +2,16 @@
 from dreamvideo import models
 
 for _model in models.MODELS.values():
+
+    # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
     rule:
-        name: f"weights_{_model.name}"
-        output: str(models.weights_path(_model.name))
-        params: model=_model.name
-        message: "preparing {params.model} weights (once)"
+        name:
+            f"weights_{_model.name}"
+        output:
+            str(models.weights_path(_model.name)),
+        params:
+            model=_model.name,
+        message:
+            "preparing {params.model} weights (once)"
         run:
             models.prepare(params.model)

@@ -1,23 +1,28 @@
 # See the plan before rendering: every resolved setting per frame (schedule.csv), its curves
 # (schedule.png) and an animatic of the camera path and colour steering without dreaming
 # (motion.mp4). All three are cheap: seconds, not the hours of a render.
-from dreamvideo import animatic, contact_sheet, frame, plot
+from dreamvideo import animatic, contact_sheet, plot
 
 
 def spec_and_audio(wildcards):
     return [spec_file(wildcards), *([plan(wildcards).audio] if plan(wildcards).audio else [])]
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule schedule_csv:
-    input: spec_and_audio
-    output: "dreams/{name}/schedule.csv"
+    input:
+        spec_and_audio,
+    output:
+        "dreams/{name}/schedule.csv",
     run:
         p = plan(wildcards)
         plot.write_csv(plot.with_features(p.frames, p.features()), p.fps, output[0])
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule schedule_png:
-    input: spec_and_audio
+    input:
+        spec_and_audio,
     output:
         report(
             "dreams/{name}/schedule.png",
@@ -30,19 +35,23 @@ rule schedule_png:
         plot.write_png(plot.with_features(p.frames, p.features()), p.fps, output[0], title=wildcards.name)
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule motion:
-    input: spec_file, lambda wc: plan(wc).seed_image
-    output: "dreams/{name}/motion.mp4"
+    input:
+        spec_file,
+        lambda wc: plan(wc).seed_image or plan(wc).video,
+    output:
+        "dreams/{name}/motion.mp4",
     run:
-        p = plan(wildcards)
-        seed = frame.fit(frame.read_rgb(p.seed_image), p.size)
-        animatic.render(seed, p.frames, p.fps, output[0])
+        animatic.render_plan(plan(wildcards), output[0])
 
 
 # Every Nth frame in a grid, labelled from its plan record: of the full render when this run
 # makes it or it is complete, else of the draft preview.
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule contact_sheet:
-    input: sheet_frames
+    input:
+        sheet_frames,
     output:
         report(
             "dreams/{name}/contact_sheet.jpg",
@@ -50,6 +59,8 @@ rule contact_sheet:
             category="Overview",
             labels={"dream": "{name}", "file": "contact_sheet.jpg"},
         ),
-    params: labels=sheet_labels, title=sheet_title
+    params:
+        labels=sheet_labels,
+        title=sheet_title,
     run:
         contact_sheet.write(input, params.labels, output[0], params.title)

@@ -4,9 +4,12 @@
 from dreamvideo import flow, frame, source
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule source_frames:
-    input: lambda wc: frame_plan(wc).video
-    output: directory("dreams/{name}/{kind}_source")
+    input:
+        lambda wc: frame_plan(wc).video,
+    output:
+        directory("dreams/{name}/{kind}_source"),
     params:
         fps=lambda wc: frame_plan(wc).fps,
         size=lambda wc: frame_plan(wc).size,
@@ -17,10 +20,14 @@ rule source_frames:
         source.extract(input[0], paths, params.fps, params.size, params.start)
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule flow:
-    input: "dreams/{name}/{kind}_source"
-    output: directory("dreams/{name}/{kind}_source_flow_{method}")
-    wildcard_constraints: method="|".join(flow.METHODS[:-1])
+    input:
+        "dreams/{name}/{kind}_source",
+    output:
+        directory("dreams/{name}/{kind}_source_flow_{method}"),
+    wildcard_constraints:
+        method="|".join(flow.METHODS[:-1]),
     run:
         count = len(frame_plan(wildcards).frames)
         for i in range(1, count):

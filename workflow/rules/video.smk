@@ -3,16 +3,21 @@
 from dreamvideo import video
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule video:
-    input: lambda wc: plan(wc).frame_paths()
-    output: "dreams/{name}/video.mp4"
-    params: fps=lambda wc: plan(wc).fps
+    input:
+        lambda wc: plan(wc).frame_paths(),
+    output:
+        "dreams/{name}/video.mp4",
+    params:
+        fps=lambda wc: plan(wc).fps,
     run:
         video.encode(input, output[0], params.fps)
 
 
 # The contact sheet, the plan plot and the spec are inputs so that they are in final.mp4's DAG,
 # which is what `snakemake --report ... final.mp4` shows (they cost seconds).
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule final:
     input:
         video="dreams/{name}/video.mp4",
@@ -20,7 +25,10 @@ rule final:
         sheet="dreams/{name}/contact_sheet.jpg",
         schedule="dreams/{name}/schedule.png",
         spec=report(
-            f"{config['specs']}/{{name}}.yaml", caption="../report/spec.rst", category="Spec", labels={"dream": "{name}"}
+            f"{config['specs']}/{{name}}.yaml",
+            caption="../report/spec.rst",
+            category="Spec",
+            labels={"dream": "{name}"},
         ),
     output:
         report(
@@ -29,26 +37,34 @@ rule final:
             category="Video",
             labels={"dream": "{name}", "file": "final.mp4"},
         ),
-    params: audio_offset=lambda wc: plan(wc).audio_offset
+    params:
+        audio_offset=lambda wc: plan(wc).audio_offset,
     run:
         video.mux(input.video, input.audio or None, output[0], params.audio_offset)
-        print(f"done: {output[0]}", file=sys.stderr)
+        progress.progress.finished(label(wildcards), output[0])
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule preview_video:
-    input: lambda wc: preview_plan(wc).frame_paths()
-    output: temp("dreams/{name}/preview/video.mp4")
-    params: fps=lambda wc: plan(wc).fps
+    input:
+        lambda wc: preview_plan(wc).frame_paths(),
+    output:
+        temp("dreams/{name}/preview/video.mp4"),
+    params:
+        fps=lambda wc: plan(wc).fps,
     run:
         video.encode(input, output[0], params.fps)
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule preview:
     input:
         video="dreams/{name}/preview/video.mp4",
         audio=lambda wc: plan(wc).audio or [],
-    output: "dreams/{name}/preview.mp4"
-    params: audio_offset=lambda wc: plan(wc).audio_offset
+    output:
+        "dreams/{name}/preview.mp4",
+    params:
+        audio_offset=lambda wc: plan(wc).audio_offset,
     run:
         video.mux(input.video, input.audio or None, output[0], params.audio_offset)
-        print(f"done: {output[0]}", file=sys.stderr)
+        progress.progress.finished(f"{wildcards.name} preview", output[0])
