@@ -55,7 +55,7 @@ def frames_of(path, tmp, limit):
     count = min(limit, source.frame_count(info["duration"], info["fps"]))
     size = (info["size"][0] // 2 * 2, info["size"][1] // 2 * 2)
     paths = [tmp / f"{path.stem}/{i:06d}.png" for i in range(count)]
-    source.extract(path, paths, info["fps"], size)
+    source.extract(path, tmp / path.stem, count, info["fps"], size)
     from dreamvideo import frame
 
     return [frame.read_frame(p) for p in paths]

@@ -177,5 +177,5 @@ def test_a_variable_frame_rate_clip_comes_out_at_the_spec_rate(tmp_path):
     info = source.probe(vfr)
     count = source.frame_count(info["duration"], 24)
     paths = [tmp_path / f"out/{i:06d}.png" for i in range(count)]
-    source.extract(vfr, paths, 24, (WIDTH, HEIGHT))
+    source.extract(vfr, tmp_path / "out", count, 24, (WIDTH, HEIGHT))
     assert all(p.exists() for p in paths) and frame.read_frame(paths[-1]).shape == (HEIGHT, WIDTH, 3)

@@ -67,6 +67,14 @@ def load(path):
 MODES = ("dream", "residual")
 
 
+def compute_folder(source_dir, out_dir, count, method):
+    """The flow into each of frames 1..count-1 of `source_dir` (000000.png, ...) as
+    `out_dir`/<index>.npz."""
+    for index in range(1, count):
+        pair = [frame.read_frame(f"{source_dir}/{index + k - 1:06d}.png") for k in (0, 1)]
+        save(f"{out_dir}/{index:06d}.npz", *backward(*pair, method))
+
+
 def carry(dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None, mode="dream"):
     """The image frame t dreams on: source frame t with `amount` of the previous dream carried
     into it. With a flow, where the mask says the flow holds (newly revealed areas start from

@@ -41,6 +41,16 @@ def dream_frame(prev_path, record, out_path):
     _dream(prepare(frame.read_frame(prev_path), record), record, out_path)
 
 
+def frame_job(index, record, out_path, previous, weights=None, source=None, flow=None):
+    """Frame `index` (>= 1) from its job's named inputs: the previous frame, the model's weights
+    (loaded by name, through the model cache), and for a video dream the folders of its footage
+    and of the flow between the footage's frames (none with `flow: none`)."""
+    if source is None:
+        return dream_frame(previous, record, out_path)
+    video_frame(f"{source}/{index:06d}.png", record, out_path, previous, f"{source}/{index - 1:06d}.png",
+                f"{flow}/{index:06d}.npz" if flow else None)
+
+
 def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=None, flow_path=None):
     """Frame t of a dreamed video: source frame t plus `carry` of the previous dream (its
     residual carried along the flow, or blended as it is with `flow: none`), moved by the

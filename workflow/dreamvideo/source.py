@@ -35,10 +35,12 @@ def frame_count(duration, fps, start=0.0, end=None):
     return max(0, round((end - start) * fps))
 
 
-def extract(path, out_paths, fps, size, start=0.0):
-    """Write len(out_paths) frames of the video from `start` at `fps` (ffmpeg's fps filter, which
-    also makes a variable frame rate constant), each fitted to `size` like a seed image. If the
-    stream ends a frame or two early (container durations round), its last frame repeats."""
+def extract(path, out_dir, count, fps, size, start=0.0):
+    """Write `count` frames of the video from `start` at `fps` (ffmpeg's fps filter, which also
+    makes a variable frame rate constant) as `out_dir`/000000.png, ..., each fitted to `size` like
+    a seed image. If the stream ends a frame or two early (container durations round), its last
+    frame repeats."""
+    out_paths = [f"{out_dir}/{index:06d}.png" for index in range(count)]
     width, height = probe(path)["size"]
     cmd = [video.ffmpeg(), "-v", "error", "-ss", f"{start:.6f}", "-i", str(path), "-map", "0:v:0",
            "-vf", f"fps={fps}", "-frames:v", str(len(out_paths)), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]

@@ -35,6 +35,11 @@ def spec_file(wildcards):
     return f"{config['specs']}/{wildcards.name}.yaml"
 
 
+def spec_and_audio(wildcards):
+    """The spec and its soundtrack: what the plan's tables and plots are made from."""
+    return [spec_file(wildcards), *([plan(wildcards).audio] if plan(wildcards).audio else [])]
+
+
 def label(wildcards):
     return wildcards.name + (" preview" if wildcards.get("kind") == "preview" else "")
 

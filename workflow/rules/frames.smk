@@ -38,16 +38,5 @@ rule dream_frame:
     params:
         frame=lambda wc: frame_plan(wc).frames[int(wc.index)],
     run:
-        index = int(wildcards.index)
         with frame_progress(wildcards, params.frame):
-            if "source" in input.keys():  # a video dream: its footage, and the flow if any
-                render.video_frame(
-                    f"{input.source}/{index:06d}.png",
-                    params.frame,
-                    output[0],
-                    input.previous,
-                    f"{input.source}/{index - 1:06d}.png",
-                    f"{input.flow}/{index:06d}.npz" if "flow" in input.keys() else None,
-                )
-            else:
-                render.dream_frame(input.previous, params.frame, output[0])
+            render.frame_job(int(wildcards.index), params.frame, output[0], **input)

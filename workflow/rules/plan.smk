@@ -4,10 +4,6 @@
 from dreamvideo import animatic, contact_sheet, plot
 
 
-def spec_and_audio(wildcards):
-    return [spec_file(wildcards), *([plan(wildcards).audio] if plan(wildcards).audio else [])]
-
-
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule schedule_csv:
     input:
