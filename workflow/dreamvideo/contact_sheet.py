@@ -25,11 +25,11 @@ def every(count, tiles=TILES):
 
 
 def labels(records, fps, indexes):
-    """Two lines per frame: `frame 48 · 2.00 s` and `segment 1 · mixed3` (the seed image: `seed image`)."""
+    """Two lines per frame: `frame 48 · 2.00 s` and `segment 1 · mixed3` (an image dream's frame 0: `seed image`)."""
     out = []
     for i in indexes:
         record = records[i]
-        if i == 0:
+        if "objective" not in record:  # an image dream's frame 0 (a video dream dreams its frame 0)
             second = "seed image"
         else:  # a transition's mix with its weights to 2 places: mixed1*0.33+mixed3*0.67
             short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]

@@ -97,5 +97,5 @@ def sheet_title(wildcards):
     p = sheet_plan(wildcards)
     what = "draft preview" if p.folder == "preview" else "full render"
     shown = contact_sheet.every(len(p.frames))
-    every = "every frame" if len(shown) == len(p.frames) else f"every {shown[1]}th frame and the last"
+    every = "every frame" if len(shown) == len(p.frames) else f"one frame in {shown[1]} and the last"
     return f"{p.name}: {what}, {p.size[0]}x{p.size[1]}, {len(p.frames)} frames at {p.fps:g} fps; {every}"
