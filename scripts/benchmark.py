@@ -444,7 +444,7 @@ def preview_section(pre, machine):
     p, f = pre["preview"], pre["final"]
     return [PREVIEW_HEADING, "",
             f"Measured by `python scripts/benchmark.py --only preview` on {datetime.date.today()} ({machine['name']}, "
-            f"family {machine['family']}, {machine['cores']} cores): the demo ({pre['frames']} frames), each end to end "
+            f"family {machine['family']}, model {machine['model']}, {machine['cores']} cores, {', '.join(machine['flags'])}): the demo ({pre['frames']} frames), each end to end "
             "through `snakemake --cores 1` in a fresh copy of the project (start-up, model load, frames, video, audio). "
             "The machine's 1-minute load average before and after each run is given: other work on it slows both. "
             "*To frame 1*: start-up, plan, model load and the first trace; *per frame*: the mean interval between "
