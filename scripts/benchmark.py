@@ -413,8 +413,8 @@ def preview_cost(name="fractal_light"):
         (root / "config/dreams").mkdir(parents=True)
         shutil.copy(REPO / "config/config.yaml", root / "config/config.yaml")
         shutil.copy(REPO / f"config/dreams/{name}.yaml", root / f"config/dreams/{name}.yaml")
-        shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}",
-                        ignore=shutil.ignore_patterns("*.mp4", "frames", "preview", "contact_sheet.jpg", "schedule.*", "report.zip"))
+        rendered = ("*.mp4", "frames", "preview", "contact_sheet.jpg", "schedule.*", "report.zip")
+        shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}", ignore=shutil.ignore_patterns(*rendered))
         runs = {}
         for what in ("preview", "final"):
             load, start = os.getloadavg()[0], time.time()
