@@ -413,7 +413,8 @@ def preview_cost(name="fractal_light"):
         (root / "config/dreams").mkdir(parents=True)
         shutil.copy(REPO / "config/config.yaml", root / "config/config.yaml")
         shutil.copy(REPO / f"config/dreams/{name}.yaml", root / f"config/dreams/{name}.yaml")
-        shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}", ignore=shutil.ignore_patterns("*.mp4", "frames", "preview"))
+        rendered = ("*.mp4", "frames", "preview", "contact_sheet.jpg", "schedule.*", "report.zip")
+        shutil.copytree(REPO / f"dreams/{name}", root / f"dreams/{name}", ignore=shutil.ignore_patterns(*rendered))
         runs = {}
         for what in ("preview", "final"):
             load, start = os.getloadavg()[0], time.time()
@@ -425,7 +426,8 @@ def preview_cost(name="fractal_light"):
                               streams=video.streams(path), size=frame.read_frame(shots[1]).shape[1::-1],
                               first=stamps[1] - start, interval=(stamps[-1] - stamps[1]) / (len(stamps) - 2),
                               after=start + seconds - stamps[-1])
-            print(f"{what}: {seconds:.1f} s, {runs[what]['duration']:.2f} s of video, {runs[what]['size']}, {runs[what]['streams']}", flush=True)
+            r = runs[what]
+            print(f"{what}: {seconds:.1f} s, {r['duration']:.2f} s of video, {r['size']}, {r['streams']}", flush=True)
         count = len(list((root / f"dreams/{name}/frames").glob("*.png")))
     return dict(name=name, **runs, frames=count, ratio=runs["preview"]["seconds"] / runs["final"]["seconds"])
 
@@ -444,7 +446,8 @@ def preview_section(pre, machine):
     p, f = pre["preview"], pre["final"]
     return [PREVIEW_HEADING, "",
             f"Measured by `python scripts/benchmark.py --only preview` on {datetime.date.today()} ({machine['name']}, "
-            f"family {machine['family']}, {machine['cores']} cores): the demo ({pre['frames']} frames), each end to end "
+            f"family {machine['family']}, model {machine['model']}, {machine['cores']} cores, "
+            f"{', '.join(machine['flags'])}): the demo ({pre['frames']} frames), each end to end "
             "through `snakemake --cores 1` in a fresh copy of the project (start-up, model load, frames, video, audio). "
             "The machine's 1-minute load average before and after each run is given: other work on it slows both. "
             "*To frame 1*: start-up, plan, model load and the first trace; *per frame*: the mean interval between "

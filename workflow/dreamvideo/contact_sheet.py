@@ -24,16 +24,19 @@ def every(count, tiles=TILES):
     return picked if picked[-1] == count - 1 else picked + [count - 1]
 
 
+def segment_text(record):
+    """`segment 1 · mixed3`; a transition's mix with its weights to 2 places: `mixed1*0.33+mixed3*0.67`."""
+    short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]
+    return f"segment {record['segment']} · {plot.layer_text({'objective': short})}"
+
+
 def labels(records, fps, indexes):
     """Two lines per frame: `frame 48 · 2.00 s` and `segment 1 · mixed3` (an image dream's frame 0: `seed image`)."""
     out = []
     for i in indexes:
         record = records[i]
-        if "objective" not in record:  # an image dream's frame 0 (a video dream dreams its frame 0)
-            second = "seed image"
-        else:  # a transition's mix with its weights to 2 places: mixed1*0.33+mixed3*0.67
-            short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]
-            second = f"segment {record['segment']} · {plot.layer_text({'objective': short})}"
+        # An image dream's frame 0 is its seed image; a video dream dreams its frame 0 too.
+        second = "seed image" if "objective" not in record else segment_text(record)
         out.append(f"frame {i} · {i / fps:.2f} s\n{second}")
     return out
 

@@ -20,7 +20,7 @@ import shutil
 import sys
 import time
 
-from . import plot
+from . import contact_sheet
 
 # Snakemake's per-job messages: for thousands of frame jobs they would bury the one progress line.
 _CHATTER = re.compile(r"Select jobs to execute\.\.\.|Execute \d+ jobs\.\.\.")
@@ -31,12 +31,6 @@ def duration(seconds):
     if seconds >= 3600:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 60}m{seconds % 60:02d}s"
-
-
-def where(record):
-    """`segment 1 · mixed3` (a transition: its mix, weights to 2 places)."""
-    short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]
-    return f"segment {record['segment']} · {plot.layer_text({'objective': short})}"
 
 
 class Progress:
@@ -61,7 +55,8 @@ class Progress:
         steady = run["times"][1:] or run["times"]
         per_frame = sum(steady) / len(steady)
         note = " (first frame: loading the model)" if len(run["times"]) == 1 else ""
-        status = f"{per_frame:.2f} s/frame, ETA {duration(per_frame * (total - index))}, {where(record)}{note}"
+        eta = duration(per_frame * (total - index))
+        status = f"{per_frame:.2f} s/frame, ETA {eta}, {contact_sheet.segment_text(record)}{note}"
         if self.live():
             if run["bar"] is None:
                 from tqdm import tqdm

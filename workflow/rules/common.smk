@@ -70,7 +70,7 @@ def first_frame_input(wildcards):
 def full_render_wanted(name):
     """True when this run renders the dream in full: a bare run (rule all), or its final.mp4 or
     video.mp4 named as a target."""
-    targets = {os.path.normpath(t) for t in workflow.dag_settings.targets}
+    targets = {os.path.normpath(t) for t in getattr(workflow.dag_settings, "targets", None) or ()}
     return not targets or "all" in targets or bool(targets & {f"dreams/{name}/final.mp4", f"dreams/{name}/video.mp4"})
 
 
