@@ -40,3 +40,27 @@ rule dream_frame:
     run:
         with frame_progress(wildcards, params.frame):
             render.frame_job(int(wildcards.index), params.frame, output[0], **input)
+
+
+# frames_per_job = K > 1 (config): one job renders K consecutive frames with one model load,
+# after the chunk before it. Its output is a marker listing its frames' digests, written after
+# them (dreamvideo/chunks.py says why); its params are the records of its frames, so an edit
+# re-renders the chunk of the first changed frame and the chunks after it.
+# No log (lint): the job prints only its progress lines, one per frame, as the frame jobs do.
+rule dream_chunk:
+    input:
+        unpack(chunk_input),
+    output:
+        "dreams/{name}/{kind}/chunks/{chunk}.done",
+    wildcard_constraints:
+        chunk=r"\d{6}",
+    params:
+        frames=lambda wc: [frame_plan(wc).frames[i] for i in chunk_indices(wc)],
+    run:
+        p, indices = frame_plan(wildcards), chunk_indices(wildcards)
+        paths = [p.frame_path(i) for i in indices]
+        previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
+        each = lambda index, record: frame_progress(wildcards, record, index)
+        named = {key: input[key] for key in ("weights", "seed", "source", "flow") if key in input.keys()}
+        render.chunk_job(indices, params.frames, paths, previous, each=each, **named)
+        chunks.write_marker(output[0], paths)
