@@ -57,9 +57,10 @@ def chunk_job(indices, records, out_paths, previous=None, weights=None, seed=Non
               each=None):
     """Frames `indices` (consecutive) of one chunk job, in order, each from the one before as saved;
     `previous` is the frame before the chunk (None for the chunk of frame 0). `each(index, record)`:
-    a context around each frame (the progress line). The model loads once, for the first frame."""
+    a context around each frame after frame 0 (the progress line, as for the frame jobs). The model
+    loads once, for the first frame dreamed."""
     for index, record, out_path in zip(indices, records, out_paths):
-        with each(index, record) if each else contextlib.nullcontext():
+        with each(index, record) if each and index else contextlib.nullcontext():
             if index == 0 and source is not None:  # a video dream dreams its first source frame
                 video_frame(f"{source}/000000.png", record, out_path)
             elif index == 0:
