@@ -2,7 +2,7 @@
 import json
 import os
 
-from dreamvideo import chunks, contact_sheet, models, preview, progress, spec
+from dreamvideo import chunks, contact_sheet, models, preview, progress, render, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -93,6 +93,18 @@ def chunk_input(wildcards):
     elif chunk == 0:
         inputs["seed"] = p.seed_image
     return inputs
+
+
+def render_chunk(wildcards, input, records):
+    """A chunk job's frames, rendered: the first from the previous chunk's last frame, checked
+    against its marker (or from the seed / the first source frame). Returns their paths."""
+    p, indices = frame_plan(wildcards), chunk_indices(wildcards)
+    paths = [p.frame_path(i) for i in indices]
+    previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
+    named = {key: input[key] for key in ("weights", "seed", "source", "flow") if key in input.keys()}
+    each = lambda index, record: frame_progress(wildcards, record, index)
+    render.chunk_job(indices, records, paths, previous, each=each, **named)
+    return paths
 
 
 def first_frame_input(wildcards):

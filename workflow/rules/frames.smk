@@ -57,10 +57,4 @@ rule dream_chunk:
     params:
         frames=lambda wc: [frame_plan(wc).frames[i] for i in chunk_indices(wc)],
     run:
-        p, indices = frame_plan(wildcards), chunk_indices(wildcards)
-        paths = [p.frame_path(i) for i in indices]
-        previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
-        each = lambda index, record: frame_progress(wildcards, record, index)
-        named = {key: input[key] for key in ("weights", "seed", "source", "flow") if key in input.keys()}
-        render.chunk_job(indices, params.frames, paths, previous, each=each, **named)
-        chunks.write_marker(output[0], paths)
+        chunks.write_marker(output[0], render_chunk(wildcards, input, params.frames))
