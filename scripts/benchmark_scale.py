@@ -33,6 +33,7 @@ from dreamvideo import chunks, frame, models  # noqa: E402
 FRAMES = [3600, 7200, 18000]
 KS = [1, 10, 30, 100, 300]
 TARGET_SECONDS, TARGET_MB = 5.0, 1024  # issue 11: an 18,000-frame dry run in <= 5 s and <= 1 GB
+MARGIN = 1.0  # s under the target: the cores are shared, a timing here can be off by about that much
 
 
 def cpu_model():
@@ -115,9 +116,11 @@ def measure(frames, k):
 
 
 def recommend(rows):
-    """The smallest K measured whose dry run of the most frames meets the issue's target."""
+    """The smallest K measured whose dry run and no-op rerun of the most frames both meet the
+    issue's target with MARGIN to spare: the smaller K, the less an edit or a kill redoes."""
     big = [r for r in rows if r["frames"] == max(r["frames"] for r in rows) and r["k"] > 1]
-    good = [r for r in big if r["dry"] <= TARGET_SECONDS and r["dry_mb"] <= TARGET_MB]
+    good = [r for r in big if max(r["dry"], r["noop"]) <= TARGET_SECONDS - MARGIN
+            and max(r["dry_mb"], r["noop_mb"]) <= TARGET_MB]
     return min(good, key=lambda r: r["k"]) if good else None
 
 
@@ -143,10 +146,12 @@ def write(path, rows, machine):
     lines.append("")
     if best:
         lines.append(f"Recommended for long dreams: **K = {best['k']}**, the smallest K measured whose "
-                     f"{best['frames']:,}-frame dry run meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB): "
-                     f"{best['dry']:.1f} s, {best['dry_mb']:.0f} MB. A larger K saves little more DAG time, "
-                     "and an edit or a kill redoes up to K - 1 frames more (see the README, \"Long dreams: "
-                     "frames per job\").")
+                     f"{best['frames']:,}-frame dry run and no-op rerun both meet the target (<= "
+                     f"{TARGET_SECONDS:g} s, <= 1 GB) with {MARGIN:g} s to spare for the shared cores: "
+                     f"{best['dry']:.1f} s and {best['noop']:.1f} s, {max(best['dry_mb'], best['noop_mb']):.0f} MB "
+                     f"at most. No run took less than {min(r['dry'] for r in rows):.1f} s: Snakemake's and the "
+                     "workflow's start (imports, the plan) whatever K, so a larger K saves little more, while an "
+                     "edit or a kill redoes up to K - 1 frames (see the README, \"Long dreams: frames per job\").")
     else:
         lines.append(f"No K measured meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB) at {rows[-1]['frames']:,} frames.")
     Path(path).write_text("\n".join(lines) + "\n")
@@ -158,7 +163,8 @@ def main():
     parser.add_argument("--k", type=int, nargs="+", default=KS)
     parser.add_argument("--out", default=str(REPO / "benchmarks/scale.md"))
     args = parser.parse_args()
-    machine = cpu_model()
+    load = os.getloadavg()[0]
+    machine = f"{cpu_model()}, load average {load:.1f} when it started"
     print(machine, flush=True)
     rows = [measure(frames, k) for frames in args.frames for k in args.k]
     write(args.out, rows, machine)

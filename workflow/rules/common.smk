@@ -148,8 +148,8 @@ def sheet_shown(inputs):
     shown ones picked from them)."""
     if frames_per_job() == 1:
         return list(inputs)
-    made = [f for marker in inputs for f in chunks.check(marker)]
-    name, folder = Path(made[0]).parts[1:3]
+    listed = [f for marker in inputs for f in chunks.check(marker)]
+    name, folder = Path(listed[0]).parts[1:3]
     shared = json.dumps(config["dream_defaults"], sort_keys=True)
     p = preview.plan_for(name, config["specs"], shared) if folder == "preview" else dream_plan(name)
     return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
