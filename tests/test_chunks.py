@@ -58,6 +58,14 @@ def test_the_dry_run_lists_chunk_jobs_when_frames_per_job_is_set_on_the_command_
     assert not re.search(r"^(dream_frame|seed_frame)\s", done.stdout, re.M)
 
 
+def test_a_contact_sheet_alone_renders_the_preview_chunks_not_the_full_render(tmp_path, model_env):
+    root = make_project(tmp_path)
+    done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg", "--config", "frames_per_job=4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    outputs = re.findall(r"^    output: (\S+)$", done.stdout, re.M)
+    assert [o for o in outputs if "/chunks/" in o] == [f"dreams/t/preview/chunks/{c:06d}.done" for c in range(3)]
+
+
 def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked):
     root, log = chunked
     full, small = reference
