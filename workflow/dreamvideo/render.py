@@ -1,6 +1,8 @@
 """Frame jobs: what one Snakemake job does with its plan record. Frame i is made from frame i-1
 *as saved*, so a resumed render equals an uninterrupted one byte for byte."""
 
+import contextlib
+
 from . import camera, colour, flow, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
@@ -49,6 +51,23 @@ def frame_job(index, record, out_path, previous, weights=None, source=None, flow
         return dream_frame(previous, record, out_path)
     video_frame(f"{source}/{index:06d}.png", record, out_path, previous, f"{source}/{index - 1:06d}.png",
                 f"{flow}/{index:06d}.npz" if flow else None)
+
+
+def chunk_job(indices, records, out_paths, previous=None, weights=None, seed=None, source=None, flow=None,
+              each=None):
+    """Frames `indices` (consecutive) of one chunk job, in order, each from the one before as saved;
+    `previous` is the frame before the chunk (None for the chunk of frame 0). `each(index, record)`:
+    a context around each frame after frame 0 (the progress line, as for the frame jobs). The model
+    loads once, for the first frame dreamed."""
+    for index, record, out_path in zip(indices, records, out_paths):
+        with each(index, record) if each and index else contextlib.nullcontext():
+            if index == 0 and source is not None:  # a video dream dreams its first source frame
+                video_frame(f"{source}/000000.png", record, out_path)
+            elif index == 0:
+                seed_frame(record, out_path)
+            else:
+                frame_job(index, record, out_path, previous, weights, source, flow)
+        previous = out_path
 
 
 def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=None, flow_path=None):

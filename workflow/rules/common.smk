@@ -2,11 +2,13 @@
 import json
 import os
 
-from dreamvideo import contact_sheet, models, preview, progress, spec
+from dreamvideo import chunks, contact_sheet, models, preview, progress, render, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
-progress.quiet_frame_jobs(logger, workflow, ["seed_frame", "dream_frame", "contact_sheet", "video", "preview_video"])
+progress.quiet_frame_jobs(
+    logger, workflow, ["seed_frame", "dream_frame", "dream_chunk", "contact_sheet", "video", "preview_video"]
+)
 
 
 def dream_names():
@@ -44,11 +46,26 @@ def label(wildcards):
     return wildcards.name + (" preview" if wildcards.get("kind") == "preview" else "")
 
 
-def frame_progress(wildcards, record):
+def frame_progress(wildcards, record, index=None):
     """Reports the frame after it is made (the workflow knows the frame count, the frame job does not)."""
-    return progress.progress.frame(
-        label(wildcards), int(wildcards.index), len(frame_plan(wildcards).frames) - 1, record
-    )
+    index = int(wildcards.index) if index is None else index
+    return progress.progress.frame(label(wildcards), index, len(frame_plan(wildcards).frames) - 1, record)
+
+
+def frames_per_job():
+    return config["frames_per_job"]
+
+
+def made(p):
+    """What a job reading all of a plan's frames waits for: the frames (one job per frame), or
+    the markers of the chunks that write them (frames_per_job > 1)."""
+    return p.frame_paths() if frames_per_job() == 1 else chunks.markers(p, frames_per_job())
+
+
+def checked_frames(inputs):
+    """The frames a job's `inputs` (from made()) stand for: the frames, or those its chunk markers
+    list, each checked to be the file its chunk wrote."""
+    return list(inputs) if frames_per_job() == 1 else [f for marker in inputs for f in chunks.check(marker)]
 
 
 def dream_frame_input(wildcards):
@@ -58,6 +75,36 @@ def dream_frame_input(wildcards):
     if p.video:  # a video dream also reads its footage, and the flow along which its dream moves
         inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
     return inputs
+
+
+def chunk_indices(wildcards):
+    return chunks.indices(int(wildcards.chunk), frames_per_job(), len(frame_plan(wildcards).frames))
+
+
+def chunk_input(wildcards):
+    """A chunk's inputs: the chunk before it (its marker), the model's weights, and the seed image
+    (the first chunk of an image dream) or a video dream's footage and flow."""
+    p, chunk = frame_plan(wildcards), int(wildcards.chunk)
+    inputs = {"weights": str(models.weights_path(p.model))}
+    if chunk > 0:
+        inputs["previous"] = chunks.marker_path(p, chunk - 1)
+    if p.video:
+        inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
+    elif chunk == 0:
+        inputs["seed"] = p.seed_image
+    return inputs
+
+
+def render_chunk(wildcards, input, records):
+    """A chunk job's frames, rendered: the first from the previous chunk's last frame, checked
+    against its marker (or from the seed / the first source frame). Returns their paths."""
+    p, indices = frame_plan(wildcards), chunk_indices(wildcards)
+    paths = [p.frame_path(i) for i in indices]
+    previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
+    named = {key: input[key] for key in ("weights", "seed", "source", "flow") if key in input.keys()}
+    each = lambda index, record: frame_progress(wildcards, record, index)
+    render.chunk_job(indices, records, paths, previous, each=each, **named)
+    return paths
 
 
 def first_frame_input(wildcards):
@@ -78,13 +125,33 @@ def sheet_plan(wildcards):
     """The frames a contact sheet shows: the full render's when this run makes it or all its
     frames exist, else the draft preview's (made if missing: a sheet never starts hours of work)."""
     full = plan(wildcards)
-    if full_render_wanted(wildcards.name) or all(os.path.exists(p) for p in full.frame_paths()):
+    if full_render_wanted(wildcards.name) or all(os.path.exists(p) for p in made(full)):
         return full
     return preview_plan(wildcards)
 
 
 def sheet_frames(wildcards):
     p = sheet_plan(wildcards)
+    return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
+
+
+def sheet_input(wildcards):
+    """The frames a sheet shows, or the markers of the chunks that hold them."""
+    if frames_per_job() == 1:
+        return sheet_frames(wildcards)
+    p, k = sheet_plan(wildcards), frames_per_job()
+    return list(dict.fromkeys(chunks.marker_path(p, i // k) for i in contact_sheet.every(len(p.frames))))
+
+
+def sheet_shown(inputs):
+    """The frames a sheet job shows, from its inputs (frames, or chunk markers: checked, and the
+    shown ones picked from them)."""
+    if frames_per_job() == 1:
+        return list(inputs)
+    listed = [f for marker in inputs for f in chunks.check(marker)]
+    name, folder = Path(listed[0]).parts[1:3]
+    shared = json.dumps(config["dream_defaults"], sort_keys=True)
+    p = preview.plan_for(name, config["specs"], shared) if folder == "preview" else dream_plan(name)
     return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
 
 

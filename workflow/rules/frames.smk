@@ -40,3 +40,21 @@ rule dream_frame:
     run:
         with frame_progress(wildcards, params.frame):
             render.frame_job(int(wildcards.index), params.frame, output[0], **input)
+
+
+# frames_per_job = K > 1 (config): one job renders K consecutive frames with one model load,
+# after the chunk before it. Its output is a marker listing its frames' digests, written after
+# them (dreamvideo/chunks.py says why); its params are the records of its frames, so an edit
+# re-renders the chunk of the first changed frame and the chunks after it.
+# No log (lint): the job prints only its progress lines, one per frame, as the frame jobs do.
+rule dream_chunk:
+    input:
+        unpack(chunk_input),
+    output:
+        "dreams/{name}/{kind}/chunks/{chunk}.done",
+    wildcard_constraints:
+        chunk=r"\d{6}",
+    params:
+        frames=lambda wc: [frame_plan(wc).frames[i] for i in chunk_indices(wc)],
+    run:
+        chunks.write_marker(output[0], render_chunk(wildcards, input, params.frames))

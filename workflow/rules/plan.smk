@@ -47,7 +47,7 @@ rule motion:
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule contact_sheet:
     input:
-        sheet_frames,
+        sheet_input,
     output:
         report(
             "dreams/{name}/contact_sheet.jpg",
@@ -59,4 +59,4 @@ rule contact_sheet:
         labels=sheet_labels,
         title=sheet_title,
     run:
-        contact_sheet.write(input, params.labels, output[0], params.title)
+        contact_sheet.write(sheet_shown(input), params.labels, output[0], params.title)

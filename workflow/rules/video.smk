@@ -6,13 +6,13 @@ from dreamvideo import video
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule video:
     input:
-        lambda wc: plan(wc).frame_paths(),
+        lambda wc: made(plan(wc)),
     output:
         "dreams/{name}/video.mp4",
     params:
         fps=lambda wc: plan(wc).fps,
     run:
-        video.encode(input, output[0], params.fps)
+        video.encode(checked_frames(input), output[0], params.fps)
 
 
 # The contact sheet, the plan plot and the spec are inputs so that they are in final.mp4's DAG,
@@ -47,13 +47,13 @@ rule final:
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule preview_video:
     input:
-        lambda wc: preview_plan(wc).frame_paths(),
+        lambda wc: made(preview_plan(wc)),
     output:
         temp("dreams/{name}/preview/video.mp4"),
     params:
         fps=lambda wc: plan(wc).fps,
     run:
-        video.encode(input, output[0], params.fps)
+        video.encode(checked_frames(input), output[0], params.fps)
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).

@@ -1,0 +1,155 @@
+"""frames_per_job = K > 1: chunk jobs render the same frames, byte for byte, as one job per frame,
+for an image dream (full render and preview) and a video dream; an edit re-renders from the chunk
+of its first changed frame, and a render killed mid-chunk redoes that chunk and the rest."""
+import re
+
+import pytest
+
+import test_video_dream
+from dreamvideo import chunks
+from test_pipeline import frames, kill_when, make_project, snakemake
+
+K = 5  # 12 frames: chunks of frames 0-4, 5-9 and 10-11 (the last one short)
+
+
+def set_frames_per_job(root, k=K):
+    """The project's config/config.yaml with frames_per_job = k (kill_when runs the plain command)."""
+    config = root / "config/config.yaml"
+    assert "frames_per_job: 1 " in config.read_text()
+    config.write_text(config.read_text().replace("frames_per_job: 1 ", f"frames_per_job: {k} "))
+    return root
+
+
+def contents(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.png"))}
+
+
+def mtimes(root):
+    return {p.name: p.stat().st_mtime_ns for p in frames(root)}
+
+
+def markers(root, kind="frames"):
+    return sorted(p.name for p in (root / f"dreams/t/{kind}/chunks").glob("*.done"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, model_env):
+    """The frames and preview frames of one job per frame (the default)."""
+    root = make_project(tmp_path_factory.mktemp("per_frame"))
+    done = snakemake(root, model_env, "dreams/t/video.mp4", "dreams/t/preview.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (root / "dreams/t/frames/chunks").exists()
+    return contents(root / "dreams/t/frames"), contents(root / "dreams/t/preview")
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory, model_env):
+    root = set_frames_per_job(make_project(tmp_path_factory.mktemp("chunked")))
+    done = snakemake(root, model_env, "dreams/t/final.mp4", "dreams/t/preview.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root, done.stderr
+
+
+def test_the_dry_run_lists_chunk_jobs_when_frames_per_job_is_set_on_the_command_line(tmp_path, model_env):
+    root = make_project(tmp_path)
+    done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "--config", "frames_per_job=4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(r"^dream_chunk\s+3$", done.stdout, re.M), done.stdout[-2000:]
+    assert not re.search(r"^(dream_frame|seed_frame)\s", done.stdout, re.M)
+
+
+def test_a_contact_sheet_alone_renders_the_preview_chunks_not_the_full_render(tmp_path, model_env):
+    root = make_project(tmp_path)
+    done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg", "--config", "frames_per_job=4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    outputs = re.findall(r"^    output: (\S+)$", done.stdout, re.M)
+    assert [o for o in outputs if "/chunks/" in o] == [f"dreams/t/preview/chunks/{c:06d}.done" for c in range(3)]
+
+
+def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked):
+    root, log = chunked
+    full, small = reference
+    assert contents(root / "dreams/t/frames") == full
+    assert contents(root / "dreams/t/preview") == small
+    assert markers(root) == markers(root, "preview") == ["000000.done", "000001.done", "000002.done"]
+    # Each marker lists its frames' sha256, as `sha256sum -c` reads it.
+    lines = (root / "dreams/t/frames/chunks/000002.done").read_text().splitlines()
+    assert [line.split("  ")[1] for line in lines] == ["dreams/t/frames/000010.png", "dreams/t/frames/000011.png"]
+    assert lines[0].split("  ")[0] == chunks.digest(root / "dreams/t/frames/000010.png")
+    import imageio_ffmpeg
+    assert imageio_ffmpeg.count_frames_and_secs(str(root / "dreams/t/final.mp4"))[0] == 12
+    assert (root / "dreams/t/contact_sheet.jpg").exists() and (root / "dreams/t/preview.mp4").exists()
+    assert re.search(r"\[t\] frame 11/11 \(100%\)", log)  # the progress line, frame by frame
+
+
+def test_an_edit_rerenders_from_the_chunk_of_its_first_changed_frame(chunked, model_env):
+    root, _ = chunked
+    before, old = mtimes(root), contents(root / "dreams/t/frames")
+    marker_times = {m: (root / "dreams/t/frames/chunks" / m).stat().st_mtime_ns for m in markers(root)}
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0 and "Nothing to be done" in done.stdout + done.stderr
+    assert mtimes(root) == before
+
+    spec = root / "config/dreams/t.yaml"
+    spec.write_text(spec.read_text().replace("layer: 8,", "layer: 10,"))  # the last segment: frames 8..11
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = mtimes(root)
+    # Frame 8 is in chunk 1 (frames 5..9): chunks 1 and 2 render again, chunk 0 does not.
+    assert sorted(name for name in after if after[name] != before[name]) == [f"{i:06d}.png" for i in range(5, 12)]
+    assert [m for m in markers(root) if (root / "dreams/t/frames/chunks" / m).stat().st_mtime_ns != marker_times[m]] \
+        == ["000001.done", "000002.done"]
+    new = contents(root / "dreams/t/frames")
+    assert all(new[f"{i:06d}.png"] == old[f"{i:06d}.png"] for i in range(8))  # same records, same bytes
+    assert new["000009.png"] != old["000009.png"]
+
+
+def test_a_render_killed_mid_chunk_redoes_that_chunk_and_the_rest(reference, tmp_path, model_env):
+    full, _ = reference
+    root = set_frames_per_job(make_project(tmp_path))
+    kill_when(root, model_env, "dreams/t/final.mp4", 6)  # in chunk 1 (frames 5..9)
+    assert markers(root) == ["000000.done"]
+    before = mtimes(root)
+    assert 7 <= len(before) < 12
+
+    done = snakemake(root, model_env, "dreams/t/final.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = mtimes(root)
+    assert [name for name in before if after[name] != before[name]] == [f"{i:06d}.png" for i in range(5, len(before))]
+    assert contents(root / "dreams/t/frames") == full
+
+
+def test_a_frame_changed_after_its_chunk_is_an_error_naming_the_marker(tmp_path):
+    (tmp_path / "a.png").write_bytes(b"one")
+    chunks.write_marker(tmp_path / "c.done", [tmp_path / "a.png"])
+    assert chunks.check(tmp_path / "c.done") == [str(tmp_path / "a.png")]
+    (tmp_path / "a.png").write_bytes(b"two")
+    with pytest.raises(chunks.ChunkError, match=rf"a.png has changed since its chunk made it: delete .*c.done"):
+        chunks.check(tmp_path / "c.done")
+    (tmp_path / "a.png").unlink()
+    with pytest.raises(chunks.ChunkError, match="a.png is missing"):
+        chunks.check(tmp_path / "c.done")
+
+
+CLIP_SPEC = """\
+video: dreams/t/clip.mp4
+end: 0.5
+size: [64, 48]
+seed: 1
+flow: dis
+defaults: {layer: 3, num_iterations: 1, step_size: 2.0}
+segments:
+  - {frames: 6, layer: 3}
+  - {frames: 6, layer: 5, transition: 2}
+"""
+
+
+def test_a_video_dream_in_chunks_equals_its_frame_by_frame_render(tmp_path, model_env):
+    made = {}
+    for k in (1, K):
+        root = test_video_dream.make_project(tmp_path / f"k{k}", spec_text=CLIP_SPEC)
+        done = snakemake(root, model_env, "dreams/t/video.mp4", "--config", f"frames_per_job={k}")
+        assert done.returncode == 0, done.stderr[-3000:]
+        made[k] = contents(root / "dreams/t/frames")
+    assert len(made[1]) == 12 and made[K] == made[1]
+    assert markers(root) == ["000000.done", "000001.done", "000002.done"]

@@ -1,0 +1,62 @@
+"""Chunked frame jobs (the workflow setting `frames_per_job` = K > 1): one job renders K
+consecutive frames with one model load and depends on the chunk before it.
+
+Snakemake's outputs are patterns of the wildcards, so a job cannot declare "frames c*K to
+c*K+K-1" for any K without moving the frames. A chunk job therefore declares one small marker,
+`dreams/<name>/<kind>/chunks/CCCCCC.done`, and writes its frames where they always are
+(`dreams/<name>/<kind>/NNNNNN.png`). The marker is written last, after every frame, and lists
+them in `sha256sum` format (`sha256sum -c` checks it from the project folder): a killed chunk
+has no marker and runs again; the jobs that read frames check them against the markers first,
+so a frame deleted or changed since its chunk made it is an error that names the marker to
+delete, never a silently wrong video."""
+
+import hashlib
+from pathlib import Path
+
+from . import frame
+
+
+class ChunkError(RuntimeError):
+    pass
+
+
+def count(total, k):
+    """The number of chunks of `total` frames, K per chunk (the last may be shorter)."""
+    return -(-total // k)
+
+
+def indices(chunk, k, total):
+    """The frames of chunk `chunk`."""
+    if not 0 <= chunk < count(total, k):
+        raise ChunkError(f"chunk {chunk} does not exist: {total} frames make {count(total, k)} chunks of {k}")
+    return range(chunk * k, min((chunk + 1) * k, total))
+
+
+def marker_path(plan, chunk):
+    return f"dreams/{plan.name}/{plan.folder}/chunks/{chunk:06d}.done"
+
+
+def markers(plan, k):
+    return [marker_path(plan, c) for c in range(count(len(plan.frames), k))]
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_marker(path, frame_paths):
+    """The chunk is done: its frames' digests, atomically."""
+    frame.write_bytes_atomic("".join(f"{digest(p)}  {p}\n" for p in frame_paths).encode(), path)
+
+
+def check(marker):
+    """The frame paths a marker lists, each checked to be the very file its chunk wrote."""
+    paths = []
+    for line in Path(marker).read_text().splitlines():
+        expected, path = line.split("  ", 1)
+        if not Path(path).is_file() or digest(path) != expected:
+            what = "is missing" if not Path(path).is_file() else "has changed"
+            raise ChunkError(f"{path} {what} since its chunk made it: delete {marker} to render that chunk "
+                             "and the ones after it again")
+        paths.append(path)
+    return paths
