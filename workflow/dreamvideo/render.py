@@ -71,9 +71,10 @@ def chunk_job(indices, records, out_paths, previous=None, weights=None, seed=Non
 
 
 def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=None, flow_path=None):
-    """Frame t of a dreamed video: source frame t plus `carry` of the previous dream (its
-    residual carried along the flow, or blended as it is with `flow: none`), moved by the
-    camera, its brightness held to the source frame's; then dreamed. Frame 0 has no previous."""
+    """Frame t of a dreamed video: source frame t with `carry` of the previous dream carried into
+    it (along the flow, as `carry_mode` says; blended as it is with `flow: none`; see
+    flow.carry), moved by the camera, its brightness held to the source frame's; then dreamed.
+    Frame 0 has no previous."""
     source = frame.read_frame(source_path)
     pixels = source.astype("float32")
     if prev_path is not None:
