@@ -68,13 +68,17 @@ def checked_frames(inputs):
     return list(inputs) if frames_per_job() == 1 else [f for marker in inputs for f in chunks.check(marker)]
 
 
+def footage(p):
+    """A video dream's inputs beside the previous frame: its footage, and the flow along which its
+    dream moves (none with `flow: none`)."""
+    return {"source": p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {})}
+
+
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     p = frame_plan(wildcards)
     inputs = {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
-    if p.video:  # a video dream also reads its footage, and the flow along which its dream moves
-        inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
-    return inputs
+    return {**inputs, **footage(p)} if p.video else inputs
 
 
 def chunk_indices(wildcards):
@@ -89,7 +93,7 @@ def chunk_input(wildcards):
     if chunk > 0:
         inputs["previous"] = chunks.marker_path(p, chunk - 1)
     if p.video:
-        inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
+        inputs.update(footage(p))
     elif chunk == 0:
         inputs["seed"] = p.seed_image
     return inputs
