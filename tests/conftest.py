@@ -10,6 +10,15 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def frame_job_threads():
+    """Tests dream in this process as a frame job does: TensorFlow's pools at the default `threads`
+    of the dream schema, set before any test runs an operation (see dream.use_threads)."""
+    from dreamvideo import dream, spec
+
+    dream.use_threads(spec.schema_default("threads"))
+
+
 @pytest.fixture(scope="session")
 def repo():
     return REPO

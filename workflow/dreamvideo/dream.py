@@ -209,5 +209,20 @@ def dreamer(model_name, objective, precision="float32"):
     return _dreamer(model_name, shape, precision)
 
 
+def use_threads(count):
+    """TensorFlow's CPU thread pools at `count` threads, for this whole process. Eigen splits a
+    convolution's sums by the pool's size, so the size changes a dream's bytes (the same dream
+    with 1, 2, 4 and 8 threads gave four different images): it comes from the frame's record,
+    and is set before the first operation runs. Asking for another size after that is an error."""
+    threading = tf.config.threading
+    try:
+        threading.set_intra_op_parallelism_threads(count)  # a no-op when it is already `count`
+        threading.set_inter_op_parallelism_threads(count)
+    except RuntimeError:
+        running = threading.get_intra_op_parallelism_threads() or "its default number of"
+        raise RuntimeError(f"TensorFlow already runs {running} threads in this process, and a frame asks for "
+                           f"{count}: render frames of another `threads` in another process") from None
+
+
 def to_uint8(image):
     return np.clip(np.round(image), 0, 255).astype(np.uint8)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.request
 import zipfile
 from dataclasses import dataclass
@@ -303,7 +304,16 @@ PRECISIONS = ("float32", "bfloat16")
 @functools.cache
 def network(name, precision="float32"):
     """The model's network with its weights, built once per process. `bfloat16` runs the
-    convolutions in bfloat16 (Keras' mixed_bfloat16 policy: float32 weights, cast per layer)."""
+    convolutions in bfloat16 (Keras' mixed_bfloat16 policy: float32 weights, cast per layer).
+    Says so on stderr, once: a job's log shows how often its process loaded a model."""
+    start = time.monotonic()
+    net = _build(name, precision)
+    print(f"dreamvideo: {name} ({precision}) loaded in {time.monotonic() - start:.1f} s, process {os.getpid()}",
+          file=sys.stderr, flush=True)
+    return net
+
+
+def _build(name, precision):
     import keras
 
     path = weights_path(name)

@@ -87,6 +87,7 @@ def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=
 def _dream(pixels, record, out_path):
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
+    dream.use_threads(record["threads"])
     dreamer = dream.dreamer(record["model"], record["objective"], record["precision"])
     weights = [weight for _, weight, _ in record["objective"]]
     result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})

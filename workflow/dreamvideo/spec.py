@@ -37,6 +37,7 @@ class Plan:
     video: str | None = None  # a video dream's clip
     start: float = 0.0  # where in the clip it starts (s)
     flow: str = "none"  # the flow method between its frames
+    threads: int = 1  # CPU threads of a frame job (its records say the same)
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
 
     def frame_path(self, index):
@@ -95,6 +96,11 @@ def _schema_message(error):
         return f"{field}: {error.message}"
     hint = error.schema.get("description")
     return f"{field}: {error.message}" + (f" ({hint})" if hint else "")
+
+
+def schema_default(field):
+    """The default of a top-level spec field, from the schema (its one source)."""
+    return yaml.safe_load(SCHEMA.read_text())["properties"][field]["default"]
 
 
 def validate(data, source="spec"):
@@ -325,8 +331,9 @@ def plan(name, spec, source="spec", variables=None):
             value = (1 - w) * a + w * b
             return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
 
-        record = {"model": model.name, "precision": spec["precision"], "segment": s, "transition": w,
-                  "objective": _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]}
+        objective = _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]
+        record = {"model": model.name, "precision": spec["precision"], "threads": spec["threads"], "segment": s,
+                  "transition": w, "objective": objective}
         record.update({key: eased(key) for key in numbers})
         record.update(center=eased("center"), border=cur["border"], color_balance=eased("color_balance"),
                       reference_brightness=reference)
@@ -342,7 +349,7 @@ def plan(name, spec, source="spec", variables=None):
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
                 audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
-                flow=spec["flow"] if clip else "none")
+                flow=spec["flow"] if clip else "none", threads=spec["threads"])
 
 
 def _clip(spec, fail):

@@ -1,4 +1,5 @@
 # The functions the rules share: which dreams there are and each one's frame plan.
+import functools
 import json
 import os
 
@@ -54,6 +55,34 @@ def frame_progress(wildcards, record, index=None):
 
 def frames_per_job():
     return config["frames_per_job"]
+
+
+def frame_threads(wildcards):
+    """A frame or chunk job's CPU threads: its dream's `threads`, the size of the TensorFlow pools
+    it dreams with (dream.use_threads), so Snakemake and SLURM give it what it uses."""
+    return frame_plan(wildcards).threads
+
+
+# A frame job's peak memory, measured (benchmarks/memory.md): TensorFlow, the model and Snakemake's
+# DAG, plus what grows with the frame (the network's activations are bounded by `tile_size`).
+FRAME_MEM_BASE_MB = 1600
+FRAME_MEM_PER_PIXEL = 720  # bytes
+
+
+def frame_mem_mb(wildcards):
+    """A frame or chunk job's memory in MB, for the scheduler (SLURM's --mem)."""
+    width, height = frame_plan(wildcards).size
+    return FRAME_MEM_BASE_MB + width * height * FRAME_MEM_PER_PIXEL // 2**20
+
+
+@functools.cache
+def frame_gpus():
+    """1 where the CUDA build of TensorFlow is installed (`make venv GPU=1`; its cuDNN comes as a
+    package): a frame job then asks for a GPU (SLURM: --gpus=1; locally `--resources gpu=1` keeps
+    two jobs off one GPU). 0 with the CPU build."""
+    from importlib import metadata
+
+    return int(any((d.metadata["Name"] or "").startswith("nvidia-cudnn") for d in metadata.distributions()))
 
 
 def made(p):

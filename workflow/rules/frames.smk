@@ -17,6 +17,10 @@ rule seed_frame:
         unpack(first_frame_input),
     output:
         "dreams/{name}/{kind}/000000.png",
+    threads: lambda wc: frame_threads(wc) if frame_plan(wc).video else 1  # an image's only fits the seed
+    resources:
+        mem_mb=frame_mem_mb,
+        gpu=lambda wc: frame_gpus() if frame_plan(wc).video else 0,
     params:
         frame=lambda wc: frame_plan(wc).frames[0],
     run:
@@ -35,6 +39,10 @@ rule dream_frame:
         "dreams/{name}/{kind}/{index}.png",
     wildcard_constraints:
         index=r"(?!000000)\d{6}",
+    threads: frame_threads
+    resources:
+        mem_mb=frame_mem_mb,
+        gpu=frame_gpus(),
     params:
         frame=lambda wc: frame_plan(wc).frames[int(wc.index)],
     run:
@@ -54,6 +62,10 @@ rule dream_chunk:
         "dreams/{name}/{kind}/chunks/{chunk}.done",
     wildcard_constraints:
         chunk=r"\d{6}",
+    threads: frame_threads
+    resources:
+        mem_mb=frame_mem_mb,
+        gpu=frame_gpus(),
     params:
         frames=lambda wc: [frame_plan(wc).frames[i] for i in chunk_indices(wc)],
     run:

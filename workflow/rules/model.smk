@@ -9,6 +9,7 @@ for _model in models.MODELS.values():
             f"weights_{_model.name}"
         output:
             str(models.weights_path(_model.name)),
+        localrule: True
         params:
             model=_model.name,
         message:

@@ -10,6 +10,7 @@ rule schedule_csv:
         spec_and_audio,
     output:
         "dreams/{name}/schedule.csv",
+    localrule: True
     run:
         p = plan(wildcards)
         plot.write_csv(plot.with_features(p.frames, p.features()), p.fps, output[0])
@@ -26,6 +27,7 @@ rule schedule_png:
             category="Overview",
             labels={"dream": "{name}", "file": "schedule.png"},
         ),
+    localrule: True
     run:
         p = plan(wildcards)
         plot.write_png(plot.with_features(p.frames, p.features()), p.fps, output[0], title=wildcards.name)
@@ -38,6 +40,7 @@ rule motion:
         lambda wc: plan(wc).seed_image or plan(wc).video,
     output:
         "dreams/{name}/motion.mp4",
+    localrule: True
     run:
         animatic.render_plan(plan(wildcards), output[0])
 
@@ -55,6 +58,7 @@ rule contact_sheet:
             category="Overview",
             labels={"dream": "{name}", "file": "contact_sheet.jpg"},
         ),
+    localrule: True
     params:
         labels=sheet_labels,
         title=sheet_title,

@@ -27,7 +27,8 @@ rule flow:
         directory("dreams/{name}/{kind}_source_flow_{method}"),
     wildcard_constraints:
         method="|".join(flow.METHODS[:-1]),
+    threads: frame_threads
     params:
         frames=lambda wc: len(frame_plan(wc).frames),
     run:
-        flow.compute_folder(input[0], output[0], params.frames, wildcards.method)
+        flow.compute_folder(input[0], output[0], params.frames, wildcards.method, threads)

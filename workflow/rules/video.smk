@@ -37,6 +37,7 @@ rule final:
             category="Video",
             labels={"dream": "{name}", "file": "final.mp4"},
         ),
+    localrule: True
     params:
         audio_offset=lambda wc: plan(wc).audio_offset,
     run:
@@ -63,6 +64,7 @@ rule preview:
         audio=lambda wc: plan(wc).audio or [],
     output:
         "dreams/{name}/preview.mp4",
+    localrule: True
     params:
         audio_offset=lambda wc: plan(wc).audio_offset,
     run:
