@@ -49,3 +49,8 @@ for _name in dict.fromkeys(_named or dream_names()):
 if _errors:
     sys.stderr.write("".join(_errors))
     sys.exit(1)
+
+
+# Before the first job: a run that dreams in this one process has one TensorFlow pool (one size).
+onstart:
+    check_one_thread_pool(workflow)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from conftest import REPO
+from dreamvideo import render
 from test_pipeline import make_project, snakemake
 
 SPEC = """\
@@ -75,4 +76,61 @@ def test_the_slurm_profile_asks_for_threads_memory_and_runtime(tmp_path, model_e
     assert "threads: 3" in chunk, chunk
     resources = dict(re.findall(r"(\w+)=([^,\s]+)", re.search(r"resources: (.*)", chunk)[1]))
     assert resources["runtime"] == "120" and resources["gpu"] == "0"
-    assert int(resources["mem_mb"]) == 1600 + 80 * 56 * 720 // 2**20
+    assert int(resources["mem_mb"]) == render.memory_mb((80, 56)) > 1600
+
+
+def running_together(log_text, rule="dream_chunk"):
+    """From a Snakemake log: for each job of `rule` (by dream name), the dreams whose jobs of that
+    rule were running when it started."""
+    jobs, running, seen = {}, set(), {}
+    blocks = re.findall(r"^(?:(?:local)?rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)\n(?:    .*\n)*?    wildcards: name=(\w+)"
+                        r"|Finished jobid: (\d+))", log_text, re.M)
+    for rule_name, jobid, name, finished in blocks:
+        if finished:
+            running.discard(jobs.get(finished))
+        elif rule_name == rule:
+            jobs[jobid] = name
+            seen[name] = set(running)
+            running.add(name)
+    return seen
+
+
+def test_many_dreams_at_once_share_the_cores_as_their_threads_say(tmp_path, model_env):
+    """profiles/parallel at --cores 2: dreams a and b (1 thread each) render at the same time, in
+    their own processes; c (2 threads) has the two cores to itself."""
+    root = make_project(tmp_path, SPEC)
+    for name, threads in (("a", 1), ("b", 1), ("c", 2)):
+        (root / f"config/dreams/{name}.yaml").write_text(
+            f"seed_image: dreams/t/img_0.jpg\nsize: [64, 48]\nthreads: {threads}\n"
+            "defaults: {num_iterations: 1, num_repeats: 0}\nsegments:\n  - {frames: 4, layer: 3}\n")
+    targets = [f"dreams/{name}/video.mp4" for name in "abc"]
+    done = snakemake(root, model_env, "--workflow-profile", str(REPO / "profiles/parallel"), *targets, "--cores", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = next((root / ".snakemake/log").glob("*.snakemake.log")).read_text()
+    together = running_together(log)
+    assert set(together) == {"a", "b", "c"}, log[-3000:]
+    assert together["a"] == {"b"} or together["b"] == {"a"}, together
+    assert together["c"] == set() and all("c" not in others for others in together.values()), together
+    assert all(len(list((root / f"dreams/{name}/frames").glob("*.png"))) == 4 for name in "abc")
+
+
+def test_dreams_of_different_threads_in_one_process_are_refused_before_rendering(tmp_path, model_env):
+    """The plain command dreams every frame in the Snakemake process, whose one TensorFlow pool has
+    one size: dreams that ask for different `threads` fail in one line, before any frame, and
+    render with profiles/parallel (each job its own process)."""
+    root = make_project(tmp_path, SPEC)
+    (root / "config/dreams/u.yaml").write_text(SPEC.replace("seed: 5", "seed: 5\nthreads: 1") +
+                                                "seed_image: dreams/t/img_0.jpg\n")
+    done = snakemake(root, model_env, "dreams/t/final.mp4", "dreams/u/final.mp4")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: these dreams render in this one Snakemake process, which has one TensorFlow thread pool, but "
+        "their `threads` differ: t (2), u (1). Give them the same `threads`, render them in separate runs, or all "
+        "at once with --workflow-profile profiles/parallel (README: Many dreams at once)")
+    assert not (root / "dreams/t/frames").exists()
+    # a dry run, profiles/parallel, and one dream alone are fine
+    done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "dreams/u/final.mp4")
+    assert done.returncode == 0, done.stderr[-2000:]
+    done = snakemake(root, model_env, "-n", "--workflow-profile", str(REPO / "profiles/parallel"),
+                     "dreams/t/final.mp4", "dreams/u/final.mp4")
+    assert done.returncode == 0, done.stderr[-2000:]

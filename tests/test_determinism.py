@@ -29,7 +29,7 @@ for width, height, objective, precision in json.loads({cases!r}):
     pixels = np.asarray(card.resize((width, height)))
     dreamer = dream.dreamer("inception_v3", objective, precision)
     weights = None if isinstance(objective, int) else [w for _, w, _ in objective]
-    out = dream.to_uint8(dreamer(pixels, num_iterations=3, step_size=2.0, num_repeats=2, tile_size=120,
+    out = dream.to_uint8(dreamer(pixels, num_iterations=2, step_size=2.0, num_repeats=2, tile_size=120,
                                  seed=3, weights=weights))
     print(hashlib.sha256(out.tobytes()).hexdigest(), flush=True)
 """
@@ -47,10 +47,10 @@ def run_once(model_env):
     return hashes
 
 
-def test_four_processes_give_the_same_bytes_for_every_case(model_env):
-    runs = [run_once(model_env) for _ in range(4)]
+def test_three_processes_give_the_same_bytes_for_every_case(model_env):
+    runs = [run_once(model_env) for _ in range(3)]
     for case, results in zip(CASES, zip(*runs)):
-        assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 4 processes"
+        assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 3 processes"
     assert len(set(runs[0])) == len(CASES)  # and the cases differ from each other
 
 

@@ -7,6 +7,17 @@ from . import camera, colour, flow, frame
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
 
+# A frame job's peak memory (scripts/benchmark_jobs.py measures it: benchmarks/jobs.md): TensorFlow,
+# the model and Snakemake's DAG, and what grows with the frame (the network's activations are
+# bounded by `tile_size`, the frame's arrays are not).
+MEMORY_BASE_MB, MEMORY_PER_PIXEL = 1600, 720
+
+
+def memory_mb(size):
+    """The memory in MB a frame or chunk job of frames of `size` (width, height) asks for."""
+    return MEMORY_BASE_MB + size[0] * size[1] * MEMORY_PER_PIXEL // 2**20
+
+
 
 def seed_frame(record, out_path):
     """Frame 0: the seed image fitted to the video size."""

@@ -2,6 +2,7 @@
 import functools
 import json
 import os
+import sys
 
 from dreamvideo import chunks, contact_sheet, models, preview, progress, render, spec
 from snakemake.logging import logger
@@ -63,16 +64,32 @@ def frame_threads(wildcards):
     return frame_plan(wildcards).threads
 
 
-# A frame job's peak memory, measured (benchmarks/memory.md): TensorFlow, the model and Snakemake's
-# DAG, plus what grows with the frame (the network's activations are bounded by `tile_size`).
-FRAME_MEM_BASE_MB = 1600
-FRAME_MEM_PER_PIXEL = 720  # bytes
-
-
 def frame_mem_mb(wildcards):
     """A frame or chunk job's memory in MB, for the scheduler (SLURM's --mem)."""
-    width, height = frame_plan(wildcards).size
-    return FRAME_MEM_BASE_MB + width * height * FRAME_MEM_PER_PIXEL // 2**20
+    return render.memory_mb(frame_plan(wildcards).size)
+
+
+def check_one_thread_pool(workflow):
+    """Stops a run, before its first job, that would dream frames of different `threads` in the
+    Snakemake process (profiles/default): the process has one TensorFlow pool, sized by the first
+    frame it dreams (dream.use_threads)."""
+    from snakemake_interface_executor_plugins.settings import ExecMode
+
+    settings = workflow.execution_settings
+    if not (settings.use_threads and workflow.local_exec and workflow.exec_mode == ExecMode.DEFAULT):
+        return  # each job in its own process (profiles/parallel), or a cluster
+    frame_rules = {"seed_frame", "dream_frame", "dream_chunk"}
+    jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name in frame_rules]
+    threads = {job.wildcards.name: frame_plan(job.wildcards).threads for job in jobs}
+    if len(set(threads.values())) > 1:
+        listed = ", ".join(f"{name} ({count})" for name, count in sorted(threads.items()))
+        sys.stderr.write(
+            f"error: these dreams render in this one Snakemake process, which has one TensorFlow "
+            f"thread pool, but their `threads` differ: {listed}. Give them the same `threads`, render "
+            f"them in separate runs, or all at once with --workflow-profile profiles/parallel (README: "
+            f"Many dreams at once)\n"
+        )
+        sys.exit(1)
 
 
 @functools.cache

@@ -1,0 +1,148 @@
+"""Frame jobs on this machine: what they use and what running them apart costs; writes
+benchmarks/jobs.md. Side by side, in one run:
+
+1. Threads: seconds per 640x360 frame with TensorFlow's pools at 1, 2, 4 and 8 threads (a dream's
+   `threads`), each in a fresh process: what a job asking for fewer threads than it uses, or more
+   than there are cores, costs.
+2. Memory: the peak RSS of a process dreaming frames of 320x180 up to 1920x1080, against what a
+   frame job asks for (render.memory_mb, SLURM's --mem).
+3. Many dreams at once: two dreams of 24 frames at 320x180, rendered
+   - one after another, each job on both cores (`threads: 2`, the default profile, `--cores 2`);
+   - at once, each job on one core (`threads: 1`, profiles/parallel, `--cores 2`).
+4. The cluster path: one dream of 24 frames through profiles/cluster-local (chunks of 8 frames,
+   each job its own process) against the plain local command (one job per frame, one process).
+
+    python scripts/benchmark_jobs.py      # ~8 min on 2 cores
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from benchmark_scale import cpu_model  # noqa: E402
+from dreamvideo import models, render  # noqa: E402
+
+FRAME = """
+import resource, sys, time
+sys.path.insert(0, {workflow!r})
+import numpy as np
+from PIL import Image
+from dreamvideo import render, spec
+width, height, threads, layer = {width}, {height}, {threads}, {layer}
+Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), np.uint8)).save("seed.png")
+s = spec.validate({{"seed_image": "seed.png", "size": [width, height], "threads": threads,
+                   "defaults": {{"num_iterations": 2, "num_repeats": 2}}, "segments": [{{"frames": 5, "layer": layer}}]}})
+p = spec.plan("b", s)
+render.seed_frame(p.frames[0], "0.png")
+render.dream_frame("0.png", p.frames[1], "1.png")  # loads the model, traces the dream
+start = time.perf_counter()
+for i in (2, 3, 4):
+    render.dream_frame(f"{{i - 1}}.png", p.frames[i], f"{{i}}.png")
+print((time.perf_counter() - start) / 3, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+DREAM = """\
+seed_image: {seed}
+size: [320, 180]
+threads: {threads}
+defaults: {{num_iterations: 2, num_repeats: 1, zoom: 1.02}}
+segments:
+  - {{frames: 12, layer: 3}}
+  - {{frames: 12, layer: 6, transition: 4}}
+"""
+
+
+def env():
+    return {**os.environ, "DREAM_MODEL_DIR": str(models.model_dir())}
+
+
+def frame_job(width, height, threads, layer=6):
+    """(s per frame, peak MB) of a fresh process dreaming frames of that size."""
+    code = FRAME.format(workflow=str(REPO / "workflow"), width=width, height=height, threads=threads, layer=layer)
+    with tempfile.TemporaryDirectory() as tmp:
+        done = subprocess.run([sys.executable, "-c", code], cwd=tmp, env=env(), capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr[-2000:])
+    seconds, peak = map(float, done.stdout.split())
+    return seconds, peak
+
+
+def project(root, names, threads):
+    (root / "config/dreams").mkdir(parents=True)
+    (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
+    for name in names:
+        (root / f"config/dreams/{name}.yaml").write_text(
+            DREAM.format(seed=REPO / "dreams/fractal_light/img_0.jpg", threads=threads))
+
+
+def snakemake(root, *args):
+    """Wall seconds of one snakemake command."""
+    start = time.perf_counter()
+    done = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "Snakefile"), *args],
+                          cwd=root, env=env(), capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"snakemake {' '.join(args)}:\n{done.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def render_dreams(names, threads, *args):
+    with tempfile.TemporaryDirectory() as tmp:
+        project(Path(tmp), names, threads)
+        return snakemake(Path(tmp), *[f"dreams/{n}/video.mp4" for n in names], *args)
+
+
+def main():
+    load = os.getloadavg()[0]
+    lines = [f"# Frame jobs: threads, memory, many dreams at once, the cluster path\n",
+             f"`python scripts/benchmark_jobs.py`, {datetime.date.today()}, on {cpu_model()} "
+             f"(load average {load:.1f} when it started).\n"]
+
+    lines += ["## Threads of a frame job (640x360, layer 6, 2 iterations x 3 octaves)\n",
+              "| `threads` | s per frame |", "|---:|---:|"]
+    for threads in (1, 2, 4, 8):
+        seconds, _ = frame_job(640, 360, threads)
+        print(f"{threads} threads: {seconds:.2f} s/frame", flush=True)
+        lines.append(f"| {threads} | {seconds:.2f} |")
+
+    lines += ["\n## Memory of a frame job (2 threads, layer 11: the deepest holds the most)\n",
+              "| frame | peak RSS of the process | asked for (render.memory_mb) |", "|---|---:|---:|"]
+    for width, height in ((320, 180), (640, 360), (1280, 720), (1920, 1080)):
+        _, peak = frame_job(width, height, 2, layer=11)
+        print(f"{width}x{height}: {peak:.0f} MB peak, asks {render.memory_mb((width, height))} MB", flush=True)
+        lines.append(f"| {width}x{height} | {peak:.0f} MB | {render.memory_mb((width, height))} MB |")
+    lines.append("\nA chunk job's process also holds Snakemake and its DAG: about 200 MB for 600 chunks "
+                 "(benchmarks/scale.md), which the base of `memory_mb` leaves room for.")
+
+    one_by_one = render_dreams(["a", "b"], 2, "--cores", "2")
+    print(f"two dreams one after another: {one_by_one:.0f} s", flush=True)
+    at_once = render_dreams(["a", "b"], 1, "--cores", "2", "--workflow-profile", str(REPO / "profiles/parallel"))
+    print(f"two dreams at once: {at_once:.0f} s", flush=True)
+    lines += ["\n## Two dreams of 24 frames at 320x180, on 2 cores\n",
+              "| how | wall time |", "|---|---:|",
+              f"| one after another, `threads: 2`, `snakemake --cores 2` (default profile) | {one_by_one:.0f} s |",
+              f"| at once, `threads: 1`, `--workflow-profile profiles/parallel --cores 2` | {at_once:.0f} s |"]
+
+    local = render_dreams(["c"], 2, "--cores", "1")
+    print(f"one dream, local: {local:.0f} s", flush=True)
+    cluster = render_dreams(["c"], 2, "--workflow-profile", str(REPO / "profiles/cluster-local"),
+                            "--config", "frames_per_job=8")
+    print(f"one dream, cluster path: {cluster:.0f} s", flush=True)
+    lines += ["\n## One dream of 24 frames at 320x180: the cluster path against the local command\n",
+              "| how | wall time |", "|---|---:|",
+              f"| `snakemake --cores 1` (one job per frame, all in one process) | {local:.0f} s |",
+              f"| `--workflow-profile profiles/cluster-local`, chunks of 8 (3 job processes) | {cluster:.0f} s |"]
+    out = REPO / "benchmarks/jobs.md"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
