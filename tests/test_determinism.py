@@ -47,10 +47,10 @@ def run_once(model_env):
     return hashes
 
 
-def test_three_processes_give_the_same_bytes_for_every_case(model_env):
-    runs = [run_once(model_env) for _ in range(3)]
+def test_two_processes_give_the_same_bytes_for_every_case(model_env):
+    runs = [run_once(model_env) for _ in range(2)]
     for case, results in zip(CASES, zip(*runs)):
-        assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 3 processes"
+        assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 2 processes"
     assert len(set(runs[0])) == len(CASES)  # and the cases differ from each other
 
 
@@ -77,26 +77,26 @@ size: [322, 182]
 seed: 3
 defaults: {layer: 6, num_iterations: 2, angle: 0.5, zoom: 1.01}
 segments:
-  - {frames: 6}
-  - {frames: 6, layer: {mixed3: 1.0, mixed6: 0.5}, transition: 3, target_color: '#dc5028', color_rate: 0.2}
+  - {frames: 4}
+  - {frames: 4, layer: {mixed3: 1.0, mixed6: 0.5}, transition: 2, target_color: '#dc5028', color_rate: 0.2}
 """
 
 
 def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(tmp_path, model_env):
-    """The size and layer where the nondeterminism showed (321x181, layer 6; even for H.264), with
-    the camera, a transition and a colour target: a chain killed mid-way and resumed equals an
-    uninterrupted one, frame for frame."""
+    """The plain command killed mid-way (SIGKILL to its process group) and run again: the frames
+    equal an uninterrupted render's, byte for byte. At the size and layer where the nondeterminism
+    showed (321x181, layer 6; even for H.264), with the camera, a transition and a colour target."""
     from test_pipeline import frames, kill_when, make_project, snakemake
 
     whole = make_project(tmp_path / "whole", RESUME_SPEC)
     done = snakemake(whole, model_env, "dreams/t/video.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     expected = {p.name: digest(p) for p in frames(whole)}
-    assert len(expected) == 12
+    assert len(expected) == 8
 
     root = make_project(tmp_path / "killed", RESUME_SPEC)
-    kill_when(root, model_env, "dreams/t/video.mp4", 7)
-    assert 8 <= len(frames(root)) < 12
+    kill_when(root, model_env, "dreams/t/video.mp4", 4)
+    assert 5 <= len(frames(root)) < 8
     done = snakemake(root, model_env, "dreams/t/video.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert {p.name: digest(p) for p in frames(root)} == expected

@@ -106,18 +106,6 @@ def kill_when(root, env, target, frame_index):
     proc.wait()
 
 
-def test_killed_render_resumes_to_the_same_bytes(rendered, tmp_path, model_env):
-    _, frame_bytes, _ = rendered
-    root = make_project(tmp_path)
-    kill_when(root, model_env, "dreams/t/final.mp4", 5)
-    assert not (root / "dreams/t/final.mp4").exists()
-    assert 6 <= len(frames(root)) < 12
-
-    done = snakemake(root, model_env, "dreams/t/final.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert {p.name: p.read_bytes() for p in frames(root)} == frame_bytes
-
-
 def test_dag_of_3600_frames_builds(tmp_path, model_env):
     spec = SPEC.split("segments:")[0] + "segments:\n  - {frames: 1800, layer: 3}\n  - {seconds: 75, layer: 6}\n"
     root = make_project(tmp_path, spec)
