@@ -18,7 +18,6 @@ def memory_mb(size):
     return MEMORY_BASE_MB + size[0] * size[1] * MEMORY_PER_PIXEL // 2**20
 
 
-
 def seed_frame(record, out_path):
     """Frame 0: the seed image fitted to the video size."""
     pixels = frame.fit(frame.read_rgb(record["seed_image"]), record["size"])

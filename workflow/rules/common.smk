@@ -64,9 +64,10 @@ def frame_threads(wildcards):
     return frame_plan(wildcards).threads
 
 
-def frame_mem_mb(wildcards):
-    """A frame or chunk job's memory in MB, for the scheduler (SLURM's --mem)."""
-    return render.memory_mb(frame_plan(wildcards).size)
+def frame_mem_mb(wildcards, attempt):
+    """A frame or chunk job's memory in MB, for the scheduler (SLURM's --mem); twice that when a
+    cluster retries a job (`retries:`), in case the first was killed for its memory."""
+    return render.memory_mb(frame_plan(wildcards).size) * min(attempt, 2)
 
 
 def check_one_thread_pool(workflow):
