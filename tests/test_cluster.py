@@ -34,6 +34,7 @@ def rendered(tmp_path_factory, model_env):
     done = snakemake(local, model_env, "dreams/t/video.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     cluster = make_project(tmp_path_factory.mktemp("cluster"), SPEC)
+    # --cores 4 lifts the helper's --cores 1, which would cap the threads a job asks for (SLURM runs have no cap)
     done = snakemake(cluster, model_env, "--workflow-profile", str(REPO / "profiles/cluster-local"),
                      "dreams/t/video.mp4", "--config", f"frames_per_job={K}", "--cores", "4", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -65,6 +66,8 @@ def test_each_chunk_is_its_own_job_process_that_loads_the_model_once(rendered):
 
 
 def test_the_slurm_profile_asks_for_threads_memory_and_runtime(tmp_path, model_env):
+    """Through the real slurm plugin, a dry run: what the chunk job would ask sbatch for. A dry run
+    caps threads at --cores (1 when not given), a real cluster run does not: hence --cores 8."""
     root = make_project(tmp_path, SPEC.replace("seed: 5", "seed: 5\nthreads: 3"))
     done = snakemake(root, model_env, "-n", "--workflow-profile", str(REPO / "profiles/slurm"), "dreams/t/final.mp4",
                      "--cores", "8")
