@@ -7,13 +7,13 @@ import pytest
 
 import test_video_dream
 from dreamvideo import chunks
-from test_pipeline import frames, kill_when, make_project, snakemake
+from test_pipeline import frames, kill_at, make_project, snakemake, temporaries
 
 K = 5  # 12 frames: chunks of frames 0-4, 5-9 and 10-11 (the last one short)
 
 
 def set_frames_per_job(root, k=K):
-    """The project's config/config.yaml with frames_per_job = k (kill_when runs the plain command)."""
+    """The project's config/config.yaml with frames_per_job = k (kill_at runs the plain command)."""
     config = root / "config/config.yaml"
     assert "frames_per_job: 1 " in config.read_text()
     config.write_text(config.read_text().replace("frames_per_job: 1 ", f"frames_per_job: {k} "))
@@ -21,7 +21,7 @@ def set_frames_per_job(root, k=K):
 
 
 def contents(folder):
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.png"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("[0-9]*.png"))}
 
 
 def mtimes(root):
@@ -107,16 +107,17 @@ def test_an_edit_rerenders_from_the_chunk_of_its_first_changed_frame(chunked, mo
 def test_a_render_killed_mid_chunk_redoes_that_chunk_and_the_rest(reference, tmp_path, model_env):
     full, _ = reference
     root = set_frames_per_job(make_project(tmp_path))
-    kill_when(root, model_env, "dreams/t/final.mp4", 6)  # in chunk 1 (frames 5..9)
+    kill_at(root, model_env, "dreams/t/final.mp4", 7)  # in chunk 1 (frames 5..9), frame 7 not yet renamed
     assert markers(root) == ["000000.done"]
     before = mtimes(root)
-    assert 7 <= len(before) < 12
+    assert sorted(before) == [f"{i:06d}.png" for i in range(7)]
 
     done = snakemake(root, model_env, "dreams/t/final.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     after = mtimes(root)
-    assert [name for name in before if after[name] != before[name]] == [f"{i:06d}.png" for i in range(5, len(before))]
+    assert [name for name in before if after[name] != before[name]] == [f"{i:06d}.png" for i in range(5, 7)]
     assert contents(root / "dreams/t/frames") == full
+    assert temporaries(root) == []
 
 
 def test_a_frame_changed_after_its_chunk_is_an_error_naming_the_marker(tmp_path):

@@ -86,7 +86,7 @@ def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(tmp_path, model_
     """The plain command killed mid-way (SIGKILL to its process group) and run again: the frames
     equal an uninterrupted render's, byte for byte. At the size and layer where the nondeterminism
     showed (321x181, layer 6; even for H.264), with the camera, a transition and a colour target."""
-    from test_pipeline import frames, kill_when, make_project, snakemake
+    from test_pipeline import frames, kill_at, make_project, snakemake, temporaries
 
     whole = make_project(tmp_path / "whole", RESUME_SPEC)
     done = snakemake(whole, model_env, "dreams/t/video.mp4")
@@ -95,8 +95,11 @@ def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(tmp_path, model_
     assert len(expected) == 8
 
     root = make_project(tmp_path / "killed", RESUME_SPEC)
-    kill_when(root, model_env, "dreams/t/video.mp4", 4)
-    assert 5 <= len(frames(root)) < 8
+    kill_at(root, model_env, "dreams/t/video.mp4", 4)
+    before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    assert sorted(before) == [f"{i:06d}.png" for i in range(4)]
     done = snakemake(root, model_env, "dreams/t/video.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert {p.name: digest(p) for p in frames(root)} == expected
+    assert all(p.stat().st_mtime_ns == before[p.name] for p in frames(root) if p.name in before)  # not redone
+    assert temporaries(root) == []

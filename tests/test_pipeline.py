@@ -3,13 +3,14 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 import pytest
 from PIL import Image
 
 from conftest import BIN, REPO
-from dreamvideo import video
+from dreamvideo import frame, video
 
 SPEC = """\
 size: [96, 64]
@@ -41,7 +42,7 @@ def snakemake(root, env, *args, **kwargs):
 
 
 def frames(root):
-    return sorted((root / "dreams/t/frames").glob("*.png"))
+    return sorted(p for p in (root / "dreams/t/frames").glob("*.png") if not p.name.startswith("."))
 
 
 def stream_seconds(path, stream):
@@ -93,17 +94,30 @@ def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(ren
     assert (root / "dreams/t/frames/000009.png").read_bytes() != frame_bytes["000009.png"]
 
 
-def kill_when(root, env, target, frame_index):
-    """Start `snakemake target` and SIGKILL its whole process group once frame_index exists."""
+def kill_at(root, env, target, frame_index):
+    """Start `snakemake target`, let it run until the writer of frame `frame_index` holds with that
+    frame's temporary file complete and not yet renamed (frame.py's DREAMVIDEO_HOLD hook), and SIGKILL
+    the whole process group there: the same moment in every run, and the worst one (a temporary file
+    left behind, the frame missing)."""
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 300
-    while not (root / f"dreams/t/frames/{frame_index:06d}.png").exists():
-        assert proc.poll() is None and time.monotonic() < deadline, "render ended before it could be killed"
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc = subprocess.Popen(cmd, cwd=root, env={**env, "DREAMVIDEO_HOLD": f"frames/{frame_index:06d}.png"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    watchdog = threading.Timer(600, os.killpg, (proc.pid, signal.SIGKILL))  # never hang the suite
+    watchdog.start()
+    try:
+        held = any(line.startswith("dreamvideo: holding ") for line in proc.stderr)
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert held, f"the render ended (exit {proc.returncode}) before frame {frame_index} was written"
+    assert len(temporaries(root)) == 1  # the held frame's: the kill left it
+
+
+def temporaries(root):
+    """Temporary files anywhere under dreams/ (frame.atomic's names)."""
+    return [p for p in (root / "dreams").rglob(".*") if frame.TEMPORARY.fullmatch(p.name)]
 
 
 def test_dag_of_3600_frames_builds(tmp_path, model_env):
