@@ -40,17 +40,14 @@ include: "workflow/rules/video.smk"
 from dreamvideo import spec as _spec
 
 _named = [Path(t).parts[1] for t in sys.argv[1:] if len(Path(t).parts) >= 3 and Path(t).parts[0] == "dreams"]
-_errors = []
-for _name in dict.fromkeys(_named or dream_names()):
-    try:
-        dream_plan(_name)
-    except _spec.SpecError as _err:
-        _errors.append(f"error: {_err}\n")
+_errors = _spec.check(_named or dream_names(), config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
 if _errors:
-    sys.stderr.write("".join(_errors))
+    sys.stderr.write("".join(f"{line}\n" for line in _errors))
     sys.exit(1)
 
 
-# Before the first job: a run that dreams in this one process has one TensorFlow pool (one size).
+# Before the first job (never in a dry run or in a job's own process): one run per dream at a time
+# (dreamvideo/runlock.py), and one TensorFlow pool size in a run that dreams in this process.
 onstart:
+    hold_dreams(workflow)
     check_one_thread_pool(workflow)

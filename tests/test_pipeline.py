@@ -1,4 +1,6 @@
 """The real workflow: Snakemake renders, reruns, resumes and refuses bad specs."""
+import contextlib
+import json
 import os
 import re
 import signal
@@ -7,10 +9,11 @@ import threading
 import time
 
 import pytest
+import yaml
 from PIL import Image
 
 from conftest import BIN, REPO
-from dreamvideo import frame, video
+from dreamvideo import frame, spec, video
 
 SPEC = """\
 size: [96, 64]
@@ -94,11 +97,11 @@ def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(ren
     assert (root / "dreams/t/frames/000009.png").read_bytes() != frame_bytes["000009.png"]
 
 
-def kill_at(root, env, target, frame_index):
-    """Start `snakemake target`, let it run until the writer of frame `frame_index` holds with that
-    frame's temporary file complete and not yet renamed (frame.py's DREAMVIDEO_HOLD hook), and SIGKILL
-    the whole process group there: the same moment in every run, and the worst one (a temporary file
-    left behind, the frame missing)."""
+@contextlib.contextmanager
+def held_at(root, env, target, frame_index):
+    """`snakemake target`, running until the writer of frame `frame_index` holds with that frame's
+    temporary file complete and not yet renamed (frame.py's DREAMVIDEO_HOLD hook): the same moment
+    in every run. Yields the process; SIGKILLs its whole process group on leaving."""
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
     proc = subprocess.Popen(cmd, cwd=root, env={**env, "DREAMVIDEO_HOLD": f"frames/{frame_index:06d}.png"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -106,13 +109,38 @@ def kill_at(root, env, target, frame_index):
     watchdog.start()
     try:
         held = any(line.startswith("dreamvideo: holding ") for line in proc.stderr)
+        assert held, f"the render ended (exit {proc.poll()}) before frame {frame_index} was written"
+        yield proc
     finally:
         watchdog.cancel()
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-    assert held, f"the render ended (exit {proc.returncode}) before frame {frame_index} was written"
-    assert len(temporaries(root)) == 1  # the held frame's: the kill left it
+
+
+def kill_at(root, env, target, frame_index):
+    """A render SIGKILLed at its worst moment: frame `frame_index` written to its temporary file, not
+    yet renamed (the kill leaves that file behind)."""
+    with held_at(root, env, target, frame_index):
+        pass
+    assert len(temporaries(root)) == 1
+
+
+def test_a_second_run_of_a_dream_being_rendered_stops_in_one_line(rendered, tmp_path, model_env):
+    _, expected, _ = rendered
+    root = make_project(tmp_path)
+    with held_at(root, model_env, "dreams/t/final.mp4", 2) as first:
+        second = snakemake(root, model_env, "dreams/t/final.mp4")
+        assert second.returncode == 1
+        errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]
+        assert errors == [f"error: dream t is being rendered by another snakemake run in this folder (pid {first.pid}): "
+                          "wait for it to end, or stop it; a stopped or killed run releases it at once"], second.stderr[-2000:]
+        assert [p.name for p in frames(root)] == ["000000.png", "000001.png"]
+    # The first run, killed, holds nothing: the same command goes on, to the same bytes.
+    done = snakemake(root, model_env, "dreams/t/frames/000003.png")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {p.name: p.read_bytes() for p in frames(root)} == {f"{i:06d}.png": expected[f"{i:06d}.png"] for i in range(4)}
+    assert temporaries(root) == []
 
 
 def temporaries(root):
@@ -158,13 +186,34 @@ BAD_SPECS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def bad_project(tmp_path_factory):
+    return make_project(tmp_path_factory.mktemp("bad"))
+
+
 @pytest.mark.parametrize("old,new,message", BAD_SPECS, ids=[m.split(":")[0] + "-" + str(i) for i, (_, _, m) in enumerate(BAD_SPECS)])
-def test_bad_spec_fails_in_one_line_before_rendering(tmp_path, model_env, old, new, message):
+def test_bad_spec_is_one_line_naming_the_field(bad_project, monkeypatch, old, new, message):
+    """Through the function the Snakefile calls before it builds the DAG (the CLI test below runs it there)."""
     assert old in SPEC
-    root = make_project(tmp_path, SPEC.replace(old, new, 1))
+    (bad_project / "config/dreams/t.yaml").write_text(SPEC.replace(old, new, 1))
+    monkeypatch.chdir(bad_project)
+    spec.plan_for.cache_clear()
+    defaults = json.dumps(yaml.safe_load((bad_project / "config/config.yaml").read_text())["dream_defaults"], sort_keys=True)
+    try:
+        errors = spec.check(["t", "t"], "config/dreams", defaults)
+    finally:
+        spec.plan_for.cache_clear()
+    assert len(errors) == 1 and errors[0].startswith("error: config/dreams/t.yaml: " + message), errors
+    assert "\n" not in errors[0]
+
+
+def test_a_bad_spec_stops_snakemake_in_one_line_before_rendering(tmp_path, model_env):
+    root = make_project(tmp_path, SPEC.replace("layer: 8,", "layer: nope,"))
     done = snakemake(root, model_env, "dreams/t/final.mp4")
-    assert done.returncode != 0
+    assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and errors[0].startswith("error: config/dreams/t.yaml: " + message), done.stderr[-2000:]
+    assert errors == ["error: config/dreams/t.yaml: segments[2].layer: unknown layer 'nope' for model inception_v3: "
+                      "use a number 1..11 or a name (mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, mixed8, "
+                      "mixed9, mixed10)"], done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert not (root / "dreams/t/frames").exists()

@@ -406,3 +406,15 @@ def plan_for(name, specs_dir="config/dreams", shared_json="{}"):
     """Cached `plan(load(...))`, the workflow's one entry point (shared defaults as JSON text)."""
     spec = load(name, specs_dir, json.loads(shared_json))
     return plan(name, spec, str(Path(specs_dir) / f"{name}.yaml"))
+
+
+def check(names, specs_dir="config/dreams", shared_json="{}"):
+    """One `error: ...` line for each named dream whose spec cannot be planned: what the Snakefile
+    prints, before it builds the DAG, for the dreams a run would render."""
+    errors = []
+    for name in dict.fromkeys(names):
+        try:
+            plan_for(name, specs_dir, shared_json)
+        except SpecError as err:
+            errors.append(f"error: {err}")
+    return errors

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from dreamvideo import chunks, contact_sheet, models, preview, progress, render, spec
+from dreamvideo import chunks, contact_sheet, models, preview, progress, render, runlock, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -68,6 +68,17 @@ def frame_mem_mb(wildcards, attempt):
     """A frame or chunk job's memory in MB, for the scheduler (SLURM's --mem); twice that when a
     cluster retries a job (`retries:`), in case the first was killed for its memory."""
     return render.memory_mb(frame_plan(wildcards).size) * min(attempt, 2)
+
+
+def hold_dreams(workflow):
+    """Stops a run, before its first job, that would render a dream another run in this folder is
+    rendering (dreamvideo/runlock.py: Snakemake's own lock is off so that a killed run resumes)."""
+    names = {job.wildcards.get("name") for job in workflow.dag.needrun_jobs()} - {None}
+    try:
+        runlock.hold(names)
+    except runlock.Busy as err:
+        sys.stderr.write(f"error: {err}\n")
+        sys.exit(1)
 
 
 def check_one_thread_pool(workflow):
