@@ -1,4 +1,6 @@
+import fcntl
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -72,3 +74,34 @@ def centroid(pixels, floor=0):
     weight[weight < floor] = 0
     yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
     return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
+
+
+@pytest.fixture(scope="session")
+def spec_render(tmp_path_factory, model_env):
+    """test_pipeline.SPEC rendered once for the whole test run, even across pytest-xdist workers (a
+    lock in their common temporary folder): its contact sheet alone first (which renders the draft
+    preview; that sheet is kept as dreams/t/early_sheet.jpg), then final.mp4 and preview.mp4.
+    Returns copy(folder): a copy of that project at `folder` (modification times and Snakemake's
+    records kept, so it is up to date there too) and the log of the full render."""
+    from test_pipeline import make_project, snakemake
+
+    base = tmp_path_factory.getbasetemp()
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    original = base / "spec_render"
+    with open(base / "spec_render.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (original / "render.log").exists():
+            shutil.rmtree(original, ignore_errors=True)
+            make_project(original)
+            done = snakemake(original, model_env, "dreams/t/contact_sheet.jpg")
+            assert done.returncode == 0, done.stderr[-3000:]
+            shutil.copy2(original / "dreams/t/contact_sheet.jpg", original / "dreams/t/early_sheet.jpg")
+            done = snakemake(original, model_env, "dreams/t/final.mp4", "dreams/t/preview.mp4")
+            assert done.returncode == 0, done.stderr[-3000:]
+            (original / "render.log").write_text(done.stderr)
+
+    def copy(folder):
+        shutil.copytree(original, folder, symlinks=True)
+        return folder, (original / "render.log").read_text()
+
+    return copy

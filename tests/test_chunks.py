@@ -33,11 +33,9 @@ def markers(root, kind="frames"):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory, model_env):
+def reference(spec_render, tmp_path_factory):
     """The frames and preview frames of one job per frame (the default)."""
-    root = make_project(tmp_path_factory.mktemp("per_frame"))
-    done = snakemake(root, model_env, "dreams/t/video.mp4", "dreams/t/preview.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
+    root, _ = spec_render(tmp_path_factory.mktemp("per_frame") / "project")
     assert not (root / "dreams/t/frames/chunks").exists()
     return contents(root / "dreams/t/frames"), contents(root / "dreams/t/preview")
 

@@ -57,12 +57,10 @@ def stream_seconds(path, stream):
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, model_env):
-    """An uninterrupted render of SPEC, and the frame bytes it made."""
-    root = make_project(tmp_path_factory.mktemp("full"))
-    done = snakemake(root, model_env, "dreams/t/final.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root, {p.name: p.read_bytes() for p in frames(root)}, done.stderr
+def rendered(spec_render, tmp_path_factory):
+    """An uninterrupted render of SPEC (a copy of the test run's one), the frame bytes it made, its log."""
+    root, log = spec_render(tmp_path_factory.mktemp("full") / "project")
+    return root, {p.name: p.read_bytes() for p in frames(root)}, log
 
 
 def test_render_makes_a_video_with_audio_cut_to_length(rendered):

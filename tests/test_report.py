@@ -11,7 +11,7 @@ from PIL import Image
 
 from conftest import REPO
 from dreamvideo import contact_sheet, frame
-from test_pipeline import make_project, snakemake
+from test_pipeline import snakemake
 
 sys.path.insert(0, str(REPO / "scripts"))
 import report_screenshot  # noqa: E402
@@ -48,15 +48,10 @@ def closeness(sheet, index, path):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory, model_env):
+def project(spec_render, tmp_path_factory):
     """The test dream's contact sheet before any render (from the preview), then its full render."""
-    root = make_project(tmp_path_factory.mktemp("report"))
-    done = snakemake(root, model_env, "dreams/t/contact_sheet.jpg")
-    assert done.returncode == 0, done.stderr[-3000:]
-    early = Image.open(root / "dreams/t/contact_sheet.jpg").convert("RGB")
-    done = snakemake(root, model_env, "dreams/t/final.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
-    return root, early
+    root, _ = spec_render(tmp_path_factory.mktemp("report") / "project")
+    return root, Image.open(root / "dreams/t/early_sheet.jpg").convert("RGB")
 
 
 def test_contact_sheet_shows_the_preview_until_the_full_render_exists(project, model_env):
