@@ -1,0 +1,74 @@
+"""Look metrics on synthetic frames whose answers are known."""
+import cv2
+import numpy as np
+import pytest
+
+from dreamvideo import look
+
+
+def noise(seed=0, size=(64, 96)):
+    return np.random.default_rng(seed).uniform(0, 255, (*size, 3)).astype(np.float32)
+
+
+def test_a_flat_frame_has_no_contrast_detail_or_colour_spread():
+    grey = np.full((40, 60, 3), 128.0)
+    assert look.contrast(grey) == pytest.approx(0.0, abs=1e-9)
+    assert look.detail(grey) == pytest.approx(0.0, abs=1e-9)
+    assert look.colourfulness(grey) == pytest.approx(0.0, abs=1e-9)
+    red = np.zeros((40, 60, 3))
+    red[..., 0] = 200
+    # A flat colour is still colourful (the mean term): 0.3 * hypot(200, 100).
+    assert look.colourfulness(red) == pytest.approx(0.3 * np.hypot(200, 100))
+
+
+def test_contrast_is_the_std_of_luma():
+    frame = np.zeros((2, 2, 3))
+    frame[0] = 255  # half white, half black: luma std 127.5
+    assert look.contrast(frame) == pytest.approx(127.5)
+    green = np.zeros((2, 2, 3))
+    green[0, :, 1] = 100  # green weighs 0.587
+    assert look.contrast(green) == pytest.approx(0.587 * 50)
+
+
+def test_greyscale_has_no_colourfulness_and_saturating_raises_it():
+    image = noise()
+    grey = np.repeat(look.luma(image)[..., None], 3, axis=2)
+    assert look.colourfulness(grey) == pytest.approx(0.0, abs=1e-9)
+    mean = image.mean(axis=2, keepdims=True)
+    assert look.colourfulness(mean + 0.5 * (image - mean)) < look.colourfulness(image)
+
+
+def test_blurring_lowers_detail_and_sharpening_raises_it():
+    image = noise(1)
+    blurred = cv2.GaussianBlur(image, (0, 0), 1.5)
+    assert look.detail(blurred) < 0.3 * look.detail(image)
+    sharper = blurred + 1.0 * (blurred - cv2.GaussianBlur(blurred, (0, 0), 1.0))
+    assert look.detail(sharper) > look.detail(blurred)
+    # A ramp is smooth: its Laplacian is zero inside; only the reflected borders count.
+    ramp = np.repeat(np.linspace(0, 255, 50)[None, :, None], 30, axis=0).repeat(3, axis=2)
+    assert look.detail(ramp) < 0.5
+
+
+def test_uint8_and_float_agree():
+    image = noise(2).round()
+    assert look.measure(image.astype(np.uint8)) == pytest.approx(look.measure(image))
+
+
+def test_change_is_the_mean_absolute_difference():
+    a = np.full((8, 8, 3), 10.0)
+    b = a.copy()
+    b[:4] += 8  # half the pixels moved by 8
+    assert look.change(b, a) == pytest.approx(4.0)
+    assert look.change(a, None) == 0.0
+    assert look.measure(b, a)["change"] == pytest.approx(4.0)
+
+
+def test_ratio_is_late_over_early():
+    curve = np.concatenate([np.full(100, 2.0), np.full(40, 1.0)])
+    assert look.ratio(curve) == pytest.approx(0.5)
+    assert look.ratio(np.full(200, 3.0)) == pytest.approx(1.0)
+
+
+def test_a_frame_must_be_rgb():
+    with pytest.raises(ValueError, match="H x W x 3"):
+        look.contrast(np.zeros((4, 4)))
