@@ -72,3 +72,28 @@ def test_ratio_is_late_over_early():
 def test_a_frame_must_be_rgb():
     with pytest.raises(ValueError, match="H x W x 3"):
         look.contrast(np.zeros((4, 4)))
+
+
+def test_frames_to_csv_and_png(tmp_path):
+    import csv
+
+    from PIL import Image
+
+    from dreamvideo import frame
+
+    paths = []
+    for index in range(80):  # a picture blurring away, frame by frame
+        pixels = cv2.GaussianBlur(noise(3), (0, 0), 0.3 + 0.05 * index) if index else noise(3)
+        paths.append(tmp_path / f"{index:06d}.png")
+        frame.write_frame(np.round(pixels).astype(np.uint8), paths[-1])
+    rows = look.of_frames(paths)
+    assert [row["frame"] for row in rows] == list(range(80)) and rows[0]["change"] == 0.0
+    assert look.ratio([row["detail"] for row in rows]) < 0.7
+    look.write_csv(rows, tmp_path / "look.csv")
+    with open(tmp_path / "look.csv", newline="") as stream:
+        table = list(csv.DictReader(stream))
+    assert list(table[0]) == ["frame", *look.METRICS] and len(table) == 80
+    assert float(table[5]["detail"]) == pytest.approx(rows[5]["detail"], abs=1e-3)
+    look.write_png(rows, 24, tmp_path / "look.png", title="blur")
+    with Image.open(tmp_path / "look.png") as png:
+        assert png.size[0] == 1200 and png.size[1] > 600

@@ -62,3 +62,50 @@ def ratio(values, early=(10, 30), late=40):
     values = np.asarray(values, np.float64)
     start = values[early[0]:early[1] + 1].mean()
     return float(values[-late:].mean() / start) if start else float("nan")
+
+
+def of_frames(paths):
+    """One dict per frame file, in order: `frame` and the METRICS."""
+    from . import frame
+
+    rows, previous = [], None
+    for index, path in enumerate(paths):
+        pixels = frame.read_rgb(path)
+        rows.append({"frame": index, **measure(pixels, previous)})
+        previous = pixels
+    return rows
+
+
+def write_csv(rows, path):
+    """The metrics as CSV, one row per frame (3 decimals: far finer than they vary)."""
+    import csv
+
+    from . import frame
+
+    with frame.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
+        out = csv.writer(stream, lineterminator="\n")
+        out.writerow(["frame", *METRICS])
+        out.writerows([row["frame"], *(f"{row[k]:.3f}" for k in METRICS)] for row in rows)
+
+
+def write_png(rows, fps, path, title=""):
+    """One panel per metric over time (s), frame numbers on top, with each curve's late/early ratio
+    in its title (mean of the last 40 frames / frames 10-30) where the video is long enough."""
+    from matplotlib.figure import Figure
+
+    from . import frame
+
+    times = np.array([row["frame"] for row in rows]) / fps
+    fig = Figure(figsize=(12, 1.2 + 2.0 * len(METRICS)), dpi=100, layout="constrained")
+    axes = fig.subplots(len(METRICS), 1, sharex=True, squeeze=False)[:, 0]
+    fig.suptitle(f"{title or 'look'}  ({len(rows)} frames)", fontsize=10)
+    for ax, key, colour in zip(axes, METRICS, ("black", "tab:purple", "tab:green", "tab:orange")):
+        values = [row[key] for row in rows]
+        ax.plot(times, values, color=colour, lw=1.2)
+        held = f"  last 40 / frames 10-30: {ratio(values):.2f}x" if len(rows) >= 70 and key != "change" else ""
+        ax.set_title(key + held, loc="left", fontsize=9, pad=2)
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("time (s)")
+    axes[0].secondary_xaxis("top", functions=(lambda t: t * fps, lambda f: f / fps)).set_xlabel("frame")
+    with frame.atomic(path) as tmp:
+        fig.savefig(tmp, format="png")
