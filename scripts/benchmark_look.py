@@ -13,7 +13,6 @@ the last 40), their ratio late/early, and seconds per frame; writes every frame'
 """
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -77,6 +76,10 @@ def sheet(frames, labels, path, columns=4):
     canvas.save(path)
 
 
+def write_curves(rows, path):
+    look.write_csv([{"frame": i, **row} for i, row in enumerate(rows)], path)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--frames", type=int, default=240)
@@ -105,8 +108,10 @@ def main():
             s["prev"] = out
             if index in keep:
                 s["kept"][index] = out
-        if index % 50 == 0:
+        if index % 50 == 0 or index == frames - 1:  # curves so far, readable while a long run goes on
             print(f"frame {index}/{frames}", file=sys.stderr, flush=True)
+            for name in args.recipes:
+                write_curves(state[name]["rows"], args.out / f"{name}.csv")
 
     print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}; "
           "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
@@ -114,11 +119,6 @@ def main():
     print("|---|---|---|---|---|")
     for name in args.recipes:
         s = state[name]
-        with open(args.out / f"{name}.csv", "w", newline="") as f:
-            writer = csv.DictWriter(f, ["frame", *look.METRICS])
-            writer.writeheader()
-            for i, row in enumerate(s["rows"]):
-                writer.writerow({"frame": i, **{k: f"{v:.3f}" for k, v in row.items()}})
         cells = []
         for metric in ("contrast", "colourfulness", "detail"):
             curve = [row[metric] for row in s["rows"]]
