@@ -10,6 +10,7 @@ the last 40), their ratio late/early, and seconds per frame; writes every frame'
 --out/<recipe>.csv and a contact sheet of the start and the end to --out/<recipe>.png.
 
     python scripts/benchmark_look.py --frames 240 --recipes old new iterations --out /tmp/look
+    python scripts/benchmark_look.py --losses dreams/fractal_light/img_0.jpg   # no dreaming
 """
 
 import argparse
@@ -80,13 +81,49 @@ def write_curves(rows, path):
     look.write_csv([{"frame": i, **row} for i, row in enumerate(rows)], path)
 
 
+def losses(picture):
+    """What each resampling of a frame step keeps of a picture's detail, without dreaming: the
+    camera's zoom (Lanczos, and cubic / bilinear for comparison), as one step, a zoom in + out
+    round trip and ten of them (uint8 between), and the seed's octave round trip."""
+    import cv2
+
+    from dreamvideo import camera, dream
+
+    height, width = picture.shape[:2]
+    image, inner = picture.astype(np.float32), (slice(20, -20), slice(20, -20))  # round trips: edges aside
+    zoom_in, zoom_out = camera.matrix(width, height, zoom=1.01), camera.matrix(width, height, zoom=1 / 1.01)
+    print("| step | detail kept |\n|---|---|")
+    for name, flag in (("Lanczos", cv2.INTER_LANCZOS4), ("cubic", cv2.INTER_CUBIC), ("bilinear", cv2.INTER_LINEAR)):
+        def warp(pixels, m):
+            return cv2.warpAffine(pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101)
+
+        once = look.detail(warp(image, zoom_in)) / look.detail(image)
+        chain = image
+        for k in range(10):
+            chain = np.clip(np.round(warp(warp(chain, zoom_in), zoom_out)), 0, 255)
+            if k == 0:
+                trip = look.detail(chain[inner]) / look.detail(image[inner])
+        ten = look.detail(chain[inner]) / look.detail(image[inner])
+        print(f"| zoom 1.01, {name}: one step / a round trip / 10 round trips | {once:.2f} / {trip:.2f} / {ten:.2f} |")
+    small = (round(height * 0.7), round(width * 0.7))
+    up = dream._resize(dream._resize(dream.gaussian_blur(image, 0.5), small), (height, width))
+    print(f"| the seed's octave round trip (blur 0.5, area down 0.7x, bilinear up) | "
+          f"{look.detail(up) / look.detail(image):.2f} |")
+    print(f"| ... blended back as `blend: 0.2` | {look.detail(0.2 * image + 0.8 * up) / look.detail(image):.2f} |")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--frames", type=int, default=240)
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
     p.add_argument("--recipes", nargs="+", default=["old", "new", "iterations"], choices=list(RECIPES))
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "look")
+    p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
     args = p.parse_args()
+    if args.losses:
+        from dreamvideo import frame
+
+        return losses(frame.fit(frame.read_rgb(args.losses), tuple(args.size)))
     from dreamvideo import dream
 
     dream.use_threads(spec.schema_default("threads"))
