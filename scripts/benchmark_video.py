@@ -37,7 +37,8 @@ WAYS = [
     ("DIS, dream residual carried (carry 0.8)", "dis", 0.8, "residual"),
     ("Farneback, previous dream carried (carry 0.8)", "farneback", 0.8, "dream"),
 ]
-SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats=1, blend=0.2, tile_size=400)
+SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
+                tile_size=400)
 RECORD = dict(model="inception_v3", objective=[["mixed4", 1.0, []]], precision="float32", target_color=None,
               color_balance=[0.3333, 0.3333, 0.3334], zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
               center=[0.5, 0.5], zoom_speed=0, border="reflect", **SETTINGS)

@@ -24,7 +24,10 @@ def parse_args(argv=None):
     p.add_argument("--step-size", type=float, default=3.0, help="pixels moved per step (default 3.0)")
     p.add_argument("--num-repeats", type=int, default=4, help="octaves below full size (default 4)")
     p.add_argument("--rescale-factor", type=float, default=0.7, help="size ratio between octaves (default 0.7)")
-    p.add_argument("--blend", type=float, default=0.2, help="share of the undreamed image per octave (default 0.2)")
+    p.add_argument("--octave-mode", default="detail", choices=["detail", "blend"],
+                   help="detail: re-inject the detail downscaling lost (default); blend: the seed's octave blend")
+    p.add_argument("--blend", type=float, default=0.2,
+                   help="with --octave-mode blend: share of the undreamed image per octave (default 0.2)")
     p.add_argument("--tile-size", type=int, default=400, help="tile edge in pixels, 0 = one tile (default 400)")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same bytes (default 0)")
     p.add_argument("--precision", default="float32", choices=models.PRECISIONS,
@@ -52,7 +55,7 @@ def main(argv=None):
         start = time.monotonic()
         result = dreamer(pixels, num_iterations=args.iterations, step_size=args.step_size,
                          rescale_factor=args.rescale_factor, num_repeats=args.num_repeats,
-                         blend=args.blend, tile_size=args.tile_size, seed=args.seed,
+                         octave_mode=args.octave_mode, blend=args.blend, tile_size=args.tile_size, seed=args.seed,
                          progress=lambda done, total: print(f"  octave {done}/{total}, {time.monotonic() - start:.1f} s",
                                                             file=sys.stderr))
         frame.write_atomic(dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {}))

@@ -97,3 +97,26 @@ def test_parse_color_rejects_with_one_line(value):
     with pytest.raises(ValueError) as err:
         colour.parse_color(value)
     assert "\n" not in str(err.value) and str(err.value)
+
+
+@pytest.mark.parametrize("target", ["#96507d", "#3c78a0", "#c08040"])
+def test_steering_keeps_the_colour_and_contrast_of_a_colourful_frame(repo, target):
+    """Sixty frames of steering at the demo's rate move the mean colour to the target while the
+    frame keeps its spread: one additive shift per channel leaves each channel's deviations as
+    they were (only what clips is lost), so it does not grey the picture."""
+    from dreamvideo import frame, look
+
+    img = frame.fit(frame.read_rgb(repo / "dreams/fractal_light/img_0.jpg"), (160, 90)).astype(np.float32)
+    goal = np.array(colour.parse_color(target))
+    out = img
+    for _ in range(60):  # in floats: between frames the dream's changes dither the uint8 rounding
+        out = colour.steer(out, goal, 0.05)
+    before, after = (np.linalg.norm(x.reshape(-1, 3).mean(0) - goal) for x in (img, out))
+    assert after < 0.1 * before
+    assert look.colourfulness(out) >= 0.8 * look.colourfulness(img)
+    assert look.contrast(out) >= 0.8 * look.contrast(img)
+    balanced = img
+    for _ in range(60):  # the balance, pulling a brighter frame back, keeps the spread too
+        balanced = np.round(colour.balance(balanced + 6.0, [0.4, 0.3, 0.3], float(img.mean())))
+    assert look.contrast(balanced) >= 0.8 * look.contrast(img)
+    assert look.colourfulness(balanced) >= 0.8 * look.colourfulness(img)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dreamvideo import dream, frame, models
+from dreamvideo import dream, frame, look, models
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,39 @@ def test_the_last_written_frame_reads_back_from_memory_with_the_same_pixels(tmp_
     other = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     frame.write_atomic(other, path)  # the file changed behind the cache's back: decode it
     assert frame.read_frame(path).tobytes() == other.tobytes()
+
+
+def test_detail_octaves_keep_the_frames_own_detail_and_blend_blurs_it(card):
+    """With a vanishing step, the dream changes nothing: `detail` octaves hand the frame back as it
+    was (only the dream's change is upscaled), `blend` octaves replace 80 % of it by a blurred copy."""
+    image = small(card, 200, 120).astype(np.float32)
+    dreamer = dream.dreamer("inception_v3", 4)
+    settings = dict(num_iterations=1, step_size=1e-3, num_repeats=2, tile_size=0, seed=0)
+    kept = dreamer(image, octave_mode="detail", **settings)
+    blurred = dreamer(image, octave_mode="blend", **settings)
+    assert np.abs(kept - image).max() < 0.05
+    assert look.detail(kept) == pytest.approx(look.detail(image), rel=0.01)
+    assert look.detail(blurred) < 0.6 * look.detail(image)
+    with pytest.raises(ValueError, match="octave_mode 'sharp' is not one of detail, blend"):
+        dreamer(image, octave_mode="sharp", **settings)
+
+
+def test_a_zoom_chain_keeps_its_detail_with_detail_octaves(card):
+    """Frame after frame (zoom 1.02, 1 iteration x 2 octaves, uint8 between frames as saved), the
+    seed's blend octaves blur the frames while detail octaves keep them as sharp as they started."""
+    from dreamvideo import camera
+
+    start = small(card, 192, 112)
+    m = camera.matrix(192, 112, zoom=1.02)
+    dreamer = dream.dreamer("inception_v3", 4)
+    details = {}
+    for mode in ("detail", "blend"):
+        pixels, curve = start, []
+        for index in range(16):
+            moved = camera.warp(pixels, m)
+            pixels = dream.to_uint8(dreamer(moved, num_iterations=1, step_size=1.0, num_repeats=1, tile_size=0,
+                                            seed=[0, index], octave_mode=mode))
+            curve.append(look.detail(pixels))
+        details[mode] = np.mean(curve[-4:]) / look.detail(start)
+    assert details["detail"] > 0.85
+    assert details["blend"] < 0.7 * details["detail"]

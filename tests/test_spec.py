@@ -44,3 +44,10 @@ def test_max_f_in_a_segment_is_its_own_last_frame():
     assert frames[9]["zoom"] == 1.01  # t = 9 = max_f at the segment's last frame
     w = frames[10]["transition"]  # the segment's schedule runs on into the next one's transition
     assert frames[10]["zoom"] == pytest.approx((1 - w) * (1 + 0.01 * 10 / 9) + w * 1.0)
+
+
+def test_octave_mode_is_in_every_record_detail_unless_a_segment_says_blend():
+    frames = plan({"segments": [{"frames": 4}, {"frames": 4, "octave_mode": "blend", "transition": 2}]})
+    assert [f["octave_mode"] for f in frames[1:]] == ["detail"] * 3 + ["blend"] * 4  # the text switches at once
+    with pytest.raises(spec.SpecError, match="octave_mode"):
+        plan({"segments": [{"frames": 4, "octave_mode": "sharp"}]})

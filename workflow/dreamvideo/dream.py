@@ -1,5 +1,13 @@
-"""The seed's DeepDream: recursive octaves (`num_repeats`, `rescale_factor`, `blend`) of gradient
-ascent (`num_iterations`, `step_size`) on the mean square of one layer's activations.
+"""DeepDream: octaves (`num_repeats`, `rescale_factor`, `octave_mode`) of gradient ascent
+(`num_iterations`, `step_size`) on the mean square of one layer's activations.
+
+Octaves, `octave_mode`:
+  detail  (Google's notebook, the Keras example) each larger level is the undreamed level plus the
+          upscaled *change* the smaller octaves dreamed: the frame's own fine detail is never
+          blurred, so a chain of frames keeps it.
+  blend   (the seed) each larger level is `blend` x the undreamed level + (1 - blend) x the
+          upscaled dreamed result: the downscale's lost detail is blurred away every frame, which
+          compounds over a video into haze (benchmarks/look.md).
 
 Each iteration computes the gradient on a grid of tiles (`tile_size`) shifted by a random offset,
 normalises it per tile, smooths it with the seed's three Gaussian blurs and steps along it. One
@@ -63,6 +71,9 @@ def _smooth(grad, sigma):
         transfer += _kernel_spectrum(s, rows)[:, tf.newaxis] * _kernel_spectrum(s, cols)[tf.newaxis, : cols // 2 + 1]
     smoothed = tf.signal.irfft2d(spectrum * tf.complex(transfer, 0.0), fft_length=[rows, cols])
     return tf.transpose(smoothed, [1, 2, 0])[pad:pad + height, pad:pad + width]
+
+
+OCTAVE_MODES = ("detail", "blend")
 
 
 class Dreamer:
@@ -147,10 +158,12 @@ class Dreamer:
         return count(height), count(width)
 
     def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
-                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None):
+                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None, octave_mode="detail"):
         """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
         `weights`: one per objective term (default all 1). `progress(done, total)` is called
-        after each octave."""
+        after each octave. `blend` counts in `octave_mode` "blend" only (see the module docstring)."""
+        if octave_mode not in OCTAVE_MODES:
+            raise ValueError(f"octave_mode {octave_mode!r} is not one of {', '.join(OCTAVE_MODES)}")
         rng = np.random.default_rng(seed)
         weights = tf.constant([1.0] * len(self.terms) if weights is None else weights, tf.float32)
         image = np.asarray(image, np.float32)
@@ -158,9 +171,9 @@ class Dreamer:
         if min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
             scale = self.model.min_size / min(size)
             image = _resize(image, (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
-        # The seed recursion, unrolled: blur + downscale num_repeats times, dream the smallest,
-        # then upscale each result, blend it into the next larger level and dream that. The
-        # pyramid's resizes run on the host (OpenCV), the octaves in the compiled function.
+        # Blur + downscale num_repeats times, dream the smallest, then carry each result up into
+        # the next larger level (as `octave_mode` says) and dream that. The pyramid's resizes run
+        # on the host (OpenCV), the octaves in the compiled function.
         pyramid = [image]
         for _ in range(num_repeats):
             h, w = pyramid[-1].shape[:2]
@@ -168,11 +181,14 @@ class Dreamer:
             if min(smaller) < self.model.min_size:
                 break
             pyramid.append(_resize(gaussian_blur(pyramid[-1], 0.5), smaller))
-        result = None
+        result = base = None
         for done, level in enumerate(reversed(pyramid), 1):
-            if result is not None:
-                level = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
-            result = self._run_octave(level, num_iterations, step_size, tile_size, rng, weights).numpy()
+            start = level
+            if result is not None and octave_mode == "detail":  # only what the dream changed is upscaled
+                start = level + _resize(result - base, level.shape[:2])
+            elif result is not None:  # the seed's: the upscaled (blurred) result replaces most of the level
+                start = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
+            result, base = self._run_octave(start, num_iterations, step_size, tile_size, rng, weights).numpy(), level
             if progress:
                 progress(done, len(pyramid))
         if result.shape[:2] != size:

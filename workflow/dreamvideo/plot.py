@@ -15,8 +15,8 @@ from .audio import FEATURES
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
 COLUMNS = ["frame", "time", "segment", "transition", "layer",
-           "num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size",
-           "zoom", "angle", "translate_x", "translate_y", "center_x", "center_y", "border", "zoom_speed",
+           "num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend",
+           "tile_size", "zoom", "angle", "translate_x", "translate_y", "center_x", "center_y", "border", "zoom_speed",
            "color_balance_r", "color_balance_g", "color_balance_b",
            "target_color_r", "target_color_g", "target_color_b", "color_rate"]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
@@ -146,7 +146,7 @@ def _runs(values):
 
 
 def _bands(ax, times, values, fps, transition=None):
-    """Text settings (layer, border) as labelled coloured bands, one per run. With `transition`,
+    """Text settings (layer, border, octave_mode) as labelled coloured bands, one per run. With `transition`,
     a crossfading frame is split: the new band's colour up to its weight, the previous one above."""
     palette, previous = {}, None
     for start, stop, value in _runs(values):
@@ -190,7 +190,7 @@ def write_png(records, fps, path, title=""):
     drawn = {key for _, lines in PANELS for key, _, _ in lines}
     panels += [(key, [(key, key, "tab:pink")]) for key in extra_columns(records)
                if key not in drawn and _varies(column[key])]
-    bands = [key for key in ("layer", "border") if key == "layer" or _varies(column[key])]
+    bands = [key for key in ("layer", "border", "octave_mode") if key == "layer" or _varies(column[key])]
     shown = {key for _, lines in panels for key, _, _ in lines} | set(bands)
     constant = [f"{key}={_number(v) if _is_number(v) else v}" for key in columns(records)[4:]
                 if key not in shown and not _varies(column[key]) and (v := column[key][0]) is not None]

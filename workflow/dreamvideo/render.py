@@ -5,7 +5,7 @@ import contextlib
 
 from . import camera, colour, flow, frame
 
-DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size")
+DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend", "tile_size")
 
 # A frame job's peak memory (scripts/benchmark_jobs.py measures it: benchmarks/jobs.md): TensorFlow,
 # the model and Snakemake's DAG, and what grows with the frame (the network's activations are

@@ -303,7 +303,8 @@ def plan(name, spec, source="spec", variables=None):
         field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
         numbers = (*NUMBERS, *VIDEO_NUMBERS) if clip else NUMBERS
         resolved = {key: setting(s, key) for key in (*numbers, *VECTORS)}
-        resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"])
+        resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"],
+                        octave_mode=merged["octave_mode"])
         span = len(resolved["zoom"])
         if resolved["target_color"] is None:  # the seed's balance; no steering
             resolved["color_rate"] = [0.0] * span
@@ -335,7 +336,8 @@ def plan(name, spec, source="spec", variables=None):
         record = {"model": model.name, "precision": spec["precision"], "threads": spec["threads"], "segment": s,
                   "transition": w, "objective": objective}
         record.update({key: eased(key) for key in numbers})
-        record.update(center=eased("center"), border=cur["border"], color_balance=eased("color_balance"),
+        record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
+                      color_balance=eased("color_balance"),
                       reference_brightness=reference)
         # Where only one side of a transition steers to a colour, its target holds while the
         # rate eases out (or in) and the other side's balance eases in (or out).

@@ -1,6 +1,6 @@
 # All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any); the
 # draft preview's frames the same way → preview.mp4.
-from dreamvideo import video
+from dreamvideo import look, video
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
@@ -70,3 +70,26 @@ rule preview:
     run:
         video.mux(input.video, input.audio or None, output[0], params.audio_offset)
         progress.progress.finished(f"{wildcards.name} preview", output[0])
+
+
+# The look of the render, measured per frame (contrast, colourfulness, detail, change: see
+# workflow/dreamvideo/look.py), beside schedule.csv / schedule.png: does the picture hold?
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
+rule look:
+    input:
+        lambda wc: made(plan(wc)),
+    output:
+        csv="dreams/{name}/look.csv",
+        png=report(
+            "dreams/{name}/look.png",
+            caption="../report/look.rst",
+            category="Overview",
+            labels={"dream": "{name}", "file": "look.png"},
+        ),
+    localrule: True
+    params:
+        fps=lambda wc: plan(wc).fps,
+    run:
+        rows = look.of_frames(checked_frames(input))
+        look.write_csv(rows, output.csv)
+        look.write_png(rows, params.fps, output.png, title=f"{wildcards.name}: look per frame")

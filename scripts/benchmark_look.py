@@ -1,0 +1,170 @@
+"""Does the look hold over a long zoom? Recipes side by side, frame by frame in one process.
+
+Each recipe renders the same zoom dream from the same seed picture (coloured discs), as frame jobs
+do (render.prepare: camera + colour balance, then the dreamer, then uint8 as a saved frame), with the
+layer switching from 4 to 6 halfway (FACTS.md, "Look metrics"). The recipes take turns frame by frame,
+so a shared machine's drift hits all alike and the seconds per frame compare as ratios.
+
+Prints, per recipe: contrast, colourfulness and detail early (mean of frames 10-30) and late (mean of
+the last 40), their ratio late/early, and seconds per frame; writes every frame's metrics to
+--out/<recipe>.csv and a contact sheet of the start and the end to --out/<recipe>.png.
+
+    python scripts/benchmark_look.py --frames 240 --recipes old new iterations --out /tmp/look
+    python scripts/benchmark_look.py --losses dreams/fractal_light/img_0.jpg   # no dreaming
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+from dreamvideo import look, models, render, spec  # noqa: E402
+
+LAYERS = (4, 6)  # first half, second half
+# Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
+RECIPES = {
+    "old": dict(octave_mode="blend"),  # the seed's default: 1 iteration x 2 octaves, blend 0.2
+    "new": dict(octave_mode="detail"),  # the same cost, detail re-injected
+    "iterations": dict(num_repeats=0, num_iterations=2),  # no octaves, 2 iterations at full size
+    "new_step1.5": dict(octave_mode="detail", step_size=1.5),
+    "new_2it": dict(octave_mode="detail", num_iterations=2),  # twice the cost
+    "old_no_zoom": dict(octave_mode="blend", zoom=1.0),
+    "new_no_zoom": dict(octave_mode="detail", zoom=1.0),
+}
+
+
+def discs(size, seed=0):
+    """A plain picture: coloured discs on a soft gradient, the same every run."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    image = np.stack([60 + 80 * x / width, 70 + 60 * y / height, 140 - 60 * x / width], axis=2)
+    for _ in range(14):
+        cx, cy, r = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(0.05, 0.2) * height
+        image[(x - cx) ** 2 + (y - cy) ** 2 < r * r] = rng.uniform(20, 235, 3)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def record(index, frames, size, seed_pixels, **changes):
+    """Frame `index`'s record, with the schema's defaults where the benchmark does not say."""
+    model = models.get(models.DEFAULT_MODEL)
+    defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
+    layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
+    base = {key: defaults[key] for key in (*render.DREAM_SETTINGS, "color_balance")}
+    base.update(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
+                zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
+                border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
+                reference_brightness=float(seed_pixels.mean()), seed=[0, index])
+    return {**base, **changes}
+
+
+def sheet(frames, labels, path, columns=4):
+    """Frames in a grid, each labelled with its index."""
+    height, width = frames[0].shape[:2]
+    rows = -(-len(frames) // columns)
+    canvas = Image.new("RGB", (columns * width, rows * height), "black")
+    draw = ImageDraw.Draw(canvas)
+    for k, (pixels, label) in enumerate(zip(frames, labels)):
+        x, y = (k % columns) * width, (k // columns) * height
+        canvas.paste(Image.fromarray(pixels), (x, y))
+        draw.text((x + 4, y + 4), label, fill="white", stroke_width=2, stroke_fill="black")
+    canvas.save(path)
+
+
+def write_curves(rows, path):
+    look.write_csv([{"frame": i, **row} for i, row in enumerate(rows)], path)
+
+
+def losses(picture):
+    """What each resampling of a frame step keeps of a picture's detail, without dreaming: the
+    camera's zoom (Lanczos, and cubic / bilinear for comparison), as one step, a zoom in + out
+    round trip and ten of them (uint8 between), and the seed's octave round trip."""
+    import cv2
+
+    from dreamvideo import camera, dream
+
+    height, width = picture.shape[:2]
+    image, inner = picture.astype(np.float32), (slice(20, -20), slice(20, -20))  # round trips: edges aside
+    zoom_in, zoom_out = camera.matrix(width, height, zoom=1.01), camera.matrix(width, height, zoom=1 / 1.01)
+    print("| step | detail kept |\n|---|---|")
+    for name, flag in (("Lanczos", cv2.INTER_LANCZOS4), ("cubic", cv2.INTER_CUBIC), ("bilinear", cv2.INTER_LINEAR)):
+        def warp(pixels, m):
+            return cv2.warpAffine(pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101)
+
+        once = look.detail(warp(image, zoom_in)) / look.detail(image)
+        chain = image
+        for k in range(10):
+            chain = np.clip(np.round(warp(warp(chain, zoom_in), zoom_out)), 0, 255)
+            if k == 0:
+                trip = look.detail(chain[inner]) / look.detail(image[inner])
+        ten = look.detail(chain[inner]) / look.detail(image[inner])
+        print(f"| zoom 1.01, {name}: one step / a round trip / 10 round trips | {once:.2f} / {trip:.2f} / {ten:.2f} |")
+    small = (round(height * 0.7), round(width * 0.7))
+    up = dream._resize(dream._resize(dream.gaussian_blur(image, 0.5), small), (height, width))
+    print(f"| the seed's octave round trip (blur 0.5, area down 0.7x, bilinear up) | "
+          f"{look.detail(up) / look.detail(image):.2f} |")
+    print(f"| ... blended back as `blend: 0.2` | {look.detail(0.2 * image + 0.8 * up) / look.detail(image):.2f} |")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--frames", type=int, default=240)
+    p.add_argument("--size", type=int, nargs=2, default=[320, 180])
+    p.add_argument("--recipes", nargs="+", default=["old", "new", "iterations"], choices=list(RECIPES))
+    p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "look")
+    p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
+    args = p.parse_args()
+    if args.losses:
+        from dreamvideo import frame
+
+        return losses(frame.fit(frame.read_rgb(args.losses), tuple(args.size)))
+    from dreamvideo import dream
+
+    dream.use_threads(spec.schema_default("threads"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    size, frames = tuple(args.size), args.frames
+    seed_pixels = discs(size)
+    state = {name: dict(prev=seed_pixels, rows=[look.measure(seed_pixels)], seconds=[], kept={}) for name in args.recipes}
+    keep = sorted({1, 10, 30, frames // 2 - 1, frames // 2 + 10, *range(frames - 45, frames, 15), frames - 1})
+    for index in range(1, frames):
+        for name in args.recipes:
+            s = state[name]
+            rec = record(index, frames, size, seed_pixels, **RECIPES[name])
+            start = time.perf_counter()
+            dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
+            settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
+            out = dream.to_uint8(dreamer(render.prepare(s["prev"], rec), seed=rec["seed"], **settings))
+            s["seconds"].append(time.perf_counter() - start)
+            s["rows"].append(look.measure(out, s["prev"]))
+            s["prev"] = out
+            if index in keep:
+                s["kept"][index] = out
+        if index % 50 == 0 or index == frames - 1:  # curves so far, readable while a long run goes on
+            print(f"frame {index}/{frames}", file=sys.stderr, flush=True)
+            for name in args.recipes:
+                write_curves(state[name]["rows"], args.out / f"{name}.csv")
+
+    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}; "
+          "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
+    print("| recipe | contrast early → late (ratio) | colourfulness | detail | s/frame |")
+    print("|---|---|---|---|---|")
+    for name in args.recipes:
+        s = state[name]
+        cells = []
+        for metric in ("contrast", "colourfulness", "detail"):
+            curve = [row[metric] for row in s["rows"]]
+            early, late = np.mean(curve[10:31]), np.mean(curve[-40:])
+            cells.append(f"{early:.1f} → {late:.1f} ({look.ratio(curve):.2f}x)")
+        print(f"| {name} | {' | '.join(cells)} | {np.median(s['seconds']):.3f} |", flush=True)
+        kept = sorted(s["kept"])
+        sheet([s["kept"][i] for i in kept], [f"{name} {i}" for i in kept], args.out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Look metrics on synthetic frames whose answers are known."""
+import cv2
+import numpy as np
+import pytest
+
+from dreamvideo import look
+
+
+def noise(seed=0, size=(64, 96)):
+    return np.random.default_rng(seed).uniform(0, 255, (*size, 3)).astype(np.float32)
+
+
+def test_a_flat_frame_has_no_contrast_detail_or_colour_spread():
+    grey = np.full((40, 60, 3), 128.0)
+    assert look.contrast(grey) == pytest.approx(0.0, abs=1e-9)
+    assert look.detail(grey) == pytest.approx(0.0, abs=1e-9)
+    assert look.colourfulness(grey) == pytest.approx(0.0, abs=1e-9)
+    red = np.zeros((40, 60, 3))
+    red[..., 0] = 200
+    # A flat colour is still colourful (the mean term): 0.3 * hypot(200, 100).
+    assert look.colourfulness(red) == pytest.approx(0.3 * np.hypot(200, 100))
+
+
+def test_contrast_is_the_std_of_luma():
+    frame = np.zeros((2, 2, 3))
+    frame[0] = 255  # half white, half black: luma std 127.5
+    assert look.contrast(frame) == pytest.approx(127.5)
+    green = np.zeros((2, 2, 3))
+    green[0, :, 1] = 100  # green weighs 0.587
+    assert look.contrast(green) == pytest.approx(0.587 * 50)
+
+
+def test_greyscale_has_no_colourfulness_and_saturating_raises_it():
+    image = noise()
+    grey = np.repeat(look.luma(image)[..., None], 3, axis=2)
+    assert look.colourfulness(grey) == pytest.approx(0.0, abs=1e-9)
+    mean = image.mean(axis=2, keepdims=True)
+    assert look.colourfulness(mean + 0.5 * (image - mean)) < look.colourfulness(image)
+
+
+def test_blurring_lowers_detail_and_sharpening_raises_it():
+    image = noise(1)
+    blurred = cv2.GaussianBlur(image, (0, 0), 1.5)
+    assert look.detail(blurred) < 0.3 * look.detail(image)
+    sharper = blurred + 1.0 * (blurred - cv2.GaussianBlur(blurred, (0, 0), 1.0))
+    assert look.detail(sharper) > look.detail(blurred)
+    # A ramp is smooth: its Laplacian is zero inside; only the reflected borders count.
+    ramp = np.repeat(np.linspace(0, 255, 50)[None, :, None], 30, axis=0).repeat(3, axis=2)
+    assert look.detail(ramp) < 0.5
+
+
+def test_uint8_and_float_agree():
+    image = noise(2).round()
+    assert look.measure(image.astype(np.uint8)) == pytest.approx(look.measure(image))
+
+
+def test_change_is_the_mean_absolute_difference():
+    a = np.full((8, 8, 3), 10.0)
+    b = a.copy()
+    b[:4] += 8  # half the pixels moved by 8
+    assert look.change(b, a) == pytest.approx(4.0)
+    assert look.change(a, None) == 0.0
+    assert look.measure(b, a)["change"] == pytest.approx(4.0)
+
+
+def test_ratio_is_late_over_early():
+    curve = np.concatenate([np.full(100, 2.0), np.full(40, 1.0)])
+    assert look.ratio(curve) == pytest.approx(0.5)
+    assert look.ratio(np.full(200, 3.0)) == pytest.approx(1.0)
+
+
+def test_a_frame_must_be_rgb():
+    with pytest.raises(ValueError, match="H x W x 3"):
+        look.contrast(np.zeros((4, 4)))
+
+
+def test_frames_to_csv_and_png(tmp_path):
+    import csv
+
+    from PIL import Image
+
+    from dreamvideo import frame
+
+    paths = []
+    for index in range(80):  # a picture blurring away, frame by frame
+        pixels = cv2.GaussianBlur(noise(3), (0, 0), 0.3 + 0.05 * index) if index else noise(3)
+        paths.append(tmp_path / f"{index:06d}.png")
+        frame.write_frame(np.round(pixels).astype(np.uint8), paths[-1])
+    rows = look.of_frames(paths)
+    assert [row["frame"] for row in rows] == list(range(80)) and rows[0]["change"] == 0.0
+    assert look.ratio([row["detail"] for row in rows]) < 0.7
+    look.write_csv(rows, tmp_path / "look.csv")
+    with open(tmp_path / "look.csv", newline="") as stream:
+        table = list(csv.DictReader(stream))
+    assert list(table[0]) == ["frame", *look.METRICS] and len(table) == 80
+    assert float(table[5]["detail"]) == pytest.approx(rows[5]["detail"], abs=1e-3)
+    look.write_png(rows, 24, tmp_path / "look.png", title="blur")
+    with Image.open(tmp_path / "look.png") as png:
+        assert png.size[0] == 1200 and png.size[1] > 600
