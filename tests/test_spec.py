@@ -44,3 +44,30 @@ def test_max_f_in_a_segment_is_its_own_last_frame():
     assert frames[9]["zoom"] == 1.01  # t = 9 = max_f at the segment's last frame
     w = frames[10]["transition"]  # the segment's schedule runs on into the next one's transition
     assert frames[10]["zoom"] == pytest.approx((1 - w) * (1 + 0.01 * 10 / 9) + w * 1.0)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_precision_auto_is_resolved_into_every_record(monkeypatch, native):
+    monkeypatch.setattr(spec.models, "native_bfloat16", lambda: native)
+    frames = plan({"precision": "auto", "segments": [{"frames": 3}]})
+    assert {f["precision"] for f in frames[1:]} == {"bfloat16" if native else "float32"}
+    # A model without bfloat16 resolves to float32 whatever the CPU.
+    frames = plan({"precision": "auto", "model": "vgg16", "segments": [{"frames": 2, "layer": 3}]})
+    assert frames[1]["precision"] == "float32"
+
+
+def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
+    from dreamvideo import models
+
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert models.native_bfloat16(cpuinfo)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # its kernels off: bfloat16 emulated
+    assert not models.native_bfloat16(cpuinfo)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16 amx_tile\n")
+    assert models.native_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma\n")
+    assert not models.native_bfloat16(cpuinfo)
+    assert not models.native_bfloat16(tmp_path / "missing")
