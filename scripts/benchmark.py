@@ -655,7 +655,7 @@ def worker():
 def quick(out, rounds, tiny):
     """GEMM peak, a 640x360 frame per kernel set x precision x layer (3, 6), and the bytes of the
     probe dream in 2 fresh processes with the default settings; returns False if those differ."""
-    started = time.perf_counter()
+    started, load = time.perf_counter(), os.getloadavg()[0]
     machine = cpu()
     mode = ["--tiny"] if tiny else []
     default = onednn_default()
@@ -707,11 +707,12 @@ def quick(out, rounds, tiny):
           flush=True)
     if not tiny:  # only a real run's numbers go into results.md
         update_section(Path(out), QUICK_HEADING,
-                       quick_section(machine, list(kernels), hello, frames, exact, rounds, seconds))
+                       quick_section(machine, list(kernels), hello, frames, exact, rounds, seconds,
+                                     (load, os.getloadavg()[0])))
     return exact
 
 
-def quick_section(machine, labels, hello, frames, exact, rounds, seconds):
+def quick_section(machine, labels, hello, frames, exact, rounds, seconds, load):
     default, other = labels
     own = default if default.startswith("TensorFlow") else other
     precision = default_precision()
@@ -721,7 +722,9 @@ def quick_section(machine, labels, hello, frames, exact, rounds, seconds):
              f"(family {machine['family']}, model {machine['model']}), {machine['cores']} cores, threads {threads()}; flags: "
              f"{', '.join(machine['flags']) or 'none of ' + ', '.join(FLAGS)}. Each kernel set in its own process; "
              f"the frames (as above: 1 iteration x 2 octaves, PNG in and out) alternate between them, median of "
-             f"{rounds} rounds. The default precision (`precision` in the schema) resolves here to **{precision}**.", "",
+             f"{rounds} rounds. The default precision (`precision` in the schema) resolves here to **{precision}**. "
+             f"1-minute load average before / after: {load[0]:.1f} / {load[1]:.1f} (other work on the machine slows "
+             f"every number; the ratios come from alternating frames).", "",
              "| kernels | float32 GEMM | bfloat16 GEMM | " + " | ".join(
                  f"{p} L{layer}" for layer in LAYERS for p in models.PRECISIONS) + " |",
              "|---|---|---|" + "---|" * (len(LAYERS) * len(models.PRECISIONS))]

@@ -27,9 +27,9 @@ def parse_args(argv=None):
     p.add_argument("--blend", type=float, default=0.2, help="share of the undreamed image per octave (default 0.2)")
     p.add_argument("--tile-size", type=int, default=400, help="tile edge in pixels, 0 = one tile (default 400)")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same bytes (default 0)")
-    p.add_argument("--precision", default="float32", choices=("auto", *models.PRECISIONS),
+    p.add_argument("--precision", default="auto", choices=("auto", *models.PRECISIONS),
                    help="the network's arithmetic; bfloat16 pays off only on CPUs with AVX512_BF16 or AMX; "
-                        "auto: bfloat16 there, float32 elsewhere (default float32)")
+                        "auto (default): bfloat16 there, float32 elsewhere")
     return p.parse_args(argv)
 
 
