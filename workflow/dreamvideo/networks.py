@@ -90,6 +90,7 @@ def exact_pools(net):
     import keras
 
     exact = _exact_max_pooling_class()
+
     def clone(layer):
         cls = exact if type(layer) is keras.layers.MaxPooling2D else layer.__class__
         return cls.from_config(layer.get_config())
