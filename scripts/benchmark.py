@@ -38,10 +38,32 @@ LAYERS = [3, 6]
 FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 
 
+def threads():
+    """The frames' thread count: the schema's default, as a frame job runs."""
+    from dreamvideo import spec
+
+    return spec.schema_default("threads")
+
+
+def start_tensorflow():
+    """TensorFlow's pools at the frames' thread count, before any operation runs (a frame's
+    `dream.use_threads` refuses to change them afterwards)."""
+    from dreamvideo import dream
+
+    dream.use_threads(threads())
+
+
+def default_precision():
+    """The schema's default precision as a plan resolves it on this machine."""
+    from dreamvideo import spec
+
+    return models.resolve_precision(spec.schema_default("precision"), models.DEFAULT_MODEL)
+
+
 def record(layer, size, **changes):
     """A frame record as the plan makes it: 1 iteration x 2 octaves, the seed's zoom and balance."""
     model = models.get(models.DEFAULT_MODEL)
-    base = dict(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
+    base = dict(model=model.name, precision="float32", threads=threads(), objective=[[model.layer_name(layer), 1.0, []]],
                 num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400, zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,
@@ -80,6 +102,14 @@ def cpu():
                 bf16="avx512_bf16" in flags or "amx_bf16" in flags)
 
 
+def onednn_default():
+    """Whether TensorFlow runs oneDNN's kernels in this process (by default on CPUs with
+    AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX; TF_ENABLE_ONEDNN_OPTS overrides)."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    return _pywrap_util_port.IsMklEnabled()
+
+
 def onednn_version():
     """oneDNN's version as it reports itself (ONEDNN_VERBOSE) when TensorFlow turns it on."""
     code = "import tensorflow as tf; tf.matmul(tf.ones([64, 64]), tf.ones([64, 64])).numpy()"
@@ -102,13 +132,18 @@ def gemm_rate(dtype_name, n=4096, runs=5):
 
 # --- oneDNN on and off, in fresh processes ------------------------------------------------------
 
+PROBE_SIZE, PROBE_ITERATIONS = (321, 181), 10  # --tiny makes them smaller
+
+
 def probe(timing):
     """Run in a fresh process: the bytes of the dream that showed the nondeterminism (321x181,
     layer 6, dream_image.py's defaults) and, with `timing`, the speeds that oneDNN changes."""
     from dreamvideo import dream
 
-    image = np.asarray(frame.Image.fromarray(picture((642, 362))).resize((321, 181)))
-    out = dream.dreamer(models.DEFAULT_MODEL, 6)(image, num_iterations=10, step_size=3.0, num_repeats=4, seed=3)
+    start_tensorflow()
+    image = np.asarray(frame.Image.fromarray(picture((642, 362))).resize(PROBE_SIZE))
+    dreamer = dream.dreamer(models.DEFAULT_MODEL, 6, default_precision())
+    out = dreamer(image, num_iterations=PROBE_ITERATIONS, step_size=3.0, num_repeats=4, seed=3)
     result = dict(hash=hashlib.sha256(dream.to_uint8(out).tobytes()).hexdigest())
     if timing:
         result.update(gemm=gemm_rate("float32"), gemm_bf16=gemm_rate("bfloat16") if cpu()["bf16"] else None,
@@ -121,7 +156,9 @@ def probe(timing):
 def backends():
     """oneDNN off (our default) and on: speed in one process each, bytes over 4 processes each."""
     rows = {}
-    for label, value in (("TensorFlow's own kernels (default)", "0"), ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1")):
+    default = "1" if onednn_default() else "0"
+    for label, value in (("TensorFlow's own kernels (TF_ENABLE_ONEDNN_OPTS=0)", "0"), ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1")):
+        label += " (default here)" if value == default else ""
         env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": value}
         runs = []
         for i in range(4):
@@ -484,7 +521,7 @@ def targets(core, over, bf16, machine, backend, peer, pipe, dag):
     small, large = find(3, SIZES[0]), find(3, SIZES[1])
     frames = [r for r in peer if r["label"] == "video frame"]
     overhead = 100 * (pipe["piped"] / pipe["looped"] - 1)
-    default = next(iter(backend.values()))
+    default = next(r for label, r in backend.items() if label.endswith("(default here)"))
     speedup = bf16["float32"] / bf16["bfloat16"]
     rows = [
         ("repeated runs byte-identical (default kernels)", f"{default['distinct']} distinct in {default['runs']} processes",
@@ -520,8 +557,8 @@ def write_results(path, machine, backend, core, over, ablated, bf16, peer, pipe,
         "",
         f"- CPU: {m['name']} (family {m['family']}, model {m['model']}), {m['cores']} cores at a nominal "
         f"{m['ghz']:.2f} GHz; flags: {', '.join(m['flags']) or 'none of ' + ', '.join(FLAGS)}.",
-        f"- Python {platform.python_version()}, TensorFlow {tf.__version__} (CPU kernels: its own unless "
-        f"TF_ENABLE_ONEDNN_OPTS=1; oneDNN {m['onednn']}).",
+        f"- Python {platform.python_version()}, TensorFlow {tf.__version__} (CPU kernels by default here: "
+        f"{'oneDNN' if onednn_default() else 'its own'}; oneDNN {m['onednn']}).",
         f"- Peak measured here: 4096^2 float32 GEMM {m['peak']:.0f} GFLOP/s at best (the faster kernels, table below), "
         f"{m['gemm']:.0f} GFLOP/s with the default kernels"
         + (f", bfloat16 GEMM {m['peak_bf16']:.0f} GFLOP/s" if m["peak_bf16"] else " (no bfloat16 GEMM: the CPU has no AVX512_BF16/AMX)")
@@ -529,7 +566,7 @@ def write_results(path, machine, backend, core, over, ablated, bf16, peer, pipe,
         f"- Model {models.DEFAULT_MODEL}; medians of {runs} runs after warm-up; a frame is: read PNG, camera + colour, "
         "1 iteration x 2 octaves (num_repeats 1), tile size 400, write PNG.",
         "",
-        "## Kernels: TensorFlow's own (default) against oneDNN's",
+        "## Kernels: TensorFlow's own against oneDNN's",
         "",
         "Each in fresh processes; the bytes are those of the dream that showed the problem (321x181, layer 6, "
         "`dream_image.py` defaults, seed 3), made once per process.",
@@ -589,22 +626,164 @@ def write_results(path, machine, backend, core, over, ablated, bf16, peer, pipe,
     print(f"wrote {path.relative_to(REPO)}")
 
 
+# --- --quick: kernels x precision, GEMM peak, bytes across processes; a few minutes ------------
+
+QUICK_HEADING = "## Quick check (`--quick`)"
+QUICK_SIZE, QUICK_GEMM = SIZES[0], 4096  # --tiny makes them smaller
+
+
+def worker():
+    """A fresh process for `quick` (kernels as its environment says): after its GEMM rates it
+    answers `layer precision` lines on stdin with the seconds of one frame, so the parent can alternate between kernel sets and the machine's drift cancels."""
+    start_tensorflow()
+    bf16 = cpu()["bf16"]
+    hello = dict(onednn=onednn_default(), gemm=gemm_rate("float32", QUICK_GEMM, 3),
+                 gemm_bf16=gemm_rate("bfloat16", QUICK_GEMM, 3) if bf16 else None)
+    print(json.dumps(hello), flush=True)
+    workdir = Path(tempfile.mkdtemp())
+    prev, out = workdir / "prev.png", workdir / "next.png"
+    frame.write_frame(picture(QUICK_SIZE), prev)
+    for line in sys.stdin:  # "layer precision": one frame, timed
+        layer, precision = line.split()
+        rec = record(int(layer), QUICK_SIZE, precision=precision)
+        start = time.perf_counter()
+        render.dream_frame(prev, rec, out)
+        print(json.dumps(time.perf_counter() - start), flush=True)
+    shutil.rmtree(workdir)
+
+
+def quick(out, rounds, tiny):
+    """GEMM peak, a 640x360 frame per kernel set x precision x layer (3, 6), and the bytes of the
+    probe dream in 2 fresh processes with the default settings; returns False if those differ."""
+    started, load = time.perf_counter(), os.getloadavg()[0]
+    machine = cpu()
+    mode = ["--tiny"] if tiny else []
+    default = onednn_default()
+    kernels = {("oneDNN" if default else "TensorFlow's own") + " (default here)": None,
+               "TensorFlow's own (TF_ENABLE_ONEDNN_OPTS=0)" if default else "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)":
+               "0" if default else "1"}
+    workers, hello = {}, {}
+    for label, value in kernels.items():
+        env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS" or value is None}
+        env.update({"TF_ENABLE_ONEDNN_OPTS": value} if value else {})
+        workers[label] = subprocess.Popen([sys.executable, __file__, "--worker", *mode], env=env, text=True,
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        hello[label] = json.loads(workers[label].stdout.readline())  # one at a time: GEMMs alone
+        h = hello[label]
+        print(f"{label}: GEMM float32 {h['gemm']:.0f} GFLOP/s" +
+              (f", bfloat16 {h['gemm_bf16']:.0f} GFLOP/s" if h["gemm_bf16"] else ""), flush=True)
+
+    def ask(label, layer, precision):
+        workers[label].stdin.write(f"{layer} {precision}\n")
+        workers[label].stdin.flush()
+        answer = workers[label].stdout.readline()
+        if not answer:
+            raise SystemExit(f"the {label} worker died")
+        return json.loads(answer)
+
+    cells = [(label, layer, precision) for layer in LAYERS for precision in models.PRECISIONS for label in kernels]
+    for cell in cells:
+        ask(*cell), ask(*cell)  # warm-up: the first frame of a layer and precision traces
+    times = {cell: [] for cell in cells}
+    for _ in range(rounds):  # side by side: each round runs every cell once
+        for cell in cells:
+            times[cell].append(ask(*cell))
+    for w in workers.values():
+        w.stdin.close()
+        w.wait()
+    frames = {cell: statistics.median(v) for cell, v in times.items()}
+    for (label, layer, precision), seconds in frames.items():
+        print(f"{label}, {precision}, layer {layer}: frame {seconds:.3f} s", flush=True)
+
+    hashes = []
+    for _ in range(2):  # the default kernels: as this environment makes them
+        done = subprocess.run([sys.executable, __file__, "--probe", *mode], capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"probe failed:\n{done.stderr[-3000:]}")
+        hashes.append(json.loads(done.stdout.strip().splitlines()[-1])["hash"])
+    exact = len(set(hashes)) == 1
+    seconds = time.perf_counter() - started
+    print(f"bytes of the probe dream in 2 processes: {'identical' if exact else 'DIFFERENT'}; --quick took {seconds:.0f} s",
+          flush=True)
+    if not tiny:  # only a real run's numbers go into results.md
+        update_section(Path(out), QUICK_HEADING,
+                       quick_section(machine, list(kernels), hello, frames, exact, rounds, seconds,
+                                     (load, os.getloadavg()[0])))
+    return exact
+
+
+def quick_section(machine, labels, hello, frames, exact, rounds, seconds, load):
+    default, other = labels
+    own = default if default.startswith("TensorFlow") else other
+    precision = default_precision()
+    size = f"{QUICK_SIZE[0]}x{QUICK_SIZE[1]}"
+    lines = [QUICK_HEADING, "",
+             f"Written by `python scripts/benchmark.py --quick` on {datetime.date.today()}: {machine['name']} "
+             f"(family {machine['family']}, model {machine['model']}), {machine['cores']} cores, threads {threads()}; flags: "
+             f"{', '.join(machine['flags']) or 'none of ' + ', '.join(FLAGS)}. Each kernel set in its own process; "
+             f"the frames (as above: 1 iteration x 2 octaves, PNG in and out) alternate between them, median of "
+             f"{rounds} rounds. The default precision (`precision` in the schema) resolves here to **{precision}**. "
+             f"1-minute load average before / after: {load[0]:.1f} / {load[1]:.1f} (other work on the machine slows "
+             f"every number; the ratios come from alternating frames).", "",
+             "| kernels | float32 GEMM | bfloat16 GEMM | " + " | ".join(
+                 f"{p} L{layer}" for layer in LAYERS for p in models.PRECISIONS) + " |",
+             "|---|---|---|" + "---|" * (len(LAYERS) * len(models.PRECISIONS))]
+    for label in labels:
+        h = hello[label]
+        lines.append(f"| {label} | {h['gemm']:.0f} GFLOP/s | " + (f"{h['gemm_bf16']:.0f} GFLOP/s" if h["gemm_bf16"] else "n/a")
+                     + " | " + " | ".join(f"{frames[(label, layer, p)]:.3f} s" for layer in LAYERS for p in models.PRECISIONS)
+                     + " |")
+    speed32 = [frames[(own, layer, "float32")] / frames[(default, layer, "float32")] for layer in LAYERS]
+    speed = [frames[(own, layer, "float32")] / frames[(default, layer, precision)] for layer in LAYERS]
+    l3 = frames[(default, 3, precision)]
+    bf16 = machine["bf16"]
+    rows = [
+        (f"byte-identical across 2 processes, default settings (probe dream {PROBE_SIZE[0]}x{PROBE_SIZE[1]}, layer 6)",
+         "identical" if exact else "different", exact),
+        (f"default kernels vs TensorFlow's own, float32, per {size} frame: >= 1.25x (AVX512_BF16 CPU)",
+         ", ".join(f"L{layer} {x:.2f}x" for layer, x in zip(LAYERS, speed32)),
+         min(speed32) >= 1.25 if bf16 else None),
+        (f"default kernels and precision vs TensorFlow's own float32: >= 2x (AVX512_BF16 CPU)",
+         ", ".join(f"L{layer} {x:.2f}x" for layer, x in zip(LAYERS, speed)), min(speed) >= 2 if bf16 else None),
+        (f"frame {size} layer 3 <= 0.15 s, default settings (AVX512_BF16 CPU)", f"{l3:.3f} s", l3 <= 0.15 if bf16 else None),
+        ("on an AVX2-only CPU no slower than before", "this CPU has AVX512_BF16" if bf16 else "not measured by --quick", None),
+        ("`--quick` finishes in <= 5 minutes on 2 cores", f"{seconds / 60:.1f} min on {machine['cores']} cores",
+         seconds <= 300 if machine["cores"] <= 2 else None),
+    ]
+    lines += ["", "| target | this run | met |", "|---|---|---|"]
+    lines += [f"| {t} | {v} | {'n/a' if m is None else 'yes' if m else '**no**'} |" for t, v, m in rows]
+    return lines + [""]
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--out", default=str(REPO / "benchmarks/results.md"))
     p.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)  # one fresh process of `backends`
     p.add_argument("--timing", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--quick", action="store_true", help="a few minutes: GEMM peak, a frame per kernel set and "
+                   "precision, bytes across 2 processes; updates its section of --out; exits 1 if the bytes differ")
+    p.add_argument("--tiny", action="store_true", help="with --quick: small sizes, a check that it runs (writes nothing)")
+    p.add_argument("--rounds", type=int, default=5, help="with --quick: rounds of frames (default 5)")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # one kernel set of `quick`
     p.add_argument("--only", choices=["preview"], help="run one section alone and update it in --out (preview: "
                    "the demo's draft preview against its full render, about 8 minutes on 2 cores)")
     args = p.parse_args()
+    if args.tiny:
+        global QUICK_SIZE, QUICK_GEMM, PROBE_SIZE, PROBE_ITERATIONS
+        QUICK_SIZE, QUICK_GEMM, PROBE_SIZE, PROBE_ITERATIONS = (160, 96), 256, (97, 83), 1
     if args.probe:
         return probe(args.timing)
+    if args.worker:
+        return worker()
     models.prepare(models.DEFAULT_MODEL)
+    if args.quick:
+        return 0 if quick(args.out, args.rounds, args.tiny) else 1
     if args.only == "preview":
         return update_section(Path(args.out), PREVIEW_HEADING, preview_section(preview_cost(), cpu()))
     machine = cpu()
     machine["onednn"] = onednn_version()
+    start_tensorflow()
     machine["gemm"] = gemm_rate("float32")  # the kernels renders run on
     backend = backends()
     machine["peak"] = max([machine["gemm"]] + [r["gemm"] for r in backend.values()])
@@ -623,4 +802,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -30,8 +30,9 @@ def parse_args(argv=None):
                    help="with --octave-mode blend: share of the undreamed image per octave (default 0.2)")
     p.add_argument("--tile-size", type=int, default=400, help="tile edge in pixels, 0 = one tile (default 400)")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same bytes (default 0)")
-    p.add_argument("--precision", default="float32", choices=models.PRECISIONS,
-                   help="the network's arithmetic; bfloat16 pays off only on CPUs with AVX512_BF16 or AMX (default float32)")
+    p.add_argument("--precision", default="auto", choices=("auto", *models.PRECISIONS),
+                   help="the network's arithmetic; bfloat16 pays off only on CPUs with AVX512_BF16 or AMX; "
+                        "auto (default): bfloat16 there, float32 elsewhere")
     return p.parse_args(argv)
 
 
@@ -48,9 +49,10 @@ def main(argv=None):
             models.prepare(model.name, log=lambda m: print(m, file=sys.stderr))
         from dreamvideo import dream
 
-        dreamer = dream.dreamer(model.name, layer, args.precision)
+        precision = models.resolve_precision(args.precision, model.name)
+        dreamer = dream.dreamer(model.name, layer, precision)
         octaves = args.num_repeats + 1
-        print(f"dreaming {args.input} ({pixels.shape[1]}x{pixels.shape[0]}) on {model.name} {layer}: "
+        print(f"dreaming {args.input} ({pixels.shape[1]}x{pixels.shape[0]}) on {model.name} {layer} ({precision}): "
               f"{octaves} octaves x {args.iterations} iterations", file=sys.stderr)
         start = time.monotonic()
         result = dreamer(pixels, num_iterations=args.iterations, step_size=args.step_size,

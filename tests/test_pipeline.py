@@ -175,7 +175,7 @@ BAD_SPECS = [
     ("layer: 3,", "layer: 3, target_color: red,", "segments[0].target_color: "),
     ("layer: 8,", "layer: 8, transition: soon,", "segments[2].transition: 'soon' is not a number of frames or seconds"),
     ("layer: 8,", "layer: {mixed3: 1, deep: 2},", "segments[2].layer: unknown layer 'deep' for model inception_v3"),
-    ("seed: 3", "seed: 3\nprecision: half", "precision: 'half' is not one of ['float32', 'bfloat16']"),
+    ("seed: 3", "seed: 3\nprecision: half", "precision: 'half' is not one of ['auto', 'float32', 'bfloat16']"),
     ("seed: 3", "seed: 3\nthreads: 0", "threads: 0 is less than the minimum of 1 (CPU threads of each frame"),
     ("{frames: 4, layer: mixed5}", "{layer: mixed5}", "segments[1]: give a segment exactly one of `frames` or `seconds`"),
     ("dreams/t/tone.flac", "dreams/t/gone.flac", "audio: dreams/t/gone.flac: no such file"),

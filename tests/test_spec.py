@@ -51,3 +51,30 @@ def test_octave_mode_is_in_every_record_detail_unless_a_segment_says_blend():
     assert [f["octave_mode"] for f in frames[1:]] == ["detail"] * 3 + ["blend"] * 4  # the text switches at once
     with pytest.raises(spec.SpecError, match="octave_mode"):
         plan({"segments": [{"frames": 4, "octave_mode": "sharp"}]})
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_precision_auto_is_resolved_into_every_record(monkeypatch, native):
+    monkeypatch.setattr(spec.models, "native_bfloat16", lambda: native)
+    frames = plan({"precision": "auto", "segments": [{"frames": 3}]})
+    assert {f["precision"] for f in frames[1:]} == {"bfloat16" if native else "float32"}
+    # A model without bfloat16 resolves to float32 whatever the CPU.
+    frames = plan({"precision": "auto", "model": "vgg16", "segments": [{"frames": 2, "layer": 3}]})
+    assert frames[1]["precision"] == "float32"
+
+
+def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
+    from dreamvideo import models
+
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    assert models.native_bfloat16(cpuinfo)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # its kernels off: bfloat16 emulated
+    assert not models.native_bfloat16(cpuinfo)
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16 amx_tile\n")
+    assert models.native_bfloat16(cpuinfo)
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma\n")
+    assert not models.native_bfloat16(cpuinfo)
+    assert not models.native_bfloat16(tmp_path / "missing")

@@ -2,7 +2,6 @@
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of progress output
-# Bit-exact renders: with oneDNN's kernels, the same dream gave one of two different results
-# run to run on an AVX-512 CPU (benchmarks/README.md); TensorFlow's own CPU kernels gave the same
-# bytes every time. Set TF_ENABLE_ONEDNN_OPTS=1 yourself to trade that for oneDNN's speed.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# TensorFlow picks its CPU kernels (oneDNN on CPUs with AVX512_VNNI/BF16, AVX_VNNI or AMX, its own
+# elsewhere); renders are byte-exact with either, since the network's max pools route their
+# gradient the same way in both (networks.exact_max_pool).

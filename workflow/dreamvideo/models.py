@@ -7,6 +7,7 @@ Weights are prepared once into a cache directory (`$DREAM_MODEL_DIR`, default
 import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -299,6 +300,25 @@ class _GraphNetwork:
 
 
 PRECISIONS = ("float32", "bfloat16")
+BFLOAT16_MODELS = ("inception_v3", "inception_v3_keras")
+
+
+def native_bfloat16(cpuinfo="/proc/cpuinfo"):
+    """True where the CPU computes bfloat16 natively (AVX512_BF16 or AMX) and TensorFlow's oneDNN
+    kernels, which use it, are not turned off: elsewhere bfloat16 is emulated and slower."""
+    try:
+        flags = set(re.search(r"^flags\s*:(.*)$", Path(cpuinfo).read_text(), re.M).group(1).split())
+    except (OSError, AttributeError):  # no /proc (not Linux): assume none
+        return False
+    return bool(flags & {"avx512_bf16", "amx_bf16"}) and os.environ.get("TF_ENABLE_ONEDNN_OPTS") != "0"
+
+
+def resolve_precision(precision, model_name):
+    """A spec's `precision` → what a frame record holds: `auto` is bfloat16 where it is native
+    (`native_bfloat16`) and the model has it, float32 elsewhere."""
+    if precision != "auto":
+        return precision
+    return "bfloat16" if model_name in BFLOAT16_MODELS and native_bfloat16() else "float32"
 
 
 @functools.cache
@@ -320,14 +340,14 @@ def _build(name, precision):
     if not path.exists():
         hint = "it is prepared automatically by the Snakemake workflow, or by `python scripts/prepare_model.py " + name + "`"
         raise ModelError(f"weights for {name} not found at {path}: {hint}")
-    if precision != "float32" and name not in ("inception_v3", "inception_v3_keras"):
+    if precision != "float32" and name not in BFLOAT16_MODELS:
         raise ModelError(f"precision {precision} is available for the Inception v3 models only; use float32 with {name}")
     if name == "inception5h":
         return _GraphNetwork(path)
     if name == "vgg16":
         net = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
         net.load_weights(path)
-        return net
+        return networks.exact_pools(net)
     net = networks.inception_v3()
     net.load_weights(path)
     policy = None if precision == "float32" else "mixed_bfloat16"

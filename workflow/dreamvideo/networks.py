@@ -1,5 +1,6 @@
 """Keras InceptionV3, rebuilt for dreaming: batch norms folded into the convs, conv input
-gradients computed as forward convolutions, and (for the TorchScript source) mixed10's max pool."""
+gradients computed as forward convolutions, max pools whose gradient does not depend on the
+kernels that run it, and (for the TorchScript source) mixed10's max pool."""
 
 import re
 
@@ -62,12 +63,50 @@ def _fast_conv(x, kernel, stride, padding):
     return conv(x, tf.convert_to_tensor(kernel))  # a tensor, not the variable: no kernel gradient
 
 
+def exact_max_pool(x, pool_size, strides, padding):
+    """Max pool whose gradient goes to the first maximum of each window, whichever kernels run.
+    A plain MaxPoolGrad runs sometimes in oneDNN, sometimes in TensorFlow's own kernel (run to
+    run), and the two route ties differently; after a ReLU, ties in a window are common. Here the
+    forward records its argmax and the gradient scatters through it (TensorFlow's registered
+    gradient of MaxPoolWithArgmax is MaxPoolGradWithArgmax), which oneDNN does not take over."""
+    import tensorflow as tf
+
+    out, _ = tf.nn.max_pool_with_argmax(x, pool_size, strides, padding, include_batch_in_index=True)
+    return out
+
+
+def _exact_max_pooling_class():
+    import keras
+
+    class ExactMaxPooling2D(keras.layers.MaxPooling2D):
+        def call(self, inputs):
+            return exact_max_pool(inputs, self.pool_size, self.strides, self.padding.upper())
+
+    return ExactMaxPooling2D
+
+
+def exact_pools(net):
+    """A copy of a Keras model with each MaxPooling2D an `exact_max_pool`, same weights."""
+    import keras
+
+    exact = _exact_max_pooling_class()
+
+    def clone(layer):
+        cls = exact if type(layer) is keras.layers.MaxPooling2D else layer.__class__
+        return cls.from_config(layer.get_config())
+
+    copy = keras.models.clone_model(net, clone_function=clone)
+    copy.set_weights(net.get_weights())
+    return copy
+
+
 def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
     """A copy of a loaded InceptionV3 made for speed and for the source's exact graph:
     - each BatchNormalization folded into the conv before it (kernel * s, bias beta - mean * s,
       s = 1 / sqrt(var + eps)): the same function with two fewer passes over every activation,
       forward and backward, and Conv2D+BiasAdd+ReLU fuse into one kernel;
     - convs take their input gradient as a forward convolution (`_fast_conv`);
+    - max pools are `exact_max_pool`s (bytes that do not depend on the kernels);
     - with `max_pool_mixed10`, mixed10's pool branch a 3x3 MAX pool as in the TorchScript source,
       where Keras averages;
     - with `dtype_policy` (e.g. "mixed_bfloat16"), every layer computes in that policy."""
@@ -77,6 +116,7 @@ def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
     norms = creation_order([l for l in net.layers if isinstance(l, keras.layers.BatchNormalization)])
     pools = creation_order([l for l in net.layers if isinstance(l, keras.layers.AveragePooling2D)])
     mixed10_pool = pools[-1] if max_pool_mixed10 else None  # the last block is built last
+    ExactMaxPooling2D = _exact_max_pooling_class()
 
     class Identity(keras.layers.Layer):  # stands where a BatchNormalization was
         def call(self, inputs, training=None, mask=None):
@@ -99,7 +139,9 @@ def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
         if isinstance(layer, keras.layers.BatchNormalization):
             return Identity(name=layer.name, dtype=dtype_policy)
         if layer is mixed10_pool:
-            return keras.layers.MaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max", dtype=dtype_policy)
+            return ExactMaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max", dtype=dtype_policy)
+        if type(layer) is keras.layers.MaxPooling2D:
+            return ExactMaxPooling2D.from_config(config)
         return layer.__class__.from_config(config)
 
     folded = keras.models.clone_model(net, clone_function=clone)

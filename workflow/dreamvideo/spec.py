@@ -217,8 +217,9 @@ def plan(name, spec, source="spec", variables=None):
         model = models.get(spec["model"])
     except models.ModelError as err:
         fail("model", err)
-    if spec["precision"] != "float32" and model.name not in ("inception_v3", "inception_v3_keras"):
+    if spec["precision"] not in ("float32", "auto") and model.name not in models.BFLOAT16_MODELS:
         fail("precision", f"{spec['precision']} is available for the Inception v3 models only: use float32 with {model.name}")
+    precision = models.resolve_precision(spec["precision"], model.name)  # the record names what ran
     clip = spec.get("video")
     if clip is None:
         seed_image = spec.get("seed_image", f"dreams/{name}/img_0.jpg")
@@ -333,7 +334,7 @@ def plan(name, spec, source="spec", variables=None):
             return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
 
         objective = _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]
-        record = {"model": model.name, "precision": spec["precision"], "threads": spec["threads"], "segment": s,
+        record = {"model": model.name, "precision": precision, "threads": spec["threads"], "segment": s,
                   "transition": w, "objective": objective}
         record.update({key: eased(key) for key in numbers})
         record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],

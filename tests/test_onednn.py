@@ -1,0 +1,53 @@
+"""oneDNN on or off, the same bytes: TensorFlow runs a max pool's gradient sometimes in oneDNN,
+sometimes in its own kernel, and the two route ties differently; the network's pools must not."""
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+SCRIPT = """
+import hashlib, json, sys
+import numpy as np
+sys.path.insert(0, {workflow!r})
+import tensorflow as tf
+from dreamvideo import networks
+rng = np.random.default_rng(5)
+# ReLU-like: most values 0 or small integers, so windows hold ties.
+x = np.maximum(rng.integers(-4, 4, (2, 33, 47, 8)), 0).astype(np.float32)
+out = {{}}
+for dtype in ("float32", "bfloat16"):
+    for size, stride, padding in ((3, 2, "VALID"), (3, 1, "SAME"), (2, 2, "VALID")):
+        xt = tf.cast(tf.constant(x), dtype)
+        shape = networks.exact_max_pool(xt, size, stride, padding).shape
+        dy = tf.cast(tf.constant(rng.normal(size=shape).astype(np.float32)), dtype)
+
+        def grad(xt, dy):
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                y = networks.exact_max_pool(xt, size, stride, padding)
+            return tape.gradient(y, xt, output_gradients=dy)
+
+        for mode, fn in (("eager", grad), ("graph", tf.function(grad))):
+            g = tf.cast(fn(xt, dy), tf.float32).numpy()
+            out[f"{{dtype}} {{size}}x{{size}} s{{stride}} {{padding}} {{mode}}"] = hashlib.sha256(g.tobytes()).hexdigest()
+print(json.dumps(out))
+"""
+
+
+def gradients(onednn):
+    code = SCRIPT.format(workflow=str(REPO / "workflow"))
+    env = {**__import__("os").environ, "TF_ENABLE_ONEDNN_OPTS": onednn}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_max_pool_gradient_bytes_do_not_depend_on_onednn():
+    on, off = gradients("1"), gradients("0")
+    assert len(on) == 12
+    differ = [case for case in on if on[case] != off[case]]
+    assert not differ, f"oneDNN on and off give different gradients: {differ}"
