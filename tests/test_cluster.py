@@ -57,7 +57,7 @@ def test_each_chunk_is_its_own_job_process_that_loads_the_model_once(rendered):
         text = path.read_text()
         # what the job asked the scheduler for: the spec's default threads and the measured memory
         assert re.match(r"job \d+: dream_chunk \(2 threads, \d+ MB\)", text), text[:200]
-        loads = re.findall(r"dreamvideo: inception_v3 \(float32\) loaded in [\d.]+ s, process (\d+)", text)
+        loads = re.findall(r"dreamvideo: inception_v3 \((?:float32|bfloat16)\) loaded in [\d.]+ s, process (\d+)", text)
         assert len(loads) == 1, text[-2000:]
     # the three chunks loaded the model in three processes, none of them the main Snakemake's
     pids = {re.search(r"process (\d+)", p.read_text())[1] for p in logs}
