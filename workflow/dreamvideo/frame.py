@@ -90,7 +90,7 @@ def _identity(path):
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-TEMPORARY = re.compile(r"\.(?P<stem>.+)\.(?P<pid>\d+)\.tmp(?P<suffix>\.[^.]*)?")  # see temporary()
+TEMPORARY = re.compile(r"\.(?P<stem>.+)\.(?P<pid>\d+)\.tmp(\.[^.]*)?")  # the names temporary() gives
 
 
 def temporary(path, pid=None):
