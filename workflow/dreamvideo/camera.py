@@ -1,8 +1,9 @@
 """Per-frame camera motion as ONE affine resampling.
 
 Every move of a frame step (the seed's zoom, zoom, rotation, translation) is composed into
-one 2x3 matrix and applied with one cv2.warpAffine: resampling once per frame, rather than
-once per move, keeps a 3,600-frame chain from blurring away.
+one 2x3 matrix and applied with one cubic-spline warp (scipy.ndimage.affine_transform, order 3,
+prefiltered: it interpolates, so whole-pixel moves copy pixels): resampling once per frame,
+rather than once per move, keeps a 3,600-frame chain from blurring away.
 
 Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coordinates):
   * pixel centres sit at integers, so the frame's middle is ((w - 1) / 2, (h - 1) / 2) and a
@@ -12,18 +13,25 @@ Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coor
   * angle > 0 turns content counter-clockwise as seen on screen (y points down), the sign
     of Deforum and of cv2.getRotationMatrix2D;
   * translate_x / translate_y > 0 move content right / down by that fraction of width / height.
-OpenCV quantises the source position of each output pixel to 1/32 pixel, so a sub-pixel
-move may be off by up to 1/64 pixel per frame; integer moves are exact.
-warpAffine computes each output pixel independently of how rows are split among threads,
-so its bytes do not depend on cv2.setNumThreads (the tests check 1 thread against several).
+Why not OpenCV's warpAffine (Lanczos, the warp until issue 19's second pass): it quantises each
+output pixel's source position to 1/32 pixel. In a zoom about the centre, rows and columns within
+~1.6 px of it then move by less than 1/64 px, round to no move at all and are copied unchanged
+frame after frame, while every other row is resampled a little softer each frame; over hundreds
+of frames a sharp cross through the zoom's centre builds up and stays (a line through the
+centre maps onto itself). The spline warp uses the exact source positions (float64), so every
+row moves as the matrix says (benchmarks/look.md, "The cross through the centre").
+scipy's interpolation runs in one thread, so the output's bytes do not depend on thread counts.
 """
 
 import math
 
-import cv2
 import numpy as np
+from scipy import ndimage
 
-BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "wrap": cv2.BORDER_WRAP, "replicate": cv2.BORDER_REPLICATE}
+# Border names -> scipy's modes: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
+# wrap = the opposite edge, replicate = the edge pixel repeated.
+BORDERS = {"reflect": "mirror", "wrap": "grid-wrap", "replicate": "nearest"}
+PAD_MODES = {"reflect": "reflect", "wrap": "wrap", "replicate": "edge"}  # the same borders in np.pad
 
 
 def _about(point, linear):
@@ -82,17 +90,39 @@ def is_still(m):
     return bool(np.max(np.abs(np.asarray(m, np.float64) - np.eye(3)[:2])) <= 1e-12)
 
 
-def warp(pixels, m, border="reflect"):
-    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warpAffine.
+def _whole_pixel_shift(m):
+    """(dx, dy) when m is a pure translation by whole pixels (within 1e-9), else None."""
+    m = np.asarray(m, np.float64)
+    dx, dy = np.round(m[:, 2])
+    if np.max(np.abs(m[:, :2] - np.eye(2))) > 1e-12 or np.max(np.abs(m[:, 2] - (dx, dy))) > 1e-9:
+        return None
+    return int(dx), int(dy)
 
-    Returns float32, neither clipped nor rounded (Lanczos overshoots a little at edges;
+
+def warp(pixels, m, border="reflect"):
+    """Apply m (source -> destination) to an H x W x 3 image with one cubic-spline warp.
+
+    Returns float32, neither clipped nor rounded (the spline overshoots a little at edges;
     the caller decides when to round). An identity m returns the input as float32 untouched."""
     if border not in BORDERS:
         raise ValueError(f"border {border!r} is not one of {', '.join(BORDERS)}")
     image = np.asarray(pixels).astype(np.float32)  # float in, float out: no uint8 rounding inside
     if is_still(m):
         return image
-    height, width = image.shape[:2]
-    # Without WARP_INVERSE_MAP, warpAffine inverts m itself (in float64) to look up sources.
-    return cv2.warpAffine(image, np.asarray(m, np.float64), (width, height),
-                          flags=cv2.INTER_LANCZOS4, borderMode=BORDERS[border])
+    shift = _whole_pixel_shift(m)
+    if shift is not None:  # a whole-pixel move: a copy, bit for bit (the spline would add ~1e-13)
+        height, width = image.shape[:2]
+        dx, dy = shift
+        pad = max(abs(dx), abs(dy))
+        padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=PAD_MODES[border])
+        return padded[pad - dy:pad - dy + height, pad - dx:pad - dx + width]
+    full = np.eye(3)
+    full[:2] = np.asarray(m, np.float64)
+    inverse = np.linalg.inv(full)  # destination -> source, in float64
+    # scipy indexes (row, column) = (y, x): swap the axes of the matrix and of the offset.
+    lookup, offset = inverse[[1, 0]][:, [1, 0]], inverse[[1, 0], 2]
+    out = np.empty_like(image)
+    for channel in range(image.shape[2]):  # per channel: a 3-D call would also filter across channels
+        ndimage.affine_transform(image[..., channel], lookup, offset, output=out[..., channel], order=3,
+                                 mode=BORDERS[border], prefilter=True)
+    return out
