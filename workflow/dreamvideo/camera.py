@@ -1,9 +1,8 @@
 """Per-frame camera motion as ONE affine resampling.
 
 Every move of a frame step (the seed's zoom, zoom, rotation, translation) is composed into
-one 2x3 matrix and applied with one cubic-spline warp (scipy.ndimage.affine_transform, order 3,
-prefiltered: it interpolates, so whole-pixel moves copy pixels): resampling once per frame,
-rather than once per move, keeps a 3,600-frame chain from blurring away.
+one 2x3 matrix and applied with one Lanczos warp (8 x 8 taps, OpenCV's INTER_LANCZOS4 kernel):
+resampling once per frame, rather than once per move, keeps a 3,600-frame chain from blurring away.
 
 Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coordinates):
   * pixel centres sit at integers, so the frame's middle is ((w - 1) / 2, (h - 1) / 2) and a
@@ -13,24 +12,25 @@ Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coor
   * angle > 0 turns content counter-clockwise as seen on screen (y points down), the sign
     of Deforum and of cv2.getRotationMatrix2D;
   * translate_x / translate_y > 0 move content right / down by that fraction of width / height.
-Why not OpenCV's warpAffine (Lanczos, the warp until issue 19's second pass): it quantises each
-output pixel's source position to 1/32 pixel. In a zoom about the centre, rows and columns within
-~1.6 px of it then move by less than 1/64 px, round to no move at all and are copied unchanged
-frame after frame, while every other row is resampled a little softer each frame; over hundreds
-of frames a sharp cross through the zoom's centre builds up and stays (a line through the
-centre maps onto itself). The spline warp uses the exact source positions (float64), so every
-row moves as the matrix says (benchmarks/look.md, "The cross through the centre").
-scipy's interpolation runs in one thread, so the output's bytes do not depend on thread counts.
+The warp is our own (numba, one thread), not OpenCV's warpAffine, which was the warp until
+issue 19's second pass: warpAffine rounds each output pixel's source position to 1/32 pixel. In a
+zoom about the centre, rows and columns within ~1.6 px of it then move by less than 1/64 px, round
+to no move at all and are copied unchanged frame after frame, while every other row is resampled
+(a little softened) each frame; over hundreds of frames a sharp cross through the zoom's centre
+builds up and stays (a line through the centre maps onto itself). Here every output pixel reads
+its exact source position (float64), so every row moves as the matrix says (benchmarks/look.md,
+"The cross through the centre"). Each output pixel is computed on its own, in a fixed order, so
+the output's bytes do not depend on thread counts. Whole-pixel moves are copies, bit for bit.
 """
 
 import math
 
+import numba
 import numpy as np
-from scipy import ndimage
 
-# Border names -> scipy's modes: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
+# Border names -> codes of _source_index: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
 # wrap = the opposite edge, replicate = the edge pixel repeated.
-BORDERS = {"reflect": "mirror", "wrap": "grid-wrap", "replicate": "nearest"}
+BORDERS = {"reflect": 0, "wrap": 1, "replicate": 2}
 PAD_MODES = {"reflect": "reflect", "wrap": "wrap", "replicate": "edge"}  # the same borders in np.pad
 
 
@@ -99,10 +99,82 @@ def _whole_pixel_shift(m):
     return int(dx), int(dy)
 
 
-def warp(pixels, m, border="reflect"):
-    """Apply m (source -> destination) to an H x W x 3 image with one cubic-spline warp.
+@numba.njit(cache=True)
+def _source_index(i, n, border):
+    """Pixel index i (maybe outside 0..n-1) -> the pixel the border reads there."""
+    if border == 0:  # reflect
+        if n == 1:
+            return 0
+        period = 2 * n - 2
+        i = i % period  # Python's modulo: never negative
+        return i if i < n else period - i
+    if border == 1:  # wrap
+        return i % n
+    return min(max(i, 0), n - 1)  # replicate
 
-    Returns float32, neither clipped nor rounded (the spline overshoots a little at edges;
+
+@numba.njit(cache=True)
+def _lanczos4_weights(f, w):
+    """The 8 weights of taps floor(s) - 3 .. floor(s) + 4 for a source position s with fraction
+    f = s - floor(s): sinc(t) sinc(t / 4) at each tap's distance t, normalised to sum 1 (OpenCV's
+    INTER_LANCZOS4 kernel, at the exact f rather than the nearest 1/32)."""
+    if f == 0.0:
+        for k in range(8):
+            w[k] = 0.0
+        w[3] = 1.0
+        return
+    # sin(pi t) = sin(pi f) (-1)^(3 - k) and sin(pi t / 4) = sin(pi f / 4 + pi (3 - k) / 4), t = f + 3 - k:
+    # three sines per position instead of sixteen; the constant factors cancel in the normalisation.
+    sin_f = math.sin(math.pi * f)
+    sin_q, cos_q = math.sin(math.pi * f / 4.0), math.cos(math.pi * f / 4.0)
+    total = 0.0
+    for k in range(8):
+        t = f + 3 - k
+        b = math.pi * (3 - k) / 4.0
+        sign = 1.0 if (3 - k) % 2 == 0 else -1.0
+        w[k] = sign * sin_f * (sin_q * math.cos(b) + cos_q * math.sin(b)) / (t * t)
+        total += w[k]
+    for k in range(8):
+        w[k] /= total
+
+
+@numba.njit(cache=True, nogil=True)
+def _lanczos4_warp(image, inverse, border):
+    """out[y, x] = the Lanczos interpolation of image at inverse @ (x, y, 1), in float64, per channel."""
+    height, width, channels = image.shape
+    out = np.empty((height, width, channels), np.float32)
+    wx, wy = np.empty(8), np.empty(8)
+    cols, rows = np.empty(8, np.int64), np.empty(8, np.int64)
+    acc = np.empty(channels)
+    for y in range(height):
+        for x in range(width):
+            sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
+            sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
+            ix, iy = math.floor(sx), math.floor(sy)
+            _lanczos4_weights(sx - ix, wx)
+            _lanczos4_weights(sy - iy, wy)
+            inside_x, inside_y = 3 <= ix and ix + 4 < width, 3 <= iy and iy + 4 < height
+            for k in range(8):
+                cols[k] = ix - 3 + k if inside_x else _source_index(ix - 3 + k, width, border)
+                rows[k] = iy - 3 + k if inside_y else _source_index(iy - 3 + k, height, border)
+            for c in range(channels):
+                acc[c] = 0.0
+            for j in range(8):
+                r, wj = rows[j], wy[j]
+                for c in range(channels):
+                    line = 0.0
+                    for i in range(8):
+                        line += wx[i] * image[r, cols[i], c]
+                    acc[c] += wj * line
+            for c in range(channels):
+                out[y, x, c] = acc[c]
+    return out
+
+
+def warp(pixels, m, border="reflect"):
+    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warp.
+
+    Returns float32, neither clipped nor rounded (Lanczos overshoots a little at edges;
     the caller decides when to round). An identity m returns the input as float32 untouched."""
     if border not in BORDERS:
         raise ValueError(f"border {border!r} is not one of {', '.join(BORDERS)}")
@@ -110,7 +182,7 @@ def warp(pixels, m, border="reflect"):
     if is_still(m):
         return image
     shift = _whole_pixel_shift(m)
-    if shift is not None:  # a whole-pixel move: a copy, bit for bit (the spline would add ~1e-13)
+    if shift is not None:  # a whole-pixel move: a copy (np.pad's modes are the same borders)
         height, width = image.shape[:2]
         dx, dy = shift
         pad = max(abs(dx), abs(dy))
@@ -118,11 +190,5 @@ def warp(pixels, m, border="reflect"):
         return padded[pad - dy:pad - dy + height, pad - dx:pad - dx + width]
     full = np.eye(3)
     full[:2] = np.asarray(m, np.float64)
-    inverse = np.linalg.inv(full)  # destination -> source, in float64
-    # scipy indexes (row, column) = (y, x): swap the axes of the matrix and of the offset.
-    lookup, offset = inverse[[1, 0]][:, [1, 0]], inverse[[1, 0], 2]
-    out = np.empty_like(image)
-    for channel in range(image.shape[2]):  # per channel: a 3-D call would also filter across channels
-        ndimage.affine_transform(image[..., channel], lookup, offset, output=out[..., channel], order=3,
-                                 mode=BORDERS[border], prefilter=True)
-    return out
+    inverse = np.ascontiguousarray(np.linalg.inv(full)[:2])  # destination -> source, in float64
+    return _lanczos4_warp(np.ascontiguousarray(image), inverse, BORDERS[border])
