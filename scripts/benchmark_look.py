@@ -83,7 +83,7 @@ def write_curves(rows, path):
 
 def losses(picture):
     """What each resampling of a frame step keeps of a picture's detail, without dreaming: the
-    camera's zoom (Lanczos, and cubic / bilinear for comparison), as one step, a zoom in + out
+    camera's zoom (camera.warp; OpenCV's Lanczos, cubic and bilinear for comparison), as one step, a zoom in + out
     round trip and ten of them (uint8 between), and the seed's octave round trip."""
     import cv2
 
@@ -93,9 +93,12 @@ def losses(picture):
     image, inner = picture.astype(np.float32), (slice(20, -20), slice(20, -20))  # round trips: edges aside
     zoom_in, zoom_out = camera.matrix(width, height, zoom=1.01), camera.matrix(width, height, zoom=1 / 1.01)
     print("| step | detail kept |\n|---|---|")
-    for name, flag in (("Lanczos", cv2.INTER_LANCZOS4), ("cubic", cv2.INTER_CUBIC), ("bilinear", cv2.INTER_LINEAR)):
-        def warp(pixels, m):
-            return cv2.warpAffine(pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101)
+    def opencv(flag):
+        return lambda pixels, m: cv2.warpAffine(pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101)
+
+    for name, warp in (("Lanczos (camera.warp, exact positions)", camera.warp),
+                       ("Lanczos (OpenCV, 1/32 px positions)", opencv(cv2.INTER_LANCZOS4)),
+                       ("cubic (OpenCV)", opencv(cv2.INTER_CUBIC)), ("bilinear (OpenCV)", opencv(cv2.INTER_LINEAR))):
 
         once = look.detail(warp(image, zoom_in)) / look.detail(image)
         chain = image

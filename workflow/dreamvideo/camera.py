@@ -1,8 +1,8 @@
 """Per-frame camera motion as ONE affine resampling.
 
 Every move of a frame step (the seed's zoom, zoom, rotation, translation) is composed into
-one 2x3 matrix and applied with one cv2.warpAffine: resampling once per frame, rather than
-once per move, keeps a 3,600-frame chain from blurring away.
+one 2x3 matrix and applied with one Lanczos warp (8 x 8 taps, OpenCV's INTER_LANCZOS4 kernel):
+resampling once per frame, rather than once per move, keeps a 3,600-frame chain from blurring away.
 
 Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coordinates):
   * pixel centres sit at integers, so the frame's middle is ((w - 1) / 2, (h - 1) / 2) and a
@@ -12,18 +12,26 @@ Conventions (all matrices map SOURCE pixel coordinates to DESTINATION pixel coor
   * angle > 0 turns content counter-clockwise as seen on screen (y points down), the sign
     of Deforum and of cv2.getRotationMatrix2D;
   * translate_x / translate_y > 0 move content right / down by that fraction of width / height.
-OpenCV quantises the source position of each output pixel to 1/32 pixel, so a sub-pixel
-move may be off by up to 1/64 pixel per frame; integer moves are exact.
-warpAffine computes each output pixel independently of how rows are split among threads,
-so its bytes do not depend on cv2.setNumThreads (the tests check 1 thread against several).
+The warp is our own (numba, one thread), not OpenCV's warpAffine, which was the warp until
+issue 19's second pass: warpAffine rounds each output pixel's source position to 1/32 pixel. In a
+zoom about the centre, rows and columns within ~1.6 px of it then move by less than 1/64 px, round
+to no move at all and are copied unchanged frame after frame, while every other row is resampled
+(a little softened) each frame; over hundreds of frames a sharp cross through the zoom's centre
+builds up and stays (a line through the centre maps onto itself). Here every output pixel reads
+its exact source position (float64), so every row moves as the matrix says (benchmarks/look.md,
+"The cross through the centre"). Each output pixel is computed on its own, in a fixed order, so
+the output's bytes do not depend on thread counts. Whole-pixel moves are copies, bit for bit.
 """
 
 import math
 
-import cv2
+import numba
 import numpy as np
 
-BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "wrap": cv2.BORDER_WRAP, "replicate": cv2.BORDER_REPLICATE}
+# Border names -> codes of _source_index: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
+# wrap = the opposite edge, replicate = the edge pixel repeated.
+BORDERS = {"reflect": 0, "wrap": 1, "replicate": 2}
+PAD_MODES = {"reflect": "reflect", "wrap": "wrap", "replicate": "edge"}  # the same borders in np.pad
 
 
 def _about(point, linear):
@@ -82,8 +90,89 @@ def is_still(m):
     return bool(np.max(np.abs(np.asarray(m, np.float64) - np.eye(3)[:2])) <= 1e-12)
 
 
+def _whole_pixel_shift(m):
+    """(dx, dy) when m is a pure translation by whole pixels (within 1e-9), else None."""
+    m = np.asarray(m, np.float64)
+    dx, dy = np.round(m[:, 2])
+    if np.max(np.abs(m[:, :2] - np.eye(2))) > 1e-12 or np.max(np.abs(m[:, 2] - (dx, dy))) > 1e-9:
+        return None
+    return int(dx), int(dy)
+
+
+@numba.njit(cache=True)
+def _source_index(i, n, border):
+    """Pixel index i (maybe outside 0..n-1) -> the pixel the border reads there."""
+    if border == 0:  # reflect
+        if n == 1:
+            return 0
+        period = 2 * n - 2
+        i = i % period  # Python's modulo: never negative
+        return i if i < n else period - i
+    if border == 1:  # wrap
+        return i % n
+    return min(max(i, 0), n - 1)  # replicate
+
+
+@numba.njit(cache=True)
+def _lanczos4_weights(f, w):
+    """The 8 weights of taps floor(s) - 3 .. floor(s) + 4 for a source position s with fraction
+    f = s - floor(s): sinc(t) sinc(t / 4) at each tap's distance t, normalised to sum 1 (OpenCV's
+    INTER_LANCZOS4 kernel, at the exact f rather than the nearest 1/32)."""
+    if f == 0.0:
+        for k in range(8):
+            w[k] = 0.0
+        w[3] = 1.0
+        return
+    # sin(pi t) = sin(pi f) (-1)^(3 - k) and sin(pi t / 4) = sin(pi f / 4 + pi (3 - k) / 4), t = f + 3 - k:
+    # three sines per position instead of sixteen; the constant factors cancel in the normalisation.
+    sin_f = math.sin(math.pi * f)
+    sin_q, cos_q = math.sin(math.pi * f / 4.0), math.cos(math.pi * f / 4.0)
+    total = 0.0
+    for k in range(8):
+        t = f + 3 - k
+        b = math.pi * (3 - k) / 4.0
+        sign = 1.0 if (3 - k) % 2 == 0 else -1.0
+        w[k] = sign * sin_f * (sin_q * math.cos(b) + cos_q * math.sin(b)) / (t * t)
+        total += w[k]
+    for k in range(8):
+        w[k] /= total
+
+
+@numba.njit(cache=True, nogil=True)
+def _lanczos4_warp(image, inverse, border):
+    """out[y, x] = the Lanczos interpolation of image at inverse @ (x, y, 1), in float64, per channel."""
+    height, width, channels = image.shape
+    out = np.empty((height, width, channels), np.float32)
+    wx, wy = np.empty(8), np.empty(8)
+    cols, rows = np.empty(8, np.int64), np.empty(8, np.int64)
+    acc = np.empty(channels)
+    for y in range(height):
+        for x in range(width):
+            sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
+            sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
+            ix, iy = math.floor(sx), math.floor(sy)
+            _lanczos4_weights(sx - ix, wx)
+            _lanczos4_weights(sy - iy, wy)
+            inside_x, inside_y = 3 <= ix and ix + 4 < width, 3 <= iy and iy + 4 < height
+            for k in range(8):
+                cols[k] = ix - 3 + k if inside_x else _source_index(ix - 3 + k, width, border)
+                rows[k] = iy - 3 + k if inside_y else _source_index(iy - 3 + k, height, border)
+            for c in range(channels):
+                acc[c] = 0.0
+            for j in range(8):
+                r, wj = rows[j], wy[j]
+                for c in range(channels):
+                    line = 0.0
+                    for i in range(8):
+                        line += wx[i] * image[r, cols[i], c]
+                    acc[c] += wj * line
+            for c in range(channels):
+                out[y, x, c] = acc[c]
+    return out
+
+
 def warp(pixels, m, border="reflect"):
-    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warpAffine.
+    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warp.
 
     Returns float32, neither clipped nor rounded (Lanczos overshoots a little at edges;
     the caller decides when to round). An identity m returns the input as float32 untouched."""
@@ -92,7 +181,14 @@ def warp(pixels, m, border="reflect"):
     image = np.asarray(pixels).astype(np.float32)  # float in, float out: no uint8 rounding inside
     if is_still(m):
         return image
-    height, width = image.shape[:2]
-    # Without WARP_INVERSE_MAP, warpAffine inverts m itself (in float64) to look up sources.
-    return cv2.warpAffine(image, np.asarray(m, np.float64), (width, height),
-                          flags=cv2.INTER_LANCZOS4, borderMode=BORDERS[border])
+    shift = _whole_pixel_shift(m)
+    if shift is not None:  # a whole-pixel move: a copy (np.pad's modes are the same borders)
+        height, width = image.shape[:2]
+        dx, dy = shift
+        pad = max(abs(dx), abs(dy))
+        padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=PAD_MODES[border])
+        return padded[pad - dy:pad - dy + height, pad - dx:pad - dx + width]
+    full = np.eye(3)
+    full[:2] = np.asarray(m, np.float64)
+    inverse = np.ascontiguousarray(np.linalg.inv(full)[:2])  # destination -> source, in float64
+    return _lanczos4_warp(np.ascontiguousarray(image), inverse, BORDERS[border])
