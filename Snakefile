@@ -47,7 +47,11 @@ if _errors:
 
 
 # Before the first job (never in a dry run or in a job's own process): one run per dream at a time
-# (dreamvideo/runlock.py), and one TensorFlow pool size in a run that dreams in this process.
+# (dreamvideo/runlock.py), one TensorFlow pool size in a run that dreams in this process, and the
+# camera's numba warp compiled here once rather than by parallel jobs all at once.
 onstart:
     hold_dreams(workflow)
     check_one_thread_pool(workflow)
+    from dreamvideo import lanczos
+
+    lanczos.warm_up()

@@ -13,16 +13,17 @@ BIN = Path(sys.executable).parent
 
 
 def pytest_configure(config):
-    """In the main pytest process, before pytest-xdist starts its workers: librosa's numba kernels
-    compiled into their cache once, by one process. In a fresh venv, two workers compiling into
+    """In the main pytest process, before pytest-xdist starts its workers: librosa's and the camera's
+    numba kernels compiled into their caches once, by one process. In a fresh venv, two workers compiling into
     that cache at once crashed one of them (a segfault in librosa's beat tracker)."""
     if hasattr(config, "workerinput"):
         return  # a worker: the main process has done it
-    from dreamvideo import audio
+    from dreamvideo import audio, lanczos
 
     seconds = np.arange(4 * audio.SR) / audio.SR
     clicks = np.sin(2 * np.pi * 1000 * seconds) * (seconds % 0.5 < 0.01)  # 120 BPM
     audio.analyse(clicks.astype(np.float32), (250, 4000))
+    lanczos.warm_up()  # the camera's warp, likewise
 
 
 @pytest.fixture(scope="session", autouse=True)

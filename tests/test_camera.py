@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from conftest import blob, centroid
-from dreamvideo import camera
+from dreamvideo import camera, lanczos
 
 
 def chain(pixels, m, frames, border="reflect"):
@@ -143,8 +143,8 @@ def test_combined_moves_are_one_matrix_and_one_warp(monkeypatch):
             point = apply(step, *point)
         assert np.allclose(apply(m, x, y), point, atol=1e-9)
     calls = []
-    real = camera._lanczos4_warp
-    monkeypatch.setattr(camera, "_lanczos4_warp", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = lanczos.warp
+    monkeypatch.setattr(lanczos, "warp", lambda *a, **k: calls.append(1) or real(*a, **k))
     out = camera.warp(smooth(width, height), m)
     assert len(calls) == 1 and out.dtype == np.float32 and out.shape == (height, width, 3)
 
@@ -153,7 +153,7 @@ def test_still_matrix_returns_the_input_without_resampling(monkeypatch):
     img = smooth(64, 48)
     m = camera.matrix(64, 48)
     assert camera.is_still(m) and not camera.is_still(camera.matrix(64, 48, angle=1e-3))
-    monkeypatch.setattr(camera, "_lanczos4_warp", lambda *a, **k: pytest.fail("resampled an identity"))
+    monkeypatch.setattr(lanczos, "warp", lambda *a, **k: pytest.fail("resampled an identity"))
     out = camera.warp(img, m)
     assert out.dtype == np.float32 and np.array_equal(out, img)
 

@@ -25,10 +25,9 @@ the output's bytes do not depend on thread counts. Whole-pixel moves are copies,
 
 import math
 
-import numba
 import numpy as np
 
-# Border names -> codes of _source_index: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
+# Border names -> codes of lanczos.source_index: reflect = d c b | a b c d (OpenCV's BORDER_REFLECT_101),
 # wrap = the opposite edge, replicate = the edge pixel repeated.
 BORDERS = {"reflect": 0, "wrap": 1, "replicate": 2}
 PAD_MODES = {"reflect": "reflect", "wrap": "wrap", "replicate": "edge"}  # the same borders in np.pad
@@ -99,78 +98,6 @@ def _whole_pixel_shift(m):
     return int(dx), int(dy)
 
 
-@numba.njit(cache=True)
-def _source_index(i, n, border):
-    """Pixel index i (maybe outside 0..n-1) -> the pixel the border reads there."""
-    if border == 0:  # reflect
-        if n == 1:
-            return 0
-        period = 2 * n - 2
-        i = i % period  # Python's modulo: never negative
-        return i if i < n else period - i
-    if border == 1:  # wrap
-        return i % n
-    return min(max(i, 0), n - 1)  # replicate
-
-
-@numba.njit(cache=True)
-def _lanczos4_weights(f, w):
-    """The 8 weights of taps floor(s) - 3 .. floor(s) + 4 for a source position s with fraction
-    f = s - floor(s): sinc(t) sinc(t / 4) at each tap's distance t, normalised to sum 1 (OpenCV's
-    INTER_LANCZOS4 kernel, at the exact f rather than the nearest 1/32)."""
-    if f == 0.0:
-        for k in range(8):
-            w[k] = 0.0
-        w[3] = 1.0
-        return
-    # sin(pi t) = sin(pi f) (-1)^(3 - k) and sin(pi t / 4) = sin(pi f / 4 + pi (3 - k) / 4), t = f + 3 - k:
-    # three sines per position instead of sixteen; the constant factors cancel in the normalisation.
-    sin_f = math.sin(math.pi * f)
-    sin_q, cos_q = math.sin(math.pi * f / 4.0), math.cos(math.pi * f / 4.0)
-    total = 0.0
-    for k in range(8):
-        t = f + 3 - k
-        b = math.pi * (3 - k) / 4.0
-        sign = 1.0 if (3 - k) % 2 == 0 else -1.0
-        w[k] = sign * sin_f * (sin_q * math.cos(b) + cos_q * math.sin(b)) / (t * t)
-        total += w[k]
-    for k in range(8):
-        w[k] /= total
-
-
-@numba.njit(cache=True, nogil=True)
-def _lanczos4_warp(image, inverse, border):
-    """out[y, x] = the Lanczos interpolation of image at inverse @ (x, y, 1), in float64, per channel."""
-    height, width, channels = image.shape
-    out = np.empty((height, width, channels), np.float32)
-    wx, wy = np.empty(8), np.empty(8)
-    cols, rows = np.empty(8, np.int64), np.empty(8, np.int64)
-    acc = np.empty(channels)
-    for y in range(height):
-        for x in range(width):
-            sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
-            sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
-            ix, iy = math.floor(sx), math.floor(sy)
-            _lanczos4_weights(sx - ix, wx)
-            _lanczos4_weights(sy - iy, wy)
-            inside_x, inside_y = 3 <= ix and ix + 4 < width, 3 <= iy and iy + 4 < height
-            for k in range(8):
-                cols[k] = ix - 3 + k if inside_x else _source_index(ix - 3 + k, width, border)
-                rows[k] = iy - 3 + k if inside_y else _source_index(iy - 3 + k, height, border)
-            for c in range(channels):
-                acc[c] = 0.0
-            for j in range(8):
-                r, wj = rows[j], wy[j]
-                for c in range(channels):
-                    line = 0.0
-                    for i in range(8):
-                        line += wx[i] * image[r, cols[i], c]
-                    acc[c] += wj * line
-            for c in range(channels):
-                out[y, x, c] = acc[c]
-    return out
-
-
 def warp(pixels, m, border="reflect"):
     """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warp.
 
@@ -191,4 +118,6 @@ def warp(pixels, m, border="reflect"):
     full = np.eye(3)
     full[:2] = np.asarray(m, np.float64)
     inverse = np.ascontiguousarray(np.linalg.inv(full)[:2])  # destination -> source, in float64
-    return _lanczos4_warp(np.ascontiguousarray(image), inverse, BORDERS[border])
+    from . import lanczos  # numba loads only when a frame moves, not for a dry run
+
+    return lanczos.warp(np.ascontiguousarray(image), inverse, BORDERS[border])
