@@ -26,7 +26,7 @@ def every(count, tiles=TILES):
 
 def segment_text(record):
     """`segment 1 · mixed3`; a transition's mix with its weights to 2 places: `mixed1*0.33+mixed3*0.67`."""
-    short = [[layer, round(weight, 2), channels] for layer, weight, channels in record["objective"]]
+    short = [[layer, round(weight, 2), *rest] for layer, weight, *rest in record["objective"]]
     return f"segment {record['segment']} · {plot.layer_text({'objective': short})}"
 
 

@@ -87,38 +87,49 @@ class Dreamer:
 
     def __init__(self, model_name, terms, precision="float32"):
         self.model = models.get(model_name)
-        self.terms = terms  # ((layer name, channels tuple), ...)
-        self.features = models.features(model_name, tuple(layer for layer, _ in terms), precision)
+        self.terms = terms  # ((layer name, channels tuple, guided), ...)
+        self.features = models.features(model_name, tuple(layer for layer, _, _ in terms), precision)
         self.mean = tf.constant(self.model.mean, tf.float32)
         self.std = tf.constant(self.model.std, tf.float32)
-        self.octave = tf.function(
-            self._octave,
-            input_signature=[
-                tf.TensorSpec([None, None, 3], tf.float32),  # image, 0..255
-                tf.TensorSpec([None, 2], tf.int32),  # per-iteration random shift (y, x)
-                tf.TensorSpec([2], tf.int32),  # tile grid (rows, columns)
-                tf.TensorSpec([], tf.float32),  # step size
-                tf.TensorSpec([len(terms)], tf.float32),  # weight of each term
-            ],
-        )
+        signature = [
+            tf.TensorSpec([None, None, 3], tf.float32),  # image, 0..255
+            tf.TensorSpec([None, 2], tf.int32),  # per-iteration random shift (y, x)
+            tf.TensorSpec([2], tf.int32),  # tile grid (rows, columns)
+            tf.TensorSpec([], tf.float32),  # step size
+            tf.TensorSpec([len(terms)], tf.float32),  # weight of each term
+        ]
+        guided = [len(channels) or self.model.channels[self.model.layers.index(layer)]
+                  for layer, channels, is_guided in terms if is_guided]
+        if guided:  # each guided term's guide features: positions x channels
+            signature.append([tf.TensorSpec([None, count], tf.float32) for count in guided])
+        self.octave = tf.function(self._octave, input_signature=signature)
 
-    def _loss(self, tiles, weights):
-        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone)."""
+    def _loss(self, tiles, weights, guides=()):
+        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone). A
+        plain term is the mean square of its activations; a guided term (Google's notebook) the
+        mean over positions of the best dot product with any of the guide's features, whose
+        gradient pulls each position toward the guide feature it matches best."""
         activations = self.features((tiles - self.mean) / self.std, training=False)
         if not isinstance(activations, (list, tuple)):  # Keras hands back a lone output unwrapped
             activations = [activations]
-        total = 0.0
-        for k, ((_, channels), act) in enumerate(zip(self.terms, activations)):
+        total, guides = 0.0, list(guides)
+        for k, ((_, channels, guided), act) in enumerate(zip(self.terms, activations)):
             act = tf.cast(act, tf.float32)
             if channels:
                 act = tf.gather(act, list(channels), axis=-1)
-            per_tile = tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
+            if guided:
+                shape = tf.shape(act)
+                positions = tf.reshape(act, [shape[0], shape[1] * shape[2], shape[3]])
+                matches = tf.matmul(positions, guides.pop(0), transpose_b=True)  # tiles x positions x guide's
+                per_tile = tf.reduce_mean(tf.reduce_max(matches, axis=2), axis=1)
+            else:
+                per_tile = tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
             if len(self.terms) > 1:  # scale-free: d(L / const) = dL / L
                 per_tile = weights[k] * per_tile / (tf.stop_gradient(per_tile) + 1e-12)
             total += tf.reduce_sum(per_tile)
         return total
 
-    def _tiled_gradient(self, image, shift, grid, weights):
+    def _tiled_gradient(self, image, shift, grid, weights, guides=()):
         """Gradient of the mean square activation, normalised per tile. The image is rolled by
         `shift`, cut into grid[0] x grid[1] equal tiles (edge-padded to fit) that run as one batch,
         and rolled back: tile borders land somewhere else every iteration, so no seams."""
@@ -132,7 +143,7 @@ class Dreamer:
         tiles = tf.reshape(tf.transpose(tiles, [0, 2, 1, 3, 4]), [rows * cols, tile_h, tile_w, 3])
         with tf.GradientTape() as tape:
             tape.watch(tiles)
-            loss = self._loss(tiles, weights)
+            loss = self._loss(tiles, weights, guides)
         grads = tape.gradient(loss, tiles)
         _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
         grads = grads / (tf.sqrt(variance) + 1e-8)
@@ -140,10 +151,10 @@ class Dreamer:
         grads = tf.reshape(tf.transpose(grads, [0, 2, 1, 3, 4]), [rows * tile_h, cols * tile_w, 3])
         return tf.roll(grads[:height, :width], -shift, axis=[0, 1])
 
-    def _octave(self, image, shifts, grid, step_size, weights):
+    def _octave(self, image, shifts, grid, step_size, weights, guides=()):
         iterations = tf.shape(shifts)[0]
         for i in tf.range(iterations):
-            grad = self._tiled_gradient(image, shifts[i], grid, weights)
+            grad = self._tiled_gradient(image, shifts[i], grid, weights, guides)
             # The seed's smoothing: three blurs whose width grows with the iteration.
             sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
             grad = _smooth(grad, sigma)
@@ -158,10 +169,12 @@ class Dreamer:
         return count(height), count(width)
 
     def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
-                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None, octave_mode="detail"):
+                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None, octave_mode="detail", guides=()):
         """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
-        `weights`: one per objective term (default all 1). `progress(done, total)` is called
-        after each octave. `blend` counts in `octave_mode` "blend" only (see the module docstring)."""
+        `weights`: one per objective term (default all 1). `guides`: the guide features
+        (positions x channels, guide.features) of each guided term, in order. `progress(done,
+        total)` is called after each octave. `blend` counts in `octave_mode` "blend" only (see the
+        module docstring)."""
         if octave_mode not in OCTAVE_MODES:
             raise ValueError(f"octave_mode {octave_mode!r} is not one of {', '.join(OCTAVE_MODES)}")
         rng = np.random.default_rng(seed)
@@ -188,29 +201,31 @@ class Dreamer:
                 start = level + _resize(result - base, level.shape[:2])
             elif result is not None:  # the seed's: the upscaled (blurred) result replaces most of the level
                 start = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
-            result, base = self._run_octave(start, num_iterations, step_size, tile_size, rng, weights).numpy(), level
+            result, base = self._run_octave(start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(), level
             if progress:
                 progress(done, len(pyramid))
         if result.shape[:2] != size:
             result = _resize(result, size)
         return result
 
-    def _run_octave(self, image, num_iterations, step_size, tile_size, rng, weights):
+    def _run_octave(self, image, num_iterations, step_size, tile_size, rng, weights, guides=()):
         rows, cols = self.tile_grid(image.shape[0], image.shape[1], tile_size)
         tile_h, tile_w = -(-image.shape[0] // rows), -(-image.shape[1] // cols)
         shifts = np.stack([rng.integers(0, tile_h, num_iterations), rng.integers(0, tile_w, num_iterations)], 1)
+        extra = [[tf.constant(g, tf.float32) for g in guides]] if guides else []
         return self.octave(image, tf.constant(shifts, tf.int32), tf.constant([rows, cols], tf.int32),
-                           tf.constant(step_size, tf.float32), weights)
+                           tf.constant(step_size, tf.float32), weights, *extra)
 
 
 def terms(model_name, objective):
-    """An objective → its terms ((layer name, channels), ...) and weights. `objective` is a
-    layer (number or name) or a plan record's list of [layer, weight, channels]."""
+    """An objective → its terms ((layer name, channels, guided), ...) and weights. `objective` is a
+    layer (number or name) or a plan record's list of [layer, weight, channels] terms, a guided
+    term with its guide image's path as a fourth item."""
     model = models.get(model_name)
     if isinstance(objective, (int, str)):
-        return ((model.layer_name(objective), ()),), (1.0,)
-    return (tuple((model.layer_name(layer), tuple(channels)) for layer, _, channels in objective),
-            tuple(float(weight) for _, weight, _ in objective))
+        return ((model.layer_name(objective), (), False),), (1.0,)
+    return (tuple((model.layer_name(term[0]), tuple(term[2]), len(term) > 3) for term in objective),
+            tuple(float(term[1]) for term in objective))
 
 
 @functools.cache

@@ -6,6 +6,7 @@ further column and panel without changes here."""
 import csv
 import numbers
 import textwrap
+from pathlib import Path
 
 import numpy as np
 
@@ -36,7 +37,8 @@ def _number(value):
 
 
 def layer_text(record):
-    """The objective as one string: `mixed2`, or `mixed2*1+mixed4[12,40]*0.5` for a mix."""
+    """The objective as one string: `mixed2`, or `mixed2*1+mixed4[12,40]*0.5` for a mix; a guided
+    term names its guide: `mixed4>stripes.png*0.5`."""
     objective = record.get("objective")
     if objective is None:
         return None if record.get("layer") is None else str(record["layer"])  # older plans: one layer
@@ -46,6 +48,7 @@ def layer_text(record):
     for term in objective:
         layer, weight, channels = (list(term) + [1.0, []])[:3]
         text = str(layer) + (f"[{','.join(str(c) for c in channels)}]" if channels else "")
+        text += "".join(f">{Path(guide).name}" for guide in term[3:])
         weight = float(weight)
         if len(objective) > 1 or weight != 1.0:  # a lone full-weight layer reads as just its name
             text += "*" + (str(int(weight)) if weight.is_integer() else repr(weight))

@@ -26,14 +26,22 @@ def plan(full, scale):
     audio, under dreams/<name>/preview/."""
     size = preview_size(full.size, scale)
     scale = size[0] / full.size[0]  # the tiles follow the width, as the frame does (sizes are made even)
+    small = dataclasses.replace(full, size=size, folder="preview")
+    mask_dirs = {full.mask_dir(n): small.mask_dir(n) for n in range(len(full.mask_videos))}
+
+    def smaller_mask(layer):  # a feather of full-size pixels; mask videos extracted at the preview's size
+        folder = {"folder": mask_dirs[layer["folder"]]} if "folder" in layer else {}
+        return {**layer, "feather": float(f"{layer['feather'] * scale:.9g}"), **folder}
+
     def smaller(record):
+        masked = {"mask": list(map(smaller_mask, record["mask"]))} if "mask" in record else {}
         return {**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
-                "trim_size": list(full.size)}
+                "trim_size": list(full.size), **masked}
 
     if full.video:  # every frame dreams, the first too; the footage is extracted at the preview's size
-        return dataclasses.replace(full, size=size, folder="preview", frames=tuple(map(smaller, full.frames)))
+        return dataclasses.replace(small, frames=tuple(map(smaller, full.frames)))
     first = {**full.frames[0], "size": list(size)}
-    return dataclasses.replace(full, size=size, folder="preview", frames=(first, *map(smaller, full.frames[1:])))
+    return dataclasses.replace(small, frames=(first, *map(smaller, full.frames[1:])))
 
 
 @functools.cache

@@ -3,7 +3,7 @@
 
 import contextlib
 
-from . import camera, colour, flow, frame
+from . import camera, colour, flow, frame, guide, mask
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend", "tile_size")
 
@@ -53,10 +53,11 @@ def dream_frame(prev_path, record, out_path):
     _dream(prepare(frame.read_frame(prev_path), record), record, out_path)
 
 
-def frame_job(index, record, out_path, previous, weights=None, source=None, flow=None):
+def frame_job(index, record, out_path, previous, weights=None, source=None, flow=None, guidance=None):
     """Frame `index` (>= 1) from its job's named inputs: the previous frame, the model's weights
     (loaded by name, through the model cache), and for a video dream the folders of its footage
-    and of the flow between the footage's frames (none with `flow: none`)."""
+    and of the flow between the footage's frames (none with `flow: none`). Its mask and guide
+    files (`guidance`) are read where the record names them."""
     if source is None:
         return dream_frame(previous, record, out_path)
     video_frame(f"{source}/{index:06d}.png", record, out_path, previous, f"{source}/{index - 1:06d}.png",
@@ -95,10 +96,15 @@ def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=
 
 
 def _dream(pixels, record, out_path):
+    """Dream on the prepared frame with the record's objective (and its guides), keep the
+    undreamed frame where the record's mask says so, write it."""
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
     dream.use_threads(record["threads"])
-    dreamer = dream.dreamer(record["model"], record["objective"], record["precision"])
-    weights = [weight for _, weight, _ in record["objective"]]
-    result = dreamer(pixels, seed=record["seed"], weights=weights, **{k: record[k] for k in DREAM_SETTINGS})
-    frame.write_frame(dream.to_uint8(result), out_path)
+    objective, size = record["objective"], pixels.shape[1::-1]
+    dreamer = dream.dreamer(record["model"], objective, record["precision"])
+    guides = [guide.features(record["model"], layer, channels, record["precision"], path, size)
+              for layer, _, channels, *guided in objective for path in guided]
+    result = dreamer(pixels, seed=record["seed"], weights=[term[1] for term in objective], guides=guides,
+                     **{k: record[k] for k in DREAM_SETTINGS})
+    frame.write_frame(dream.to_uint8(mask.apply(result, pixels, record)), out_path)

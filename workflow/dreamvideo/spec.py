@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import audio, colour, frame, models, schedule, video
+from . import audio, colour, frame, mask, models, schedule, video
 from . import source as footage  # `source` is plan()'s name for the spec file
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
@@ -39,9 +39,14 @@ class Plan:
     flow: str = "none"  # the flow method between its frames
     threads: int = 1  # CPU threads of a frame job (its records say the same)
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
+    mask_videos: tuple = ()  # (path, frames used) of each mask video its records use; extracted to mask_dir(n)
 
     def frame_path(self, index):
         return f"dreams/{self.name}/{self.folder}/{index:06d}.png"
+
+    def mask_dir(self, number):
+        """Where mask video `number` (of mask_videos) is extracted, one frame per dream frame."""
+        return _mask_dir(self.name, self.folder, number)
 
     # A video dream's footage at this plan's size, and the flow between its frames (one folder
     # per method, so another method does not overwrite one already computed).
@@ -110,6 +115,12 @@ def validate(data, source="spec"):
 
     if not isinstance(data, dict):
         raise SpecError(f"{source}: a dream spec is a mapping with at least `segments:`")
+    for key in TOP_LEVEL_DEFAULTS:  # `mask:` / `guide:` at the top level are defaults of every segment
+        if key in data:
+            defaults = data.setdefault("defaults", {})
+            if not isinstance(defaults, dict) or key in defaults:
+                raise SpecError(f"{source}: {key}: given at the top level and in `defaults`: keep one")
+            defaults[key] = data.pop(key)
     try:
         snakemake_validate(data, str(SCHEMA), set_default=True)
     except WorkflowError as err:
@@ -149,6 +160,9 @@ NUMBERS = {
     "color_rate": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
 }
 VIDEO_NUMBERS = {"carry": (float, lambda v: (v >= 0) & (v <= 1), "0..1")}  # in video dreams' records only
+# In the records of masked or guided frames only (folded into "mask" and "objective").
+SHARES = {key: (float, lambda v: (v >= 0) & (v <= 1), "0..1") for key in ("mask_strength", "guide_weight")}
+TOP_LEVEL_DEFAULTS = ("mask", "mask_invert", "mask_feather", "mask_strength", "guide", "guide_weight")
 # Settings of several numbers, each a constant or a schedule: (test, rule).
 VECTORS = {
     "color_balance": (lambda v: v == v, "a number"),
@@ -186,13 +200,38 @@ def _objective(model, settings, field, fail):
 
 
 def _blend_objectives(old, new, w):
-    """Cross-fade: old terms weighted 1-w, new terms w (the same layer and channels merge)."""
+    """Cross-fade: old terms weighted 1-w, new terms w (the same layer, channels and guide merge)."""
     merged = {}
     for terms, share in ((old, 1.0 - w), (new, w)):
-        for name, weight, channels in terms:
-            key = (name, tuple(channels))
+        for name, weight, channels, *guided in terms:
+            key = (name, tuple(channels), *guided)
             merged[key] = merged.get(key, 0.0) + weight * share
-    return [[name, float(f"{weight:.9g}"), list(channels)] for (name, channels), weight in merged.items() if weight > 0]
+    return [[name, float(f"{weight:.9g}"), list(channels), *guided]
+            for (name, channels, *guided), weight in merged.items() if weight > 0]
+
+
+def _guided(terms, guide, weight):
+    """A segment's objective with its guide: each term split into the plain term (1 - weight)
+    and the guided one (weight); terms of weight 0 are left out."""
+    if guide is None:
+        return terms
+    split = [[n, w * (1.0 - weight), c] for n, w, c in terms] + [[n, w * weight, c, guide] for n, w, c in terms]
+    return [[t[0], float(f"{t[1]:.9g}"), *t[2:]] for t in split if t[1] > 0]
+
+
+def _masking(settings, j, index):
+    """A segment's mask at its frame j (the video's frame `index`): (layers, open share); no
+    mask: ([], 1.0). A mask video's layer names its number until the plan's folder is known."""
+    if settings["mask"] is None:
+        return [], 1.0
+    number = settings["mask_video"]
+    where = {"path": settings["mask"]} if number is None else {"folder": number, "frame": index}
+    return [{**where, "invert": settings["mask_invert"], "feather": settings["mask_feather"],
+             "weight": settings["mask_strength"][j]}], 0.0
+
+
+def _mask_dir(name, folder, number):
+    return f"dreams/{name}/{folder}_mask_{number}"
 
 
 def _frames_of(value, fps, field, fail):
@@ -290,22 +329,39 @@ def plan(name, spec, source="spec", variables=None):
 
     def setting(s, key):
         """Per-frame values of a setting for segment s (+ the next transition), checked."""
-        if key in NUMBERS or key in VIDEO_NUMBERS:
-            return _checked(*values(s, key), *{**NUMBERS, **VIDEO_NUMBERS}[key], starts[s], fail)
+        if key in NUMBERS or key in VIDEO_NUMBERS or key in SHARES:
+            return _checked(*values(s, key), *{**NUMBERS, **VIDEO_NUMBERS, **SHARES}[key], starts[s], fail)
         vector = segments[s].get(key, defaults[key])
         if vector is None:  # no target colour
             return None
         columns = [_checked(*values(s, key, c), float, *VECTORS[key], starts[s], fail) for c in range(len(vector))]
         return [list(row) for row in zip(*columns)]
 
-    per_segment = []
+    per_segment, mask_videos = [], {}  # mask video path → (its number, the field that names it)
     for s, seg in enumerate(segments):
         merged = {**defaults, **seg}
         field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
         numbers = (*NUMBERS, *VIDEO_NUMBERS) if clip else NUMBERS
         resolved = {key: setting(s, key) for key in (*numbers, *VECTORS)}
         resolved.update(objective=_objective(model, merged, field, fail), border=merged["border"],
-                        octave_mode=merged["octave_mode"])
+                        octave_mode=merged["octave_mode"], mask=merged["mask"], guide=merged["guide"],
+                        mask_invert=merged["mask_invert"], mask_feather=float(merged["mask_feather"]), mask_video=None)
+        where = lambda key: f"segments[{s}].{key}" if key in seg else f"defaults.{key}"
+        if merged["mask"] is not None:
+            resolved["mask_strength"] = setting(s, "mask_strength")
+            if mask.is_video(merged["mask"]):
+                resolved["mask_video"] = mask_videos.setdefault(merged["mask"], (len(mask_videos), where("mask")))[0]
+            else:
+                try:
+                    mask.check_image(merged["mask"], size)
+                except ValueError as err:
+                    fail(where("mask"), err)
+        if merged["guide"] is not None:
+            try:
+                frame.read_rgb(merged["guide"])
+            except frame.ImageError as err:
+                fail(where("guide"), f"{err} (give an image whose textures the dream should grow)")
+            resolved["guide_weight"] = setting(s, "guide_weight")
         span = len(resolved["zoom"])
         if resolved["target_color"] is None:  # the seed's balance; no steering
             resolved["color_rate"] = [0.0] * span
@@ -333,9 +389,22 @@ def plan(name, spec, source="spec", variables=None):
             value = (1 - w) * a + w * b
             return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
 
-        objective = _blend_objectives(prev["objective"], cur["objective"], w) if prev else cur["objective"]
+        def aimed(side, k):  # a side's objective at its frame k, with its guide
+            return _guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
+
+        objective = _blend_objectives(aimed(prev, pj), aimed(cur, j), w) if prev else aimed(cur, j)
         record = {"model": model.name, "precision": precision, "threads": spec["threads"], "segment": s,
                   "transition": w, "objective": objective}
+        layers, open_share = [], 0.0
+        for side, k, share in ((prev, pj, 1.0 - w), (cur, j, w)) if prev else ((cur, j, 1.0),):
+            own, own_open = _masking(side, k, index)
+            layers += [{**layer, "weight": float(f"{layer['weight'] * share:.9g}")} for layer in own]
+            open_share += own_open * share
+        if layers:
+            for layer in layers:
+                if "folder" in layer:
+                    layer["folder"] = _mask_dir(name, "frames", layer["folder"])
+            record.update(mask=layers, mask_open=float(f"{open_share:.9g}"))
         record.update({key: eased(key) for key in numbers})
         record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
                       color_balance=eased("color_balance"),
@@ -349,10 +418,19 @@ def plan(name, spec, source="spec", variables=None):
         if clip:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
             record.update(zoom_speed=0, flow=spec["flow"] if index else "none", carry_mode=spec["carry_mode"])
         records.append(record)
+    extracted = []  # (mask video, the frames of it the dream uses)
+    for path, (number, field) in mask_videos.items():
+        needed = 1 + max(item["frame"] for r in records for item in r.get("mask", ())
+                         if item.get("folder") == _mask_dir(name, "frames", number))
+        try:
+            mask.check_video(path, size, fps, needed)
+        except (ValueError, video.MediaError) as err:
+            fail(field, err)
+        extracted.append((path, needed))
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(records), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
                 audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
-                flow=spec["flow"] if clip else "none", threads=spec["threads"])
+                flow=spec["flow"] if clip else "none", threads=spec["threads"], mask_videos=tuple(extracted))
 
 
 def _clip(spec, fail):

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from dreamvideo import chunks, contact_sheet, models, preview, progress, render, runlock, spec
+from dreamvideo import chunks, contact_sheet, mask, models, preview, progress, render, runlock, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -132,10 +132,21 @@ def footage(p):
     return {"source": p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {})}
 
 
+def guidance(records):
+    """The mask and guide files (or extracted mask videos) that frames of `records` read: inputs
+    of their jobs, so editing one re-renders exactly the frames that use it (and those after)."""
+    found = {}
+    for record in records:
+        found.update(dict.fromkeys(mask.inputs(record)))
+        found.update(dict.fromkeys(term[3] for term in record.get("objective", ()) if len(term) > 3))
+    return {"guidance": list(found)} if found else {}
+
+
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    p = frame_plan(wildcards)
-    inputs = {"previous": p.frame_path(int(wildcards.index) - 1), "weights": str(models.weights_path(p.model))}
+    p, index = frame_plan(wildcards), int(wildcards.index)
+    inputs = {"previous": p.frame_path(index - 1), "weights": str(models.weights_path(p.model)),
+              **guidance([p.frames[index]])}
     return {**inputs, **footage(p)} if p.video else inputs
 
 
@@ -147,7 +158,7 @@ def chunk_input(wildcards):
     """A chunk's inputs: the chunk before it (its marker), the model's weights, and the seed image
     (the first chunk of an image dream) or a video dream's footage and flow."""
     p, chunk = frame_plan(wildcards), int(wildcards.chunk)
-    inputs = {"weights": str(models.weights_path(p.model))}
+    inputs = {"weights": str(models.weights_path(p.model)), **guidance(p.frames[i] for i in chunk_indices(wildcards))}
     if chunk > 0:
         inputs["previous"] = chunks.marker_path(p, chunk - 1)
     if p.video:
@@ -172,7 +183,7 @@ def render_chunk(wildcards, input, records):
 def first_frame_input(wildcards):
     p = frame_plan(wildcards)
     if p.video:  # a video dream dreams its first source frame
-        return {"source": p.source_dir(), "weights": str(models.weights_path(p.model))}
+        return {"source": p.source_dir(), "weights": str(models.weights_path(p.model)), **guidance(p.frames[:1])}
     return {"seed": p.seed_image}
 
 

@@ -32,3 +32,21 @@ rule flow:
         frames=lambda wc: len(frame_plan(wc).frames),
     run:
         flow.compute_folder(input[0], output[0], params.frames, wildcards.method, threads)
+
+
+# A mask video (`mask:`): its frames at the dream's fps and size, extracted once; frame i masks the
+# dream's frame i. The frame jobs that use it have this folder as an input.
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
+rule mask_frames:
+    input:
+        lambda wc: frame_plan(wc).mask_videos[int(wc.number)][0],
+    output:
+        directory("dreams/{name}/{kind}_mask_{number}"),
+    wildcard_constraints:
+        number=r"\d+",
+    params:
+        fps=lambda wc: frame_plan(wc).fps,
+        size=lambda wc: frame_plan(wc).size,
+        frames=lambda wc: frame_plan(wc).mask_videos[int(wc.number)][1],
+    run:
+        source.extract(input[0], output[0], params.frames, params.fps, params.size)
