@@ -81,6 +81,21 @@ def test_a_mask_keeps_its_black_half_and_dreams_its_white_half(project, monkeypa
     assert right.mean() > 6
 
 
+def test_a_video_dream_masks_its_first_frame_too(project, monkeypatch):
+    """A video dream dreams every frame, frame 0 included: its mask holds there too (the footage
+    here is the wipe clip; the frame is the source frame as its colour control leaves it)."""
+    plan, _ = planned(project, monkeypatch, "video: dreams/t/wipe.mp4\nmask: dreams/t/half.png\n"
+                                            "segments:\n  - {frames: 4, layer: 4, num_iterations: 3}\n")
+    assert plan.video and all(record["mask"][0]["path"] == "dreams/t/half.png" for record in plan.frames)
+    source = project / "dreams/t/noise.png"
+    pixels = np.random.default_rng(1).integers(60, 200, (64, 96, 3)).astype(np.uint8)
+    Image.fromarray(pixels).save(source)
+    render.video_frame(source, plan.frames[0], project / "dreams/t/video_masked.png")
+    out = np.asarray(Image.open(project / "dreams/t/video_masked.png"), np.float64)
+    change = np.abs(out - pixels)
+    assert change[:, :48].max() <= 1 and change[:, 48:].mean() > 3
+
+
 def test_mask_layers_invert_feather_strength_and_open_share(project):
     half = str(project / "dreams/t/half.png")
     layer = {"path": half, "invert": False, "feather": 0.0, "weight": 1.0}
@@ -247,3 +262,22 @@ def test_editing_a_mask_rerenders_the_frames_that_use_it_and_those_after(masked_
     assert sorted(n for n in after if after[n] != before[n]) == [f"{i:06d}.png" for i in range(4, 12)]
     assert (root / "dreams/t/frames/000004.png").read_bytes() != expected["000004.png"]
     assert all((root / f"dreams/t/frames/{i:06d}.png").read_bytes() == expected[f"{i:06d}.png"] for i in range(4))
+
+
+def test_the_readme_examples_plan_and_their_assets_are_reproducible(monkeypatch, tmp_path):
+    """docs/examples/*.yaml plan as the README's commands run them (`--config specs=docs/examples`),
+    and scripts/make_example_assets.py writes the masks and guides committed there, byte for byte."""
+    import importlib.util
+
+    monkeypatch.chdir(REPO)
+    names = sorted(p.stem for p in (REPO / "docs/examples").glob("*.yaml"))
+    assert names == ["guided_cells", "guided_waves", "masked"]
+    spec.plan_for.cache_clear()
+    assert spec.check(names, "docs/examples", "{}") == []
+    spec.plan_for.cache_clear()
+    loaded = importlib.util.spec_from_file_location("assets", REPO / "scripts/make_example_assets.py")
+    assets = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(assets)
+    assets.write(tmp_path)
+    for name in ("disc", "waves", "cells"):
+        assert (tmp_path / f"{name}.png").read_bytes() == (REPO / f"docs/examples/{name}.png").read_bytes()
