@@ -51,3 +51,32 @@ def test_max_pool_gradient_bytes_do_not_depend_on_onednn():
     assert len(on) == 12
     differ = [case for case in on if on[case] != off[case]]
     assert not differ, f"oneDNN on and off give different gradients: {differ}"
+
+
+def test_max_pool_gradient_is_max_pool_with_argmax_gradient():
+    """The exact pool's own gradient gives MaxPoolWithArgmax's gradient bytes (first maximum,
+    overlapping windows summed in window order), eager and compiled."""
+    import numpy as np
+    import tensorflow as tf
+
+    from dreamvideo import networks
+
+    def argmax_pool(x, size, stride, padding):
+        return tf.nn.max_pool_with_argmax(x, size, stride, padding, include_batch_in_index=True)[0]
+
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.integers(-4, 4, (2, 19, 22, 4)), 0).astype(np.float32)
+    for dtype in ("float32", "bfloat16"):
+        for size, stride, padding in ((3, 2, "VALID"), (3, 1, "SAME"), (2, 2, "VALID"), (3, 2, "SAME")):
+            xt = tf.cast(tf.constant(x), dtype)
+            shape = argmax_pool(xt, size, stride, padding).shape
+            dy = tf.cast(tf.constant(rng.normal(size=shape).astype(np.float32)), dtype)
+            results = []
+            for pool in (argmax_pool, networks.exact_max_pool):
+                def grad(xt, dy, pool=pool):
+                    with tf.GradientTape() as tape:
+                        tape.watch(xt)
+                        y = pool(xt, size, stride, padding)
+                    return tape.gradient(y, xt, output_gradients=dy)
+                results += [tf.cast(fn(xt, dy), tf.float32).numpy().tobytes() for fn in (grad, tf.function(grad))]
+            assert len(set(results)) == 1, (dtype, size, stride, padding)

@@ -81,6 +81,55 @@ def warp(image, inverse, border):
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def warp_separable(image, inverse, border):
+    """`warp` for an inverse without shear or rotation (inverse[0, 1] == inverse[1, 0] == 0), the
+    camera's usual zoom and pan: the same bytes, ~8x less work. A source column's position then
+    depends on x alone and a row's on y alone, so each column's and row's taps and weights are
+    computed once (by the same expressions as `warp`: inverse[0, 1] * y and inverse[1, 0] * x are
+    zeros of the same sign for every y and x), and the 8 x 8 sum runs as two passes: every
+    source row's horizontal sums `line` (the same float64 sums, in the same order, as `warp`'s),
+    then per output pixel acc = sum over j of wy[j] * line, in `warp`'s order."""
+    height, width, channels = image.shape
+    wxs, wys = np.empty((width, 8)), np.empty((height, 8))
+    cols, rows = np.empty((width, 8), np.int64), np.empty((height, 8), np.int64)
+    for x in range(width):
+        sx = inverse[0, 0] * x + inverse[0, 1] * 0 + inverse[0, 2]
+        ix = math.floor(sx)
+        weights(sx - ix, wxs[x])
+        inside_x = 3 <= ix and ix + 4 < width
+        for k in range(8):
+            cols[x, k] = ix - 3 + k if inside_x else source_index(ix - 3 + k, width, border)
+    for y in range(height):
+        sy = inverse[1, 0] * 0 + inverse[1, 1] * y + inverse[1, 2]
+        iy = math.floor(sy)
+        weights(sy - iy, wys[y])
+        inside_y = 3 <= iy and iy + 4 < height
+        for k in range(8):
+            rows[y, k] = iy - 3 + k if inside_y else source_index(iy - 3 + k, height, border)
+    lines = np.empty((height, width, channels))
+    for r in range(height):
+        for x in range(width):
+            for c in range(channels):
+                line = 0.0
+                for i in range(8):
+                    line += wxs[x, i] * image[r, cols[x, i], c]
+                lines[r, x, c] = line
+    out = np.empty((height, width, channels), np.float32)
+    acc = np.empty((width, channels))
+    for y in range(height):  # each pixel's sum in `warp`'s order (j = 0..7), a row at a time
+        acc[:] = 0.0
+        for j in range(8):
+            r, wj = rows[y, j], wys[y, j]
+            for x in range(width):
+                for c in range(channels):
+                    acc[x, c] += wj * lines[r, x, c]
+        for x in range(width):
+            for c in range(channels):
+                out[y, x, c] = acc[x, c]
+    return out
+
 def warm_up():
-    """Compile (or load from the cache) the warp for the frames' type: float32 H x W x 3."""
-    warp(np.zeros((9, 9, 3), np.float32), np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]), 0)
+    """Compile (or load from the cache) the warps for the frames' type: float32 H x W x 3."""
+    warp(np.zeros((9, 9, 3), np.float32), np.array([[1.0, 0.5, 0.5], [0.0, 1.0, 0.5]]), 0)
+    warp_separable(np.zeros((9, 9, 3), np.float32), np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]]), 0)

@@ -63,16 +63,82 @@ def _fast_conv(x, kernel, stride, padding):
     return conv(x, tf.convert_to_tensor(kernel))  # a tensor, not the variable: no kernel gradient
 
 
+def _phases(t, sh, sw):
+    """[n, qh * sh, qw * sw, c] → [sh, sw, n, qh, qw, c], t[:, i * sh + ra, j * sw + rb] at [ra, rb, :, i, j]:
+    one transpose, after which a window offset's values are a plain (unit-stride) slice."""
+    import tensorflow as tf
+
+    n, hh, ww, c = tf.unstack(tf.shape(t))
+    return tf.transpose(tf.reshape(t, [n, hh // sh, sh, ww // sw, sw, c]), [2, 4, 0, 1, 3, 5])
+
+
+def _first_max_gradient(x, y, dy, size, strides, padding):
+    """The input gradient of y = max_pool(x): each output's dy goes to the first maximum of its
+    window (row-major, as MaxPoolWithArgmax picks it), built from comparisons, selects, pads and
+    adds that run the same whichever kernels run them. For each window offset (a, b), the
+    values x[i * sh + a, j * sw + b] (a slice of x's stride phases) equal to y[i, j] and equal at
+    no earlier offset take dy[i, j]. Where windows overlap, an input's shares are summed in the
+    order of the windows (row-major), as MaxPoolGradWithArgmax sums them: the same bytes."""
+    import tensorflow as tf
+
+    (kh, kw), (sh, sw) = size, strides
+    n, h, w, c = tf.unstack(tf.shape(x))
+    ho, wo = tf.shape(y)[1], tf.shape(y)[2]
+    ph = tf.maximum((ho - 1) * sh + kh - h, 0) if padding == "SAME" else 0
+    pw = tf.maximum((wo - 1) * sw + kw - w, 0) if padding == "SAME" else 0
+    top, left = ph // 2, pw // 2  # TensorFlow's SAME: the odd pixel of padding at the end
+    qh, qw = (h + ph + sh - 1) // sh, (w + pw + sw - 1) // sw
+    x = tf.pad(x, [[0, 0], [top, qh * sh - h - top], [left, qw * sw - w - left], [0, 0]],
+               constant_values=float("-inf"))  # padding is never a window's maximum
+    phases = _phases(x, sh, sw)
+    zero = tf.zeros_like(dy)
+    shares, taken = {}, None
+    for a in range(kh):
+        for b in range(kw):
+            at = phases[a % sh, b % sw, :, a // sh:a // sh + ho, b // sw:b // sw + wo, :]
+            hit = tf.equal(at, y)
+            first = hit if taken is None else tf.logical_and(hit, tf.logical_not(taken))
+            taken = hit if taken is None else tf.logical_or(taken, hit)
+            shares[a, b] = tf.where(first, dy, zero)
+    empty = tf.zeros([n, qh, qw, c], dy.dtype)  # also what a phase no window offset reaches gets
+    phase_grads = {}
+    for a in reversed(range(kh)):  # a window below or right of another reads an input at a smaller offset
+        for b in reversed(range(kw)):
+            key, da, db = (a % sh, b % sw), a // sh, b // sw
+            share = tf.pad(shares[a, b], [[0, 0], [da, qh - ho - da], [db, qw - wo - db], [0, 0]])
+            phase_grads.setdefault(key, [empty]).append(share)
+    # AddNs of a phase's terms in that order: AddN sums up to 8 terms left to right, and Grappler
+    # leaves an AddN's order alone where it would rewrite (and reorder) a chain of Adds.
+    def ordered_sum(terms):
+        total = tf.math.add_n(terms[:4])
+        for start in range(4, len(terms), 3):
+            total = tf.math.add_n([total] + terms[start:start + 3])
+        return total
+
+    phase_grads = {key: ordered_sum(terms) for key, terms in phase_grads.items()}
+    stacked = tf.stack([tf.stack([phase_grads.get((ra, rb), empty) for rb in range(sw)]) for ra in range(sh)])
+    full = tf.reshape(tf.transpose(stacked, [2, 3, 0, 4, 1, 5]), [n, qh * sh, qw * sw, c])
+    return full[:, top:top + h, left:left + w, :]
+
+
 def exact_max_pool(x, pool_size, strides, padding):
     """Max pool whose gradient goes to the first maximum of each window, whichever kernels run.
     A plain MaxPoolGrad runs sometimes in oneDNN, sometimes in TensorFlow's own kernel (run to
-    run), and the two route ties differently; after a ReLU, ties in a window are common. Here the
-    forward records its argmax and the gradient scatters through it (TensorFlow's registered
-    gradient of MaxPoolWithArgmax is MaxPoolGradWithArgmax), which oneDNN does not take over."""
+    run), and the two route ties differently; after a ReLU, ties in a window are common. The
+    forward is a plain max pool (a max is exact in any kernel; oneDNN's is fast), the gradient
+    `_first_max_gradient`: the bytes of MaxPoolWithArgmax's gradient, without that op, whose
+    Eigen kernel took a quarter of a bfloat16 dream step (benchmarks/results.md)."""
     import tensorflow as tf
 
-    out, _ = tf.nn.max_pool_with_argmax(x, pool_size, strides, padding, include_batch_in_index=True)
-    return out
+    size = (pool_size, pool_size) if isinstance(pool_size, int) else tuple(pool_size)
+    strides = (strides, strides) if isinstance(strides, int) else tuple(strides)
+
+    @tf.custom_gradient
+    def pool(x):
+        y = tf.nn.max_pool2d(x, size, strides, padding)
+        return y, lambda dy: _first_max_gradient(x, y, dy, size, strides, padding)
+
+    return pool(x)
 
 
 def _exact_max_pooling_class():
