@@ -12,12 +12,13 @@ STAMP := $(BIN)/.installed$(if $(GPU),-gpu)
 
 .PHONY: venv weights test demo gallery benchmark format clean
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	sed 's/^tensorflow-cpu==/tensorflow[and-cuda]==/' requirements.txt > $(VENV)/requirements-gpu.txt
 	$(if $(GPU),$(BIN)/pip uninstall --quiet --yes tensorflow-cpu 2>/dev/null || true)
 	$(BIN)/pip install --quiet -r $(REQUIREMENTS)
+	$(BIN)/pip install --quiet --no-deps --editable .  # the dreamvideo package (pyproject.toml)
 	touch $@
 
 venv: $(STAMP)

@@ -6,7 +6,6 @@ import sys
 from snakemake.utils import validate
 
 sys.setrecursionlimit(100_000)  # the DAG of an N-frame chain is built N calls deep
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
 
 
 configfile: "config/config.yaml"

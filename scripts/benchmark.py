@@ -27,8 +27,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
-sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 
 from dreamvideo import frame, models, networks, render, video  # noqa: E402
@@ -355,7 +353,7 @@ def peer_frame_time(size, layer, runs, dream_fn, settings=None):
 
 
 def peer_speed(runs):
-    from benchmarks import peers
+    import peers  # scripts/peers.py, beside this script
 
     model = models.get(models.DEFAULT_MODEL)
     rows = []

@@ -24,15 +24,12 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
-sys.path.insert(0, str(REPO / "scripts"))
 
 from benchmark_scale import cpu_model  # noqa: E402
 from dreamvideo import models, render  # noqa: E402
 
 FRAME = """
 import resource, sys, time
-sys.path.insert(0, {workflow!r})
 import numpy as np
 from PIL import Image
 from dreamvideo import render, spec
@@ -66,7 +63,7 @@ def env():
 
 def frame_job(width, height, threads, layer=6):
     """(s per frame, peak MB) of a fresh process dreaming frames of that size."""
-    code = FRAME.format(workflow=str(REPO / "workflow"), width=width, height=height, threads=threads, layer=layer)
+    code = FRAME.format(width=width, height=height, threads=threads, layer=layer)
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run([sys.executable, "-c", code], cwd=tmp, env=env(), capture_output=True, text=True)
     if done.returncode:

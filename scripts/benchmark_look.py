@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402

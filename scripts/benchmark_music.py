@@ -22,12 +22,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
-sys.path.insert(0, str(REPO / "tests"))
 import numpy as np  # noqa: E402
 
 from dreamvideo import audio, frame, spec, video  # noqa: E402
-from test_audio import click_track  # noqa: E402  (the tests' click track: one definition)
+from dreamvideo.testmedia import click_track  # noqa: E402
 
 DEMO = "fractal_light"
 
@@ -86,7 +84,7 @@ def song(tmp, seconds=180):
 def fresh(code):
     """Seconds for `code` in a fresh Python process (imports included)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(REPO / 'workflow')!r}); {code}"],
+    subprocess.run([sys.executable, "-c", code],
                    check=True, cwd=REPO)
     return time.perf_counter() - start
 

@@ -16,18 +16,15 @@ Clips: the tests' texture moving 3 px a frame (128x96, 48 frames), and the video
 import datetime
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
-sys.path.insert(0, str(REPO / "tests"))
 import numpy as np  # noqa: E402
 
 from dreamvideo import dream, flow, render, source  # noqa: E402
-from test_video_dream import make_clip  # noqa: E402  (the tests' clip: one definition)
+from dreamvideo.testmedia import make_clip  # noqa: E402
 
 # (label, flow method, carry, carry_mode)
 WAYS = [

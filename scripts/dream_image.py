@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from dreamvideo import frame, models  # noqa: E402
 
 

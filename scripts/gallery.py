@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "workflow"))
 from dreamvideo import dream, frame, models  # noqa: E402
 
 

@@ -1,9 +1,7 @@
 """Fetch, verify and convert models' weights into the cache: `python scripts/prepare_model.py [MODEL ...]`."""
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow"))
 from dreamvideo import models  # noqa: E402
 
 

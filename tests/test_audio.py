@@ -1,38 +1,13 @@
 """Music features: a click track's beats land on their frames, features feed the schedules, bad
 audio fails in one line, and the analysis is cached."""
 import subprocess
-import wave
 
 import numpy as np
 import pytest
 
 from conftest import REPO
 from dreamvideo import audio, spec, video
-
-SR = 44100
-
-
-def write_wav(path, samples, sr=SR):
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sr)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
-
-
-def click_track(path, bpm=120.0, seconds=10.0, first=0.5):
-    """Short 2 kHz blips every beat over quiet noise; returns the click times."""
-    rng = np.random.default_rng(0)
-    samples = rng.normal(0, 0.003, int(seconds * SR))
-    times = np.arange(first, seconds - 0.2, 60.0 / bpm)
-    blip = np.sin(2 * np.pi * 2000 * np.arange(int(0.03 * SR)) / SR) * np.exp(-np.arange(int(0.03 * SR)) / (0.006 * SR))
-    for t in times:
-        start = int(round(t * SR))
-        samples[start:start + len(blip)] += 0.8 * blip
-    write_wav(path, samples)
-    return times
-
+from dreamvideo.testmedia import SR, click_track, write_wav
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):

@@ -23,7 +23,6 @@ CASES = [
 SCRIPT = """
 import hashlib, json, sys
 import numpy as np
-sys.path.insert(0, {workflow!r})
 from PIL import Image
 from dreamvideo import dream
 card = Image.open({card!r}).convert("RGB")
@@ -39,7 +38,7 @@ for width, height, objective, precision in json.loads({cases!r}):
 
 def run_once(model_env):
 
-    code = SCRIPT.format(workflow=str(REPO / "workflow"), card=str(REPO / "tests/data/golden_input.png"),
+    code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"),
                          cases=json.dumps(CASES))
     done = subprocess.run([sys.executable, "-c", code], env=model_env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -5,12 +5,10 @@ import signal
 import subprocess
 import sys
 
-from conftest import REPO
 from dreamvideo import frame
 
 WRITER = """
 import sys
-sys.path.insert(0, {workflow!r})
 from dreamvideo import frame
 frame.write_bytes_atomic(b"partial? no: whole, but never renamed", {path!r})
 """
@@ -19,7 +17,7 @@ frame.write_bytes_atomic(b"partial? no: whole, but never renamed", {path!r})
 def held_writer(path):
     """A process that writes `path` atomically and stops (DREAMVIDEO_HOLD) with its temporary file
     complete and not yet renamed; returns it once it says so."""
-    code = WRITER.format(workflow=str(REPO / "workflow"), path=str(path))
+    code = WRITER.format(path=str(path))
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "DREAMVIDEO_HOLD": path.name},
                             stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()

@@ -23,3 +23,16 @@ def test_every_remaining_lint_is_a_justified_missing_log(model_env):
         line, path = re.fullmatch(r"rule \w+ \(line (\d+), (.*)\)", where).groups()
         above = Path(path).read_text().splitlines()[int(line) - 4:int(line) - 1]
         assert any(l.strip().startswith("# No log (lint): ") for l in above), (where, above)
+
+
+def test_the_package_imports_from_any_folder_and_nothing_edits_sys_path(tmp_path):
+    """`dreamvideo` is installed (editable, `make venv`): the Snakefile, scripts and tests import it
+    as a package, none of them by putting folders on sys.path."""
+    done = subprocess.run([str(BIN / "python"), "-c", "import dreamvideo, sys; print(dreamvideo.__file__)"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0 and Path(done.stdout.strip()) == REPO / "workflow/dreamvideo/__init__.py", done
+    sources = [REPO / "Snakefile", *REPO.glob("workflow/**/*.smk"), *REPO.glob("workflow/**/*.py"),
+               *REPO.glob("scripts/*.py"), *REPO.glob("tests/*.py")]
+    editing = [p.name for p in sources if re.search(r"sys\.path\.(insert|append)\(", p.read_text())
+               and p.name != "test_lint.py"]
+    assert editing == []

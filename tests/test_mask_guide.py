@@ -1,7 +1,6 @@
 """Masks (where a frame dreams) and guide images (toward what): the plan's records, the pixels
 they make, their errors, and a masked, guided render through Snakemake (resume, reruns)."""
 import json
-import subprocess
 
 import numpy as np
 import pytest

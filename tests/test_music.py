@@ -6,9 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import REPO
 from dreamvideo import frame, video
-from test_audio import click_track
+from dreamvideo.testmedia import click_track
 from test_pipeline import frames, make_project, snakemake
 
 SPEC = """\

@@ -1,18 +1,12 @@
 """oneDNN on or off, the same bytes: TensorFlow runs a max pool's gradient sometimes in oneDNN,
 sometimes in its own kernel, and the two route ties differently; the network's pools must not."""
-import hashlib
 import json
 import subprocess
 import sys
 
-import pytest
-
-from conftest import REPO
-
 SCRIPT = """
 import hashlib, json, sys
 import numpy as np
-sys.path.insert(0, {workflow!r})
 import tensorflow as tf
 from dreamvideo import networks
 rng = np.random.default_rng(5)
@@ -39,7 +33,7 @@ print(json.dumps(out))
 
 
 def gradients(onednn):
-    code = SCRIPT.format(workflow=str(REPO / "workflow"))
+    code = SCRIPT.format()
     env = {**__import__("os").environ, "TF_ENABLE_ONEDNN_OPTS": onednn}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -2,7 +2,6 @@
 import json
 import re
 import shutil
-import sys
 import zipfile
 
 import numpy as np
@@ -13,8 +12,19 @@ from conftest import REPO
 from dreamvideo import contact_sheet, frame
 from test_pipeline import snakemake
 
-sys.path.insert(0, str(REPO / "scripts"))
-import report_screenshot  # noqa: E402
+
+
+def _script(name):
+    """A module of scripts/ (a command-line tool, not part of the package), loaded from its file."""
+    import importlib.util
+
+    loaded = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(module)
+    return module
+
+
+report_screenshot = _script("report_screenshot")
 
 
 def test_every_nth_frame_and_the_last():

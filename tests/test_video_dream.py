@@ -2,15 +2,14 @@
 coherence along the optical flow, kill + resume, incremental edits, and bad clips."""
 import subprocess
 
-import cv2
 import numpy as np
 import pytest
 
-from conftest import BIN, REPO
+from conftest import REPO
 from dreamvideo import flow, frame, source, spec, video
+from dreamvideo.testmedia import FPS, FRAMES, HEIGHT, SPEED, WIDTH, make_clip
 from test_pipeline import kill_at, snakemake, stream_seconds, temporaries
 
-WIDTH, HEIGHT, FRAMES, FPS, SPEED = 128, 96, 48, 24, 3
 
 SPEC = """\
 video: dreams/t/clip.mp4
@@ -21,22 +20,6 @@ segments:
   - {{seconds: 1, layer: 3}}
   - {{seconds: 1, layer: 5, transition: 6}}
 """
-
-
-def make_clip(path, frames=FRAMES, fps=FPS, audio=True):
-    """A blurred random texture moving SPEED px/frame to the right, with a 330 Hz tone."""
-    rng = np.random.default_rng(0)
-    wide = cv2.GaussianBlur(rng.random((HEIGHT + 20, WIDTH + SPEED * frames + 20, 3)).astype(np.float32), (0, 0), 3)
-    wide = cv2.normalize(wide, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    left = 10 + SPEED * frames
-    pictures = [np.ascontiguousarray(wide[10:10 + HEIGHT, left - SPEED * i:left - SPEED * i + WIDTH]) for i in range(frames)]
-    silent = path.with_name("silent.mp4")
-    video.encode_pixels(pictures, silent, fps)
-    tone = ["-f", "lavfi", "-i", f"sine=frequency=330:duration={frames / fps}", "-map", "1:a", "-c:a", "aac"] if audio else []
-    subprocess.run([video.ffmpeg(), "-y", "-v", "error", "-i", str(silent), *tone, "-map", "0:v", "-c:v", "copy",
-                    str(path)], check=True)
-    silent.unlink()
-    return path
 
 
 def make_project(root, flow_method="dis", spec_text=None):

@@ -145,8 +145,11 @@ def guidance(records):
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     p, index = frame_plan(wildcards), int(wildcards.index)
-    inputs = {"previous": p.frame_path(index - 1), "weights": str(models.weights_path(p.model)),
-              **guidance([p.frames[index]])}
+    inputs = {
+        "previous": p.frame_path(index - 1),
+        "weights": str(models.weights_path(p.model)),
+        **guidance([p.frames[index]]),
+    }
     return {**inputs, **footage(p)} if p.video else inputs
 
 
