@@ -1,0 +1,224 @@
+"""Per-frame records: every setting of a validated spec resolved, over its timeline, to plain
+numbers, names and paths, one small record per frame. A frame's record is all that its pixels
+depend on beside its input files, so the workflow hands it to the frame's job as its params:
+editing a segment changes exactly the records of its frames."""
+
+import re
+
+import numpy as np
+
+from . import audio, frame, mask, models, schedule
+
+# Numeric frame settings: each a constant or a schedule; (type, test a resolved value must pass, the rule).
+NUMBERS = {
+    "num_iterations": (int, lambda v: v >= 1, ">= 1"),
+    "step_size": (float, lambda v: v > 0, "> 0"),
+    "rescale_factor": (float, lambda v: (v > 0) & (v < 1), "between 0 and 1"),
+    "num_repeats": (int, lambda v: (v >= 0) & (v <= 20), "0..20"),
+    "blend": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
+    "tile_size": (int, lambda v: v >= 0, ">= 0"),
+    "zoom_speed": (int, lambda v: v >= 0, ">= 0"),
+    "zoom": (float, lambda v: v > 0, "> 0"),
+    "angle": (float, lambda v: v == v, "a number"),
+    "translate_x": (float, lambda v: v == v, "a number"),
+    "translate_y": (float, lambda v: v == v, "a number"),
+    "color_rate": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
+}
+VIDEO_NUMBERS = {"carry": (float, lambda v: (v >= 0) & (v <= 1), "0..1")}  # in video dreams' records only
+# In the records of masked or guided frames only (folded into "mask" and "objective").
+SHARES = {key: (float, lambda v: (v >= 0) & (v <= 1), "0..1") for key in ("mask_strength", "guide_weight")}
+# Settings of several numbers, each a constant or a schedule: (test, rule).
+VECTORS = {
+    "color_balance": (lambda v: v == v, "a number"),
+    "target_color": (lambda v: (v >= 0) & (v <= 255), "0..255"),
+    "center": (lambda v: v == v, "a number"),
+}
+_SCALARS = {**NUMBERS, **VIDEO_NUMBERS, **SHARES}
+
+
+def _checked(values, field, kind, test, rule, start, fail):
+    """Round (ints) or keep 9 significant digits (floats): the record holds exactly what renders."""
+    values = np.round(values) if kind is int else np.array([float(f"{v:.9g}") for v in values])
+    bad = np.flatnonzero(~test(values))
+    if bad.size:
+        fail(field, f"{values[bad[0]]:g} at frame {start + bad[0]} is out of range (must be {rule})")
+    return [kind(v) for v in values]
+
+
+class Settings:
+    """The settings of a spec's segments, per frame, over a timeline: `variables` are per-frame
+    arrays (music features) that schedule expressions may name, one value per frame of the video."""
+
+    def __init__(self, defaults, segments, timeline, fps, variables, has_audio, fail):
+        self.defaults, self.segments, self.timeline = defaults, segments, timeline
+        self.fps, self.variables, self.has_audio, self.fail = fps, variables, has_audio, fail
+
+    def _values(self, s, key, component=None):
+        """Setting `key` over segment s's frames and the next segment's transition: a segment's
+        own schedule counts t from its first frame, a `defaults` schedule from the video's."""
+        tl, own = self.timeline, key in self.segments[s]
+        value, field = (self.segments[s][key], f"segments[{s}].{key}") if own else (self.defaults[key], f"defaults.{key}")
+        if component is not None:
+            value, field = value[component], f"{field}[{component}]"
+        span, first = tl.span(s), tl.start(s)
+        start, length = (first, span) if own else (0, tl.total)
+        try:
+            out = schedule.resolve(value, length, self.fps, {k: v[start:start + length] for k, v in self.variables.items()},
+                                   start, length=tl.counts[s] if own else tl.total)
+        except ValueError as err:
+            name = re.search(r"unknown name '(\w+)'", str(err))
+            if not self.has_audio and name and name[1] in audio.FEATURES:
+                self.fail(field, f"{name[1]} is a music feature: set `audio:` to a soundtrack to use it")
+            self.fail(field, err)
+        return (out if own else out[first:first + span]), field
+
+    def __call__(self, s, key):
+        """Per-frame values of a setting for segment s (+ the next transition), checked."""
+        start = self.timeline.start(s)
+        if key in _SCALARS:
+            return _checked(*self._values(s, key), *_SCALARS[key], start, self.fail)
+        vector = self.segments[s].get(key, self.defaults[key])
+        if vector is None:  # no target colour
+            return None
+        columns = [_checked(*self._values(s, key, c), float, *VECTORS[key], start, self.fail) for c in range(len(vector))]
+        return [list(row) for row in zip(*columns)]
+
+
+def objective(model, settings, field, fail):
+    """`layer` (+ `channels`) → [[layer name, weight, [channels]], ...]."""
+    layer = settings["layer"]
+    mix = layer if isinstance(layer, dict) else {layer: {"weight": 1.0, "channels": settings.get("channels", [])}}
+    terms = []
+    for key, term in mix.items():
+        term = term if isinstance(term, dict) else {"weight": term}
+        try:
+            name = model.layer_name(key)
+        except models.ModelError as err:
+            fail(field, err)
+        channels = [int(c) for c in term.get("channels", [])]
+        count = model.channels[model.layers.index(name)]
+        if any(c >= count for c in channels):
+            fail(field, f"{name} has channels 0..{count - 1}: {max(channels)} is not one of them")
+        terms.append([name, float(term.get("weight", 1.0)), channels])
+    return terms
+
+
+def blend_objectives(old, new, w):
+    """Cross-fade: old terms weighted 1-w, new terms w (the same layer, channels and guide merge)."""
+    merged = {}
+    for terms, share in ((old, 1.0 - w), (new, w)):
+        for name, weight, channels, *guided in terms:
+            key = (name, tuple(channels), *guided)
+            merged[key] = merged.get(key, 0.0) + weight * share
+    return [[name, float(f"{weight:.9g}"), list(channels), *guided]
+            for (name, channels, *guided), weight in merged.items() if weight > 0]
+
+
+def guided(terms, guide, weight):
+    """A segment's objective with its guide: each term split into the plain term (1 - weight)
+    and the guided one (weight); terms of weight 0 are left out."""
+    if guide is None:
+        return terms
+    split = [[n, w * (1.0 - weight), c] for n, w, c in terms] + [[n, w * weight, c, guide] for n, w, c in terms]
+    return [[t[0], float(f"{t[1]:.9g}"), *t[2:]] for t in split if t[1] > 0]
+
+
+def mask_dir(name, folder, number):
+    """Where a plan's mask video `number` is extracted (spec.Plan.mask_dir)."""
+    return f"dreams/{name}/{folder}_mask_{number}"
+
+
+def segment(model, spec, settings, s, size, mask_videos, fail):
+    """Segment s's settings, each a list over its frames (and the next transition), or constant;
+    `mask_videos` (path → (number, field)) gains the mask videos it uses."""
+    seg = settings.segments[s]
+    merged = {**settings.defaults, **seg}
+    numbers = (*NUMBERS, *VIDEO_NUMBERS) if spec.get("video") else NUMBERS
+    field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
+    resolved = {key: settings(s, key) for key in (*numbers, *VECTORS)}
+    resolved.update(objective=objective(model, merged, field, fail), border=merged["border"],
+                    octave_mode=merged["octave_mode"], mask=merged["mask"], guide=merged["guide"],
+                    mask_invert=merged["mask_invert"], mask_feather=float(merged["mask_feather"]), mask_video=None)
+
+    def where(key):
+        return f"segments[{s}].{key}" if key in seg else f"defaults.{key}"
+
+    if merged["mask"] is not None:
+        resolved["mask_strength"] = settings(s, "mask_strength")
+        if mask.is_video(merged["mask"]):
+            resolved["mask_video"] = mask_videos.setdefault(merged["mask"], (len(mask_videos), where("mask")))[0]
+        else:
+            try:
+                mask.check_image(merged["mask"], size)
+            except ValueError as err:
+                fail(where("mask"), err)
+    if merged["guide"] is not None:
+        try:
+            frame.read_rgb(merged["guide"])
+        except frame.ImageError as err:
+            fail(where("guide"), f"{err} (give an image whose textures the dream should grow)")
+        resolved["guide_weight"] = settings(s, "guide_weight")
+    span = len(resolved["zoom"])
+    if resolved["target_color"] is None:  # the seed's balance; no steering
+        resolved["color_rate"] = [0.0] * span
+    else:  # steering replaces the balance
+        resolved["color_balance"] = [[0.0, 0.0, 0.0]] * span
+    return resolved
+
+
+def _masking(side, k, index):
+    """A segment's mask at its frame k (the video's frame `index`): (layers, open share); no
+    mask: ([], 1.0). A mask video's layer names its number until the plan's folder is known."""
+    if side["mask"] is None:
+        return [], 1.0
+    number = side["mask_video"]
+    where = {"path": side["mask"]} if number is None else {"folder": number, "frame": index}
+    return [{**where, "invert": side["mask_invert"], "feather": side["mask_feather"],
+             "weight": side["mask_strength"][k]}], 0.0
+
+
+def frame_record(name, index, timeline, per_segment, base, video):
+    """The record of frame `index` (>= 1 for an image dream) from its segment's settings, eased
+    from the previous segment's over a transition. `base`: the keys every record shares."""
+    s = timeline.segment_of(index)
+    j = index - timeline.start(s)
+    cur = per_segment[s]
+    w = float(f"{schedule.smoothstep((j + 1) / (timeline.transitions[s] + 1)):.9g}") if j < timeline.transitions[s] else 1.0
+    prev = per_segment[s - 1] if w < 1.0 else None
+    pj = index - timeline.start(s - 1) if prev else None
+
+    def eased(key):
+        if prev is None:
+            return cur[key][j]
+        a, b = prev[key][pj], cur[key][j]
+        if isinstance(b, list):
+            return [float(f"{(1 - w) * x + w * y:.9g}") for x, y in zip(a, b)]
+        value = (1 - w) * a + w * b
+        return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
+
+    def aimed(side, k):  # a side's objective at its frame k, with its guide
+        return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
+
+    objective = blend_objectives(aimed(prev, pj), aimed(cur, j), w) if prev else aimed(cur, j)
+    record = {**base["identity"], "segment": s, "transition": w, "objective": objective}
+    layers, open_share = [], 0.0
+    for side, k, share in ((prev, pj, 1.0 - w), (cur, j, w)) if prev else ((cur, j, 1.0),):
+        own, own_open = _masking(side, k, index)
+        layers += [{**layer, "weight": float(f"{layer['weight'] * share:.9g}")} for layer in own]
+        open_share += own_open * share
+    if layers:
+        for layer in layers:
+            if "folder" in layer:
+                layer["folder"] = mask_dir(name, "frames", layer["folder"])
+        record.update(mask=layers, mask_open=float(f"{open_share:.9g}"))
+    record.update({key: eased(key) for key in ((*NUMBERS, *VIDEO_NUMBERS) if video else NUMBERS)})
+    record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
+                  color_balance=eased("color_balance"), reference_brightness=base["reference_brightness"])
+    # Where only one side of a transition steers to a colour, its target holds while the
+    # rate eases out (or in) and the other side's balance eases in (or out).
+    sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]
+    record["target_color"] = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
+    record["seed"] = [base["rng_seed"], index]
+    if video:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
+        record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"])
+    return record
