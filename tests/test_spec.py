@@ -78,3 +78,17 @@ def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma\n")
     assert not models.native_bfloat16(cpuinfo)
     assert not models.native_bfloat16(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("num_iterations", "1 + 400*t", "segments[0].num_iterations: 1201 at frame 3 is out of range (must be 1..1000)"),
+    ("step_size", "1 - t", "segments[0].step_size: 0 at frame 1 is out of range (must be > 0)"),
+    ("rescale_factor", "0.5 + 0.25*t", "segments[0].rescale_factor: 1 at frame 2 is out of range (must be between 0 and 1)"),
+])
+def test_a_schedule_is_held_to_the_schemas_range_for_constants(field, value, message):
+    """One rule per field, the schema's: a schedule may not reach what a constant may not be."""
+    with pytest.raises(spec.SpecError) as err:
+        plan({"segments": [{"frames": 6, field: value}]})
+    assert str(err.value) == "spec: " + message
+    with pytest.raises(spec.SpecError, match=field):  # the same bound on a constant, from the schema
+        plan({"segments": [{"frames": 6, field: {"num_iterations": 1001, "step_size": 0, "rescale_factor": 1}[field]}]})

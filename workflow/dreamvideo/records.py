@@ -4,35 +4,54 @@ depend on beside its input files, so the workflow hands it to the frame's job as
 editing a segment changes exactly the records of its frames."""
 
 import re
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from . import audio, frame, mask, models, schedule
 
-# Numeric frame settings: each a constant or a schedule; (type, test a resolved value must pass, the rule).
-NUMBERS = {
-    "num_iterations": (int, lambda v: v >= 1, ">= 1"),
-    "step_size": (float, lambda v: v > 0, "> 0"),
-    "rescale_factor": (float, lambda v: (v > 0) & (v < 1), "between 0 and 1"),
-    "num_repeats": (int, lambda v: (v >= 0) & (v <= 20), "0..20"),
-    "blend": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
-    "tile_size": (int, lambda v: v >= 0, ">= 0"),
-    "zoom_speed": (int, lambda v: v >= 0, ">= 0"),
-    "zoom": (float, lambda v: v > 0, "> 0"),
-    "angle": (float, lambda v: v == v, "a number"),
-    "translate_x": (float, lambda v: v == v, "a number"),
-    "translate_y": (float, lambda v: v == v, "a number"),
-    "color_rate": (float, lambda v: (v >= 0) & (v <= 1), "0..1"),
-}
-VIDEO_NUMBERS = {"carry": (float, lambda v: (v >= 0) & (v <= 1), "0..1")}  # in video dreams' records only
+SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
+INTEGERS = ("num_iterations", "num_repeats", "tile_size", "zoom_speed")  # rounded; every other number is a float
+
+
+def _range(bounds):
+    """(test a resolved array must pass, the rule in words) from a schema entry's bounds: the
+    schema checks constants, this the values a schedule resolves to, by the same numbers."""
+    low, high = bounds.get("minimum"), bounds.get("maximum")
+    above, below = bounds.get("exclusiveMinimum"), bounds.get("exclusiveMaximum")
+
+    def test(v):
+        ok = v == v  # not NaN
+        for limit, passes in ((low, v >= (low or 0)), (high, v <= (high or 0)), (above, v > (above or 0)),
+                              (below, v < (below or 0))):
+            ok = ok & passes if limit is not None else ok
+        return ok
+
+    if above is not None and below is not None:
+        return test, f"between {above:g} and {below:g}"
+    if low is not None and high is not None:
+        return test, f"{low:g}..{high:g}"
+    if low is not None or above is not None:
+        return test, f">= {low:g}" if low is not None else f"> {above:g}"
+    return test, "a number"
+
+
+def _rules(keys):
+    """{key: (int or float, test, rule)} for numeric settings, from the schema's $defs."""
+    defs = yaml.safe_load(SCHEMA.read_text())["$defs"]
+    return {key: (int if key in INTEGERS else float, *_range(defs[key])) for key in keys}
+
+
+# Numeric frame settings: each a constant or a schedule.
+NUMBERS = _rules(["num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size", "zoom_speed",
+                  "zoom", "angle", "translate_x", "translate_y", "color_rate"])
+VIDEO_NUMBERS = _rules(["carry"])  # in video dreams' records only
 # In the records of masked or guided frames only (folded into "mask" and "objective").
-SHARES = {key: (float, lambda v: (v >= 0) & (v <= 1), "0..1") for key in ("mask_strength", "guide_weight")}
-# Settings of several numbers, each a constant or a schedule: (test, rule).
-VECTORS = {
-    "color_balance": (lambda v: v == v, "a number"),
-    "target_color": (lambda v: (v >= 0) & (v <= 255), "0..255"),
-    "center": (lambda v: v == v, "a number"),
-}
+SHARES = _rules(["mask_strength", "guide_weight"])
+# Settings of several numbers, each number a constant or a schedule: (test, rule) of each number.
+VECTORS = {key: _range(yaml.safe_load(SCHEMA.read_text())["$defs"][key]["items"])
+           for key in ("color_balance", "target_color", "center")}
 _SCALARS = {**NUMBERS, **VIDEO_NUMBERS, **SHARES}
 
 
