@@ -24,10 +24,6 @@ import tensorflow as tf
 
 from . import models
 
-if tf.config.list_physical_devices("GPU"):  # cuDNN picks kernels by speed unless told to be exact
-    tf.config.experimental.enable_op_determinism()
-
-
 def gaussian_blur(image, sigma):
     """Separable Gaussian over H and W of an H x W x 3 float32 array, reflected edges (scipy's
     gaussian_filter with truncate=4), on the host: OpenCV does it ~10x faster than TensorFlow's
@@ -238,6 +234,16 @@ def dreamer(model_name, objective, precision="float32"):
     channels), built once per process; pass the objective's weights when calling it."""
     shape, _ = terms(model_name, objective)
     return _dreamer(model_name, shape, precision)
+
+
+def for_record(record):
+    """The one set-up of this process for a frame record's dream, and its dreamer: TensorFlow's
+    thread pools at the record's `threads`, exact kernels on a GPU, the model and objective of
+    the record (loaded and compiled once per process; later records reuse them)."""
+    use_threads(record["threads"])
+    if tf.config.list_physical_devices("GPU"):  # cuDNN picks kernels by speed unless told to be exact
+        tf.config.experimental.enable_op_determinism()
+    return dreamer(record["model"], record["objective"], record["precision"])
 
 
 def use_threads(count):

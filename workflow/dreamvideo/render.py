@@ -100,9 +100,8 @@ def _dream(pixels, record, out_path):
     undreamed frame where the record's mask says so, write it."""
     from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
-    dream.use_threads(record["threads"])
+    dreamer = dream.for_record(record)
     objective, size = record["objective"], pixels.shape[1::-1]
-    dreamer = dream.dreamer(record["model"], objective, record["precision"])
     guides = [guide.features(record["model"], layer, channels, record["precision"], path, size)
               for layer, _, channels, *guided in objective for path in guided]
     result = dreamer(pixels, seed=record["seed"], weights=[term[1] for term in objective], guides=guides,
