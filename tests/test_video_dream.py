@@ -129,6 +129,7 @@ def test_the_plan_of_a_clip_takes_its_rate_size_length_and_sound(clip_dir):
     assert (p.fps, p.size, len(p.frames), p.audio) == (FPS, (WIDTH, HEIGHT), FRAMES, str(clip_dir / "clip.mp4"))
     assert [r["segment"] for r in p.frames].count(1) == FRAMES - FPS  # the last segment runs to the clip's end
     assert p.frames[0]["flow"] == "none" and p.frames[1]["flow"] == "dis" and p.frames[1]["carry"] == 0.8
+    assert p.frames[1]["carry_resample"] == "lanczos"
     cut = plan(clip_dir, start=0.5, end=1.5, fps=12, size=[64, 48], audio="none", segments=[{"seconds": 0.5}, {"frames": 1}])
     assert (cut.fps, cut.size, len(cut.frames), cut.audio) == (12, (64, 48), 12, None)
     assert plan(clip_dir, video=str(clip_dir / "mute.mp4")).audio is None

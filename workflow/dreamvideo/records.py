@@ -239,5 +239,6 @@ def frame_record(name, index, timeline, per_segment, base, video):
     record["target_color"] = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
     record["seed"] = [base["rng_seed"], index]
     if video:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
-        record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"])
+        record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"],
+                          carry_resample=base["carry_resample"])
     return record

@@ -91,7 +91,8 @@ def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=
     if prev_path is not None:
         flow_mask = flow.load(flow_path) if flow_path else (None, None)
         pixels = flow.carry(frame.read_frame(prev_path), frame.read_frame(prev_source_path), source,
-                            record["carry"], *flow_mask, move=lambda image: move(image, record), mode=record["carry_mode"])
+                            record["carry"], *flow_mask, move=lambda image: move(image, record), mode=record["carry_mode"],
+                            resample=record["carry_resample"])
     _dream(colour_control(pixels, record, float(source.mean())), record, out_path)
 
 
