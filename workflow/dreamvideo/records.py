@@ -240,5 +240,5 @@ def frame_record(name, index, timeline, per_segment, base, video):
     record["seed"] = [base["rng_seed"], index]
     if video:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
         record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"],
-                          carry_resample=base["carry_resample"])
+                      carry_resample=base["carry_resample"])
     return record

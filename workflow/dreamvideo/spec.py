@@ -235,7 +235,8 @@ def plan(name, spec, source="spec", variables=None):
     # An image dream holds its brightness to the seed's; a video dream to each source frame's (None).
     base = {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
             "reference_brightness": round(float(frame.fit(seed_pixels, size).mean()), 4) if clip is None else None,
-            "rng_seed": spec["seed"], "flow": spec["flow"], "carry_mode": spec["carry_mode"]}
+            "rng_seed": spec["seed"], "flow": spec["flow"], "carry_mode": spec["carry_mode"],
+            "carry_resample": spec["carry_resample"]}
     frames = [] if clip else [{"seed_image": seed_image, "size": list(size)}]  # a video dreams its frame 0
     frames += [records.frame_record(name, index, span, per_segment, base, clip is not None)
                for index in range(len(frames), span.total)]
