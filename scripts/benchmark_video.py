@@ -23,16 +23,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import dream, flow, render, source  # noqa: E402
+from dreamvideo import dream, flow, look, render, source  # noqa: E402
 from dreamvideo.testmedia import make_clip  # noqa: E402
 
-# (label, flow method, carry, carry_mode)
+# (label, flow method, carry, carry_mode, carry_resample)
 WAYS = [
-    ("each frame dreamed afresh (carry 0)", "none", 0.0, "dream"),
-    ("graphific's blend (flow none, carry 0.5)", "none", 0.5, "dream"),
-    ("DIS, previous dream carried (ours, default; carry 0.8)", "dis", 0.8, "dream"),
-    ("DIS, dream residual carried (carry 0.8)", "dis", 0.8, "residual"),
-    ("Farneback, previous dream carried (carry 0.8)", "farneback", 0.8, "dream"),
+    ("each frame dreamed afresh (carry 0)", "none", 0.0, "dream", "lanczos"),
+    ("graphific's blend (flow none, carry 0.5)", "none", 0.5, "dream", "lanczos"),
+    ("DIS, previous dream carried (ours, default; carry 0.8, Lanczos)", "dis", 0.8, "dream", "lanczos"),
+    ("DIS, previous dream carried bilinear (the seed's carry; carry 0.8)", "dis", 0.8, "dream", "bilinear"),
+    ("DIS, dream residual carried (carry 0.8, Lanczos)", "dis", 0.8, "residual", "lanczos"),
+    ("Farneback, previous dream carried (carry 0.8, Lanczos)", "farneback", 0.8, "dream", "lanczos"),
 ]
 SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400)
@@ -59,7 +60,7 @@ def frames_of(path, tmp, limit):
     return [frame.read_frame(p) for p in paths]
 
 
-def dream_clip(sources, method, carry, mode):
+def dream_clip(sources, method, carry, mode, resample):
     """Dream every frame the way a video dream's frame jobs do; (outputs, seconds per frame)."""
     dreamer = dream.dreamer(RECORD["model"], RECORD["objective"], RECORD["precision"])
     dreamer(sources[0], seed=[0, 0], weights=[1.0], **SETTINGS)  # warm-up: tracing is not a frame's cost
@@ -69,7 +70,7 @@ def dream_clip(sources, method, carry, mode):
         pixels = src.astype(np.float32)
         if i and (carry or method != "none"):
             moved = flow.backward(sources[i - 1], src, method) if method != "none" else (None, None)
-            pixels = flow.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode)
+            pixels = flow.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode, resample=resample)
         pixels = render.colour_control(pixels, RECORD, float(src.mean()))
         outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **SETTINGS)))
     return outputs, (time.perf_counter() - start) / len(sources)
@@ -94,12 +95,16 @@ def flow_speed(sources):
 
 def measure(name, sources):
     flows = [None] + [flow.backward(a, b) for a, b in zip(sources, sources[1:])]
-    rows = [("the source itself (for reference)", flow.warping_error(sources, flows), 0.0, None)]
-    for label, method, carry, mode in WAYS:
-        outputs, seconds = dream_clip(sources, method, carry, mode)
+    def detail(frames):
+        return float(np.mean([look.detail(f) for f in frames]))
+
+    rows = [("the source itself (for reference)", flow.warping_error(sources, flows), 0.0, detail(sources), None)]
+    for label, method, carry, mode, resample in WAYS:
+        outputs, seconds = dream_clip(sources, method, carry, mode, resample)
         strength = float(np.mean([np.abs(o.astype(np.float32) - s).mean() for o, s in zip(outputs[24:], sources[24:])]))
-        rows.append((label, flow.warping_error(outputs, flows), strength, seconds))
-        print(f"{name}: {label}: warping error {rows[-1][1]:.2f}, strength {strength:.2f}, {seconds:.3f} s/frame", flush=True)
+        rows.append((label, flow.warping_error(outputs, flows), strength, detail(outputs), seconds))
+        print(f"{name}: {label}: warping error {rows[-1][1]:.2f}, strength {strength:.2f}, detail {rows[-1][3]:.2f}, "
+              f"{seconds:.3f} s/frame", flush=True)
     return rows
 
 
@@ -120,11 +125,12 @@ def main():
              f"Written by `scripts/benchmark_video.py` on {datetime.date.today()}; CPU: {cpu()}. Nothing here is typed "
              "by hand. Layer mixed4, 3 iterations of step 2 per frame, one octave below full size.", "",
              "Warping error: mean |frame t - frame t-1 moved along the source's DIS flow| (0..255) where the flow "
-             "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is.", ""]
+             "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is. "
+             "Detail: mean |Laplacian of luma| over all frames (look.detail): fine structure, what blur removes.", ""]
     for clip, rows in results.items():
-        lines += [f"## {clip}", "", "| carried how | warping error | strength | s/frame |", "|---|---|---|---|"]
-        lines += [f"| {label} | {error:.2f} | {strength:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
-                  for label, error, strength, seconds in rows]
+        lines += [f"## {clip}", "", "| carried how | warping error | strength | detail | s/frame |", "|---|---|---|---|---|"]
+        lines += [f"| {label} | {error:.2f} | {strength:.2f} | {detail:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
+                  for label, error, strength, detail, seconds in rows]
         lines.append("")
     lines += ["## Flow per pair of frames (both directions and the mask; computed once per clip)", "",
               "| size | method | seconds |", "|---|---|---|", *[f"| {s} | {m} | {t:.3f} |" for s, m, t in speeds], ""]
