@@ -150,7 +150,7 @@ def write(path, rows, machine):
                      f"{best['dry']:.1f} s and {best['noop']:.1f} s, {max(best['dry_mb'], best['noop_mb']):.0f} MB "
                      f"at most. No run took less than {min(r['dry'] for r in rows):.1f} s: Snakemake's and the "
                      "workflow's start (imports, the plan) whatever K, so a larger K saves little more, while an "
-                     "edit or a kill redoes up to K - 1 frames (see the README, \"Long dreams: frames per job\").")
+                     "edit or a kill redoes up to K - 1 frames (see docs/scaling.md, \"Long dreams: frames per job\").")
     else:
         lines.append(f"No K measured meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB) at {rows[-1]['frames']:,} frames.")
     Path(path).write_text("\n".join(lines) + "\n")

@@ -129,7 +129,7 @@ def test_dreams_of_different_threads_in_one_process_are_refused_before_rendering
     assert done.stderr.strip().splitlines()[-1] == (
         "error: these dreams render in this one Snakemake process, which has one TensorFlow thread pool, but "
         "their `threads` differ: t (2), u (1). Give them the same `threads`, render them in separate runs, or all "
-        "at once with --workflow-profile profiles/parallel (README: Many dreams at once)")
+        "at once with --workflow-profile profiles/parallel (docs/scaling.md: Many dreams at once)")
     assert not (root / "dreams/t/frames").exists()
     # a dry run, profiles/parallel, and one dream alone are fine
     done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "dreams/u/final.mp4")

@@ -1,4 +1,5 @@
-"""The README's dream specs are valid as written: each resolves to a plan from the repository."""
+"""The README's and docs' dream specs are valid as written: each resolves to a plan from the
+repository; their links lead to files that exist; the README stays short."""
 import re
 
 import pytest
@@ -7,19 +8,28 @@ import yaml
 from conftest import REPO
 from dreamvideo import audio, spec
 
-BLOCKS = [b for b in re.findall(r"```yaml\n(.*?)```", (REPO / "README.md").read_text(), re.S) if "segments:" in b]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+BLOCKS = [(page, b) for page in PAGES for b in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S) if "segments:" in b]
 
 
-def test_the_readme_has_specs():
-    assert len(BLOCKS) >= 3
+def test_the_readme_and_docs_have_specs():
+    assert len(BLOCKS) >= 5
 
 
-@pytest.mark.parametrize("text", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_a_readme_spec_plans(text, monkeypatch, tmp_path):
+def test_the_readme_is_short_and_every_link_leads_somewhere():
+    assert len((REPO / "README.md").read_text().splitlines()) <= 250
+    for page in PAGES:
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text()):
+            if not target.startswith(("http://", "https://")):
+                assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+@pytest.mark.parametrize("page,text", BLOCKS, ids=[f"{page.stem}-{i}" for i, (page, _) in enumerate(BLOCKS)])
+def test_a_readme_spec_plans(page, text, monkeypatch, tmp_path):
     monkeypatch.chdir(REPO)  # its paths are the repository's (dreams/fractal_light/...)
     monkeypatch.setattr(audio, "CACHE", tmp_path)
     data = yaml.safe_load(text)
     if "video" not in data:
         data.setdefault("seed_image", "dreams/fractal_light/img_0.jpg")
-    plan = spec.plan("readme", spec.validate(data), "README.md")
+    plan = spec.plan("readme", spec.validate(data), page.name)
     assert len(plan.frames) > 1

@@ -98,7 +98,7 @@ def check_one_thread_pool(workflow):
         sys.stderr.write(
             f"error: these dreams render in this one Snakemake process, which has one TensorFlow "
             f"thread pool, but their `threads` differ: {listed}. Give them the same `threads`, render "
-            f"them in separate runs, or all at once with --workflow-profile profiles/parallel (README: "
+            f"them in separate runs, or all at once with --workflow-profile profiles/parallel (docs/scaling.md: "
             f"Many dreams at once)\n"
         )
         sys.exit(1)
