@@ -51,8 +51,9 @@ def discs(size, seed=0):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def record(index, frames, size, seed_pixels, **changes):
-    """Frame `index`'s record, with the schema's defaults where the benchmark does not say."""
+def record(index, frames, size, seed_pixels, seed=0, **changes):
+    """Frame `index`'s record, with the schema's defaults where the benchmark does not say; `seed`
+    is the dream's (the random tile shifts), the picture stays the same."""
     model = models.get(models.DEFAULT_MODEL)
     defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
     layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
@@ -60,7 +61,7 @@ def record(index, frames, size, seed_pixels, **changes):
     base.update(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
                 zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
-                reference_brightness=float(seed_pixels.mean()), seed=[0, index])
+                reference_brightness=float(seed_pixels.mean()), seed=[seed, index])
     return {**base, **changes}
 
 
@@ -121,6 +122,7 @@ def main():
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
     p.add_argument("--recipes", nargs="+", default=["old", "new", "iterations"], choices=list(RECIPES))
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "look")
+    p.add_argument("--seed", type=int, default=0, help="the dream's seed (records' seed [SEED, index]); the picture stays")
     p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
     args = p.parse_args()
     if args.losses:
@@ -138,7 +140,7 @@ def main():
     for index in range(1, frames):
         for name in args.recipes:
             s = state[name]
-            rec = record(index, frames, size, seed_pixels, **RECIPES[name])
+            rec = record(index, frames, size, seed_pixels, args.seed, **RECIPES[name])
             start = time.perf_counter()
             dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
             settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
@@ -153,7 +155,7 @@ def main():
             for name in args.recipes:
                 write_curves(state[name]["rows"], args.out / f"{name}.csv")
 
-    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}; "
+    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}, seed {args.seed}; "
           "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
     print("| recipe | contrast early → late (ratio) | colourfulness | detail | s/frame |")
     print("|---|---|---|---|---|")
