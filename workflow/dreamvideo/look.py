@@ -124,8 +124,8 @@ def ratio(values, early=(10, 30), late=40):
 
 def use_threads(count):
     """TensorFlow's pools at `count` threads (the frames' `threads`) where this process has not
-    set them yet; as they are otherwise (the strength need not be byte-exact: another pool size
-    changes it in the last bits only)."""
+    set them yet; as they are otherwise (another pool size changes a sum's rounding, not what the
+    strength says: it need not be byte-exact, the frames must)."""
     from . import dream
 
     try:
