@@ -35,7 +35,81 @@ RECIPES = {
     "new_2it": dict(octave_mode="detail", num_iterations=2),  # twice the cost
     "old_no_zoom": dict(octave_mode="blend", zoom=1.0),
     "new_no_zoom": dict(octave_mode="detail", zoom=1.0),
+    # Other programs' recipes (notebook_dream below), iterations cut from their 10 to 1 so that a
+    # frame costs about what ours does (`--notebook-iterations` to change it):
+    # google/deepdream dream.ipynb: deepdream(net, frame) with its defaults (iter_n=10, octave_n=4,
+    # octave_scale=1.4, step_size=1.5, jitter=32, clip), then its zoom loop's
+    # nd.affine_transform(frame, [1-s,1-s,1], [h*s/2,w*s/2,0], order=1), s = 0.05.
+    "google": dict(notebook=dict(octave_n=4, octave_scale=1.4, step_size=1.5, jitter=32, s=0.05)),
+    "google_zoom1.01": dict(notebook=dict(octave_n=4, octave_scale=1.4, step_size=1.5, jitter=32, s=1 - 1 / 1.01)),
+    # samim23/DeepDreamAnim dreamer.py's defaults: octaves 4, octave_scale 1.5, iterations 10,
+    # stepsize 1.5, jitter 32 (its `zoom` option is unused and its blend 0.5 mixes in the next
+    # frame of a source video, which a still zoom has none of): the notebook's dream in our 1.01 zoom.
+    "deepdreamanim": dict(notebook=dict(octave_n=4, octave_scale=1.5, step_size=1.5, jitter=32, s=1 - 1 / 1.01)),
 }
+
+
+def notebook_zoom(pixels, s):
+    """The notebook's zoom: scipy's bilinear affine_transform by 1 - s about the centre."""
+    from scipy import ndimage as nd
+
+    height, width = pixels.shape[:2]
+    return nd.affine_transform(np.asarray(pixels, np.float32), [1 - s, 1 - s, 1], [height * s / 2, width * s / 2, 0], order=1)
+
+
+def notebook_step(dreamer, image, step_size, jitter, rng):
+    """The notebook's make_step on our network: jitter by a random roll, gradient of the mean square
+    of the layer's activations (objective_L2), step of step_size / mean |g|, unroll, clip to 0..255."""
+    import tensorflow as tf
+
+    ox, oy = rng.integers(-jitter, jitter + 1, 2)
+    rolled = np.roll(np.roll(image, ox, 1), oy, 0)
+    grad = _notebook_grad(dreamer)(tf.constant(rolled[np.newaxis])).numpy()[0]
+    rolled = rolled + step_size / (np.abs(grad).mean() + 1e-12) * grad
+    return np.clip(np.roll(np.roll(rolled, -ox, 1), -oy, 0), 0, 255)
+
+
+_GRADS = {}
+
+
+def _notebook_grad(dreamer):
+    if id(dreamer) not in _GRADS:
+        import tensorflow as tf
+
+        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        def grad(image):
+            with tf.GradientTape() as tape:
+                tape.watch(image)
+                act = dreamer.features((image - dreamer.mean) / dreamer.std, training=False)
+                loss = 0.5 * tf.reduce_sum(tf.square(tf.cast(act, tf.float32)))
+            return tape.gradient(loss, image)
+
+        _GRADS[id(dreamer)] = (dreamer, grad)
+    return _GRADS[id(dreamer)][1]
+
+
+def notebook_dream(dreamer, image, iter_n, octave_n, octave_scale, step_size, jitter, rng, **_):
+    """The notebook's deepdream: octaves by scipy's bilinear zoom (those under the network's minimum
+    side dropped, as our dreamer does: Inception v3 takes >= 75 px where GoogLeNet took less), the
+    smallest dreamed first, each larger one starting from its undreamed level + the upscaled detail."""
+    from scipy import ndimage as nd
+
+    octaves = [np.asarray(image, np.float32)]
+    for _ in range(octave_n - 1):
+        smaller = nd.zoom(octaves[-1], (1 / octave_scale, 1 / octave_scale, 1), order=1)
+        if min(smaller.shape[:2]) < dreamer.model.min_size:
+            break
+        octaves.append(smaller)
+    detail = np.zeros_like(octaves[-1])
+    for base in octaves[::-1]:
+        h, w = base.shape[:2]
+        if detail.shape[:2] != (h, w):
+            detail = nd.zoom(detail, (h / detail.shape[0], w / detail.shape[1], 1), order=1)
+        current = base + detail
+        for _ in range(iter_n):
+            current = notebook_step(dreamer, current, step_size, jitter, rng)
+        detail = current - base
+    return current
 
 
 def discs(size, seed=0):
@@ -50,8 +124,9 @@ def discs(size, seed=0):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def record(index, frames, size, seed_pixels, **changes):
-    """Frame `index`'s record, with the schema's defaults where the benchmark does not say."""
+def record(index, frames, size, seed_pixels, seed=0, **changes):
+    """Frame `index`'s record, with the schema's defaults where the benchmark does not say; `seed`
+    is the dream's (the random tile shifts), the picture stays the same."""
     model = models.get(models.DEFAULT_MODEL)
     defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
     layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
@@ -59,7 +134,7 @@ def record(index, frames, size, seed_pixels, **changes):
     base.update(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
                 zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
-                reference_brightness=float(seed_pixels.mean()), seed=[0, index])
+                reference_brightness=float(seed_pixels.mean()), seed=[seed, index])
     return {**base, **changes}
 
 
@@ -120,6 +195,11 @@ def main():
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
     p.add_argument("--recipes", nargs="+", default=["old", "new", "iterations"], choices=list(RECIPES))
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "look")
+    p.add_argument("--no-strength", dest="strength", action="store_false",
+                   help="skip the dream strength (a forward pass of each frame before and after its dream)")
+    p.add_argument("--notebook-iterations", type=int, default=1,
+                   help="iterations per octave of the other programs' recipes (theirs: 10)")
+    p.add_argument("--seed", type=int, default=0, help="the dream's seed (records' seed [SEED, index]); the picture stays")
     p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
     args = p.parse_args()
     if args.losses:
@@ -137,13 +217,23 @@ def main():
     for index in range(1, frames):
         for name in args.recipes:
             s = state[name]
-            rec = record(index, frames, size, seed_pixels, **RECIPES[name])
+            changes = dict(RECIPES[name])
+            notebook = changes.pop("notebook", None)
+            rec = record(index, frames, size, seed_pixels, args.seed, **changes)
             start = time.perf_counter()
             dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
-            settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
-            out = dream.to_uint8(dreamer(render.prepare(s["prev"], rec), seed=rec["seed"], **settings))
+            if notebook:
+                before = notebook_zoom(s["prev"], notebook["s"])
+                rng = np.random.default_rng([args.seed, index])
+                out = dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook))
+            else:
+                before = render.prepare(s["prev"], rec)
+                settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
+                out = dream.to_uint8(dreamer(before, seed=rec["seed"], **settings))
             s["seconds"].append(time.perf_counter() - start)
-            s["rows"].append(look.measure(out, s["prev"]))
+            strength = (look.strength(before, out, rec["model"], rec["objective"], rec["precision"])
+                        if args.strength else None)
+            s["rows"].append(look.measure(out, s["prev"], strength))
             s["prev"] = out
             if index in keep:
                 s["kept"][index] = out
@@ -152,10 +242,10 @@ def main():
             for name in args.recipes:
                 write_curves(state[name]["rows"], args.out / f"{name}.csv")
 
-    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}; "
+    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}, seed {args.seed}; "
           "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
-    print("| recipe | contrast early → late (ratio) | colourfulness | detail | s/frame |")
-    print("|---|---|---|---|---|")
+    print("| recipe | contrast early → late (ratio) | colourfulness | detail | dream strength | s/frame |")
+    print("|---|---|---|---|---|---|")
     for name in args.recipes:
         s = state[name]
         cells = []
@@ -163,6 +253,11 @@ def main():
             curve = [row[metric] for row in s["rows"]]
             early, late = np.mean(curve[10:31]), np.mean(curve[-40:])
             cells.append(f"{early:.1f} → {late:.1f} ({look.ratio(curve):.2f}x)")
+        if args.strength:
+            curve = [row["strength"] for row in s["rows"][1:]]  # frame 0: the seed
+            cells.append(f"{np.mean(curve[9:30]):.3f} → {np.mean(curve[-40:]):.3f}")
+        else:
+            cells.append("")
         print(f"| {name} | {' | '.join(cells)} | {np.median(s['seconds']):.3f} |", flush=True)
         kept = sorted(s["kept"])
         sheet([s["kept"][i] for i in kept], [f"{name} {i}" for i in kept], args.out / f"{name}.png")

@@ -131,3 +131,90 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
         kept[resample] = look.detail(carried) / look.detail(sources[-1])
     assert kept["lanczos"] >= 0.95 and kept["bilinear"] < 0.75, kept
     assert inspect.signature(flow.carry).parameters["resample"].default == "lanczos"
+
+
+def _image_plan(tmp_path, **segment):
+    from PIL import Image
+
+    from dreamvideo import spec
+
+    soft = cv2.GaussianBlur(noise(4, (96, 128)), (0, 0), 4)  # a smooth picture: the dream has much to add
+    Image.fromarray(cv2.normalize(soft, None, 30, 220, cv2.NORM_MINMAX).astype(np.uint8)).save(tmp_path / "seed.png")
+    data = {"seed_image": str(tmp_path / "seed.png"), "size": [128, 96], "seed": 5,
+            "segments": [{"frames": 3, "layer": 3, **segment}]}
+    return spec.plan("t", spec.validate(data), "t.yaml")
+
+
+def _render(p, folder):
+    from dreamvideo import render
+
+    folder.mkdir()
+    paths = [folder / f"{i:06d}.png" for i in range(len(p.frames))]
+    render.seed_frame(p.frames[0], paths[0])
+    for i in range(1, len(paths)):
+        render.frame_job(i, p.frames[i], paths[i], paths[i - 1])
+    return paths
+
+
+def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
+    """The dream strength's "before" (render.prepared) is exactly what each frame job handed its
+    dreamer, for an image dream (frame i-1 moved and coloured) and for a video dream (the footage
+    with the previous dream carried in along the flow; frame 0 the source frame)."""
+    from dreamvideo import flow, frame, render, source, spec
+    from dreamvideo.testmedia import make_clip
+
+    seen = {}
+
+    def fake_dream(pixels, record, out_path):  # what a frame job dreams on, saved unchanged
+        seen[out_path] = np.array(pixels)
+        frame.write_frame(np.clip(np.round(pixels), 0, 255).astype(np.uint8), out_path)
+
+    monkeypatch.setattr(render, "_dream", fake_dream)
+    p = _image_plan(tmp_path, zoom_speed=0, zoom=1.05, angle=3)
+    paths = _render(p, tmp_path / "image")
+    assert render.prepared(0, p.frames[0], None) is None
+    for i in (1, 2):
+        np.testing.assert_array_equal(render.prepared(i, p.frames[i], paths[i - 1]), seen[paths[i]])
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=4, audio=False)
+    v = spec.plan("v", spec.validate({"video": str(clip), "seed": 2, "segments": [{"frames": 4, "layer": 3}]}), "v.yaml")
+    source.extract(clip, tmp_path / "src", len(v.frames), v.fps, v.size, v.start)
+    flow.compute_folder(tmp_path / "src", tmp_path / "flow", len(v.frames), "dis")
+    (tmp_path / "video").mkdir()
+    out = [tmp_path / "video" / f"{i:06d}.png" for i in range(len(v.frames))]
+    render.chunk_job(range(len(out)), v.frames, out, source=str(tmp_path / "src"), flow=str(tmp_path / "flow"))
+    for i in range(len(out)):
+        before = render.prepared(i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow"))
+        np.testing.assert_array_equal(before, seen[out[i]])
+    assert v.frames[1]["carry"] > 0 and np.abs(seen[out[1]] - frame.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
+
+
+def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_did_not(tmp_path, model_env):
+    """look.of_frames with the records: a dream of 4 iterations raises its layer's mean square
+    activation (strength above 1: 1.18 here), more than another layer's; a step of 0.001 leaves it at 1
+    (bfloat16 and the uint8 rounding of the saved frame allow 3 %); the seed frame has none."""
+    from dreamvideo import models, render
+
+    strong = _image_plan(tmp_path, num_iterations=4, step_size=2.0, zoom_speed=0, zoom=1.02)
+    paths = _render(strong, tmp_path / "strong")
+    rows = look.of_frames(paths, strong.frames)
+    assert rows[0]["strength"] is None
+    assert all(row["strength"] > 1.1 for row in rows[1:]), [row["strength"] for row in rows]
+    record = strong.frames[1]
+    before, after = render.prepared(1, record, paths[0]), frame_pixels(paths[1])
+    other = [[models.get(record["model"]).layer_name(8), 1.0, []]]
+    elsewhere = look.strength(before, after, record["model"], other, record["precision"])
+    assert rows[1]["strength"] - 1 > 1.5 * (elsewhere - 1), (rows[1]["strength"], elsewhere)  # 0.18 vs 0.09 here
+
+    tiny = _image_plan(tmp_path, num_iterations=4, step_size=0.001, zoom_speed=0, zoom=1.02)
+    rows = look.of_frames(_render(tiny, tmp_path / "tiny"), tiny.frames)
+    assert all(abs(row["strength"] - 1.0) < 0.03 for row in rows[1:]), [row["strength"] for row in rows]
+    look.write_csv(rows, tmp_path / "look.csv")
+    lines = (tmp_path / "look.csv").read_text().splitlines()
+    assert lines[0].endswith(",strength") and lines[1].endswith(",") and float(lines[2].split(",")[-1]) > 0.9
+
+
+def frame_pixels(path):
+    from dreamvideo import frame
+
+    return frame.read_rgb(path)

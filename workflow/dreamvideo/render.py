@@ -58,10 +58,21 @@ def frame_job(index, record, out_path, previous, weights=None, source=None, flow
     (loaded by name, through the model cache), and for a video dream the folders of its footage
     and of the flow between the footage's frames (none with `flow: none`). Its mask and guide
     files (`guidance`) are read where the record names them."""
+    _dream(prepared(index, record, previous, source, flow), record, out_path)
+
+
+def prepared(index, record, previous=None, source=None, flow=None):
+    """What frame `index` dreams on, from its job's inputs (`previous`: frame index-1 as saved):
+    frame i-1 moved and coloured (`prepare`) for an image dream, the source frame with the previous
+    dream carried into it for a video dream (`video_prepare`). The frame jobs dream on exactly this,
+    and the look's dream strength (look.of_frames) measures against it. None for frame 0 of an image
+    dream: the seed, not dreamed."""
     if source is None:
-        return dream_frame(previous, record, out_path)
-    video_frame(f"{source}/{index:06d}.png", record, out_path, previous, f"{source}/{index - 1:06d}.png",
-                f"{flow}/{index:06d}.npz" if flow else None)
+        return prepare(frame.read_frame(previous), record) if index else None
+    if index == 0:
+        return video_prepare(f"{source}/000000.png", record)
+    return video_prepare(f"{source}/{index:06d}.png", record, previous, f"{source}/{index - 1:06d}.png",
+                         f"{flow}/{index:06d}.npz" if flow else None)
 
 
 def chunk_job(indices, records, out_paths, previous=None, weights=None, seed=None, source=None, flow=None,
@@ -86,6 +97,11 @@ def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=
     it (along the flow, as `carry_mode` says; blended as it is with `flow: none`; see
     flow.carry), moved by the camera, its brightness held to the source frame's; then dreamed.
     Frame 0 has no previous."""
+    _dream(video_prepare(source_path, record, prev_path, prev_source_path, flow_path), record, out_path)
+
+
+def video_prepare(source_path, record, prev_path=None, prev_source_path=None, flow_path=None):
+    """What frame t of a dreamed video dreams on (see video_frame)."""
     source = frame.read_frame(source_path)
     pixels = source.astype("float32")
     if prev_path is not None:
@@ -93,7 +109,7 @@ def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=
         pixels = flow.carry(frame.read_frame(prev_path), frame.read_frame(prev_source_path), source,
                             record["carry"], *flow_mask, move=lambda image: move(image, record), mode=record["carry_mode"],
                             resample=record["carry_resample"])
-    _dream(colour_control(pixels, record, float(source.mean())), record, out_path)
+    return colour_control(pixels, record, float(source.mean()))
 
 
 def _dream(pixels, record, out_path):

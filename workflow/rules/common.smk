@@ -142,6 +142,23 @@ def guidance(records):
     return {"guidance": list(found)} if found else {}
 
 
+def look_input(wildcards):
+    """The look's inputs: the frames, the model (for the dream strength) and a video's footage."""
+    p = plan(wildcards)
+    inputs = {"frames": made(p), "weights": str(models.weights_path(p.model))}
+    return {**inputs, **footage(p)} if p.video else inputs
+
+
+def look_rows(wildcards, inputs):
+    """The look of a dream's frames (look.of_frames), dream strength included, from look_input's files."""
+    from dreamvideo import look
+
+    p = plan(wildcards)
+    look.use_threads(p.threads)
+    footage_dirs = {key: getattr(inputs, key) for key in ("source", "flow") if key in inputs.keys()}
+    return look.of_frames(checked_frames(inputs.frames), p.frames, **footage_dirs)
+
+
 def dream_frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     p, index = frame_plan(wildcards), int(wildcards.index)

@@ -72,12 +72,15 @@ rule preview:
         progress.progress.finished(f"{wildcards.name} preview", output[0])
 
 
-# The look of the render, measured per frame (contrast, colourfulness, detail, change: see
-# workflow/dreamvideo/look.py), beside schedule.csv / schedule.png: does the picture hold?
+# The look of the render, measured per frame (contrast, colourfulness, detail, change, dream
+# strength: see workflow/dreamvideo/look.py), beside schedule.csv / schedule.png: does the picture
+# hold? The dream strength runs the frames' model forward on each frame and on what it dreamed on
+# (render.prepared, from the frame before as saved, and a video's footage and flow as its frame
+# jobs read them): the frame jobs stay as they are.
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule look:
     input:
-        lambda wc: made(plan(wc)),
+        unpack(look_input),
     output:
         csv="dreams/{name}/look.csv",
         png=report(
@@ -90,6 +93,6 @@ rule look:
     params:
         fps=lambda wc: plan(wc).fps,
     run:
-        rows = look.of_frames(checked_frames(input))
+        rows = look_rows(wildcards, input)
         look.write_csv(rows, output.csv)
         look.write_png(rows, params.fps, output.png, title=f"{wildcards.name}: look per frame")
