@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import frame, models, networks, render, video  # noqa: E402
+from dreamvideo import frame, models, networks, render, video, weights  # noqa: E402
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
@@ -774,7 +774,7 @@ def main():
         return probe(args.timing)
     if args.worker:
         return worker()
-    models.prepare(models.DEFAULT_MODEL)
+    weights.prepare(models.DEFAULT_MODEL)
     if args.quick:
         return 0 if quick(args.out, args.rounds, args.tiny) else 1
     if args.only == "preview":

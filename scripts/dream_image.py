@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from dreamvideo import frame, models  # noqa: E402
+from dreamvideo import frame, models, weights  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -45,7 +45,7 @@ def main(argv=None):
             raise ValueError(f"{out}: unknown image extension {out.suffix!r} (use .jpg or .png)")
         pixels = frame.read_rgb(args.input)
         if not models.weights_path(model.name).exists():
-            models.prepare(model.name, log=lambda m: print(m, file=sys.stderr))
+            weights.prepare(model.name, log=lambda m: print(m, file=sys.stderr))
         from dreamvideo import dream
 
         precision = models.resolve_precision(args.precision, model.name)

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-from dreamvideo import dream, frame, models  # noqa: E402
+from dreamvideo import dream, frame, models, weights  # noqa: E402
 
 
 def main():
@@ -18,7 +18,7 @@ def main():
     args = p.parse_args()
     out = Path(args.out)
     model = models.get(args.model)
-    models.prepare(model.name)
+    weights.prepare(model.name)
     pixels = frame.read_rgb(args.image)
     frame.write_atomic(pixels, out / "input.jpg", quality=85)
     for number in range(1, len(model.layers) + 1):

@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from dreamvideo import models  # noqa: E402
+from dreamvideo import models, weights  # noqa: E402
 
 
 def main():
@@ -11,7 +11,7 @@ def main():
     args = parser.parse_args()
     try:
         for name in args.model:
-            models.prepare(name)
+            weights.prepare(name)
     except models.ModelError as err:
         sys.exit(f"error: {err}")
 

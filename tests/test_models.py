@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from dreamvideo import dream, models, networks
+from dreamvideo import dream, models, networks, weights
 
 
 def test_converted_inception_v3_matches_the_torchscript_reference(repo):
@@ -59,7 +59,7 @@ def test_inception5h_download_verify_and_dream(tmp_path, monkeypatch):
     serve(tmp_path, monkeypatch, "inception5h", archive,
           source_sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
           member_sha256=hashlib.sha256(pb).hexdigest())
-    path = models.prepare("inception5h", log=lambda _: None)
+    path = weights.prepare("inception5h", log=lambda _: None)
     assert path.read_bytes() == pb
 
     image = np.random.default_rng(1).uniform(0, 255, (1, 80, 90, 3)).astype(np.float32)
@@ -76,7 +76,7 @@ def test_download_with_a_wrong_hash_is_refused(tmp_path, monkeypatch):
     archive, _, _ = tiny_inception5h(tmp_path)
     serve(tmp_path, monkeypatch, "inception5h", archive, source_sha256="0" * 64)
     with pytest.raises(models.ModelError, match="does not match the pinned 0000"):
-        models.prepare("inception5h", log=lambda _: None)
+        weights.prepare("inception5h", log=lambda _: None)
     assert not models.weights_path("inception5h").exists()
 
 
@@ -85,7 +85,7 @@ def test_offline_download_names_the_offline_models(tmp_path, monkeypatch):
     model = dataclasses.replace(models.MODELS["inception5h"], source="http://127.0.0.1:9/inception5h.zip")
     monkeypatch.setitem(models.MODELS, "inception5h", model)
     with pytest.raises(models.ModelError, match="without the internet use an offline model: inception_v3, vgg16"):
-        models.prepare("inception5h", log=lambda _: None)
+        weights.prepare("inception5h", log=lambda _: None)
 
 
 def test_keras_imagenet_weights_load_from_a_verified_h5(tmp_path, monkeypatch):
@@ -104,7 +104,7 @@ def test_keras_imagenet_weights_load_from_a_verified_h5(tmp_path, monkeypatch):
         legacy_h5_format.save_weights_to_hdf5_group(f, source)
     serve(tmp_path, monkeypatch, "inception_v3_keras", archive,
           source_sha256="md5:" + hashlib.md5(archive.read_bytes()).hexdigest())
-    models.prepare("inception_v3_keras", log=lambda _: None)
+    weights.prepare("inception_v3_keras", log=lambda _: None)
     # The loaded network (batch norms folded into the convs) computes what the source computes.
     x = rng.uniform(-1, 1, (1, 150, 180, 3)).astype(np.float32)
     for layer in ("mixed2", "mixed7"):

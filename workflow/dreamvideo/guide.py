@@ -12,7 +12,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from . import frame, models
+from . import frame, models, weights
 
 MAX_AREA = 512 * 288  # the guide's features are matched against every position: bound that cost
 
@@ -47,6 +47,6 @@ def _features(model_name, layer, precision, digest, path, frame_size):
 def features(model_name, layer, channels, precision, path, frame_size):
     """The guide's features at `layer` (only `channels` when given) as positions x channels,
     float32; computed once per process for each guide file content, layer and frame size."""
-    digest = models.file_hash(path)  # an edited guide is another guide, even at the same path
+    digest = weights.file_hash(path)  # an edited guide is another guide, even at the same path
     found = _features(model_name, layer, precision, digest, str(path), tuple(frame_size))
     return found[:, list(channels)] if channels else found

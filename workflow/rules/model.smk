@@ -1,5 +1,5 @@
 # Weights are fetched, verified and converted once into the model cache; frames depend on them.
-from dreamvideo import models
+from dreamvideo import models, weights
 
 for _model in models.MODELS.values():
 
@@ -15,4 +15,4 @@ for _model in models.MODELS.values():
         message:
             "preparing {params.model} weights (once)"
         run:
-            models.prepare(params.model)
+            weights.prepare(params.model)
