@@ -15,6 +15,8 @@ and, given the frame's plan record and what it dreamed on (render.prepared), its
                  did nothing, 2 = it doubled its layers' mean square activation
 """
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -79,29 +81,25 @@ def objective_values(images, model_name, objective, precision="float32"):
     return _forward(dreamer)(batch).numpy().astype(np.float64)  # images x terms
 
 
-_FORWARDS = {}
-
-
+@functools.cache  # one per dreamer (each dreamer is built once per process), open sizes: one trace
 def _forward(dreamer):
-    """A compiled forward pass for a dreamer's terms (one per dreamer, open sizes: one trace)."""
-    if id(dreamer) not in _FORWARDS:
-        import tensorflow as tf
+    """A compiled forward pass for a dreamer's terms: per image, each term's mean square."""
+    import tensorflow as tf
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
-        def forward(batch):
-            activations = dreamer.features((batch - dreamer.mean) / dreamer.std, training=False)
-            if not isinstance(activations, (list, tuple)):
-                activations = [activations]
-            values = []
-            for (_, channels, _), act in zip(dreamer.terms, activations):
-                act = tf.cast(act, tf.float32)
-                if channels:
-                    act = tf.gather(act, list(channels), axis=-1)
-                values.append(tf.reduce_mean(tf.square(act), axis=[1, 2, 3]))
-            return tf.stack(values, axis=1)
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    def forward(batch):
+        activations = dreamer.features((batch - dreamer.mean) / dreamer.std, training=False)
+        if not isinstance(activations, (list, tuple)):
+            activations = [activations]
+        values = []
+        for (_, channels, _), act in zip(dreamer.terms, activations):
+            act = tf.cast(act, tf.float32)
+            if channels:
+                act = tf.gather(act, list(channels), axis=-1)
+            values.append(tf.reduce_mean(tf.square(act), axis=[1, 2, 3]))
+        return tf.stack(values, axis=1)
 
-        _FORWARDS[id(dreamer)] = (dreamer, forward)  # the dreamer kept alive: its id stays its own
-    return _FORWARDS[id(dreamer)][1]
+    return forward
 
 
 def strength(before, after, model_name, objective, precision="float32"):
