@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import frame, models, networks, render, video, weights  # noqa: E402
+from dreamvideo import colour, frame, models, networks, render, video, weights  # noqa: E402
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
@@ -41,6 +41,13 @@ def threads():
     from dreamvideo import spec
 
     return spec.schema_default("threads")
+
+
+def frame_default(key):
+    """A frame setting's default, as the schema gives it to every segment."""
+    from dreamvideo import spec
+
+    return spec.validate({"segments": [{"frames": 1}]})["defaults"][key]
 
 
 def start_tensorflow():
@@ -65,7 +72,8 @@ def record(layer, size, **changes):
                 num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400, zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,
-                reference_brightness=float(picture(size).mean()), seed=[0, 1])
+                reference_brightness=float(picture(size).mean()), reference_vividness=colour.vividness(picture(size)),
+                color_hold=frame_default("color_hold"), seed=[0, 1])
     return {**base, **changes}
 
 

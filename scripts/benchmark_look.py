@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from dreamvideo import look, models, render, spec  # noqa: E402
+from dreamvideo import colour, look, models, render, spec  # noqa: E402
 
 LAYERS = (4, 6)  # first half, second half
 # Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
@@ -32,6 +32,9 @@ RECIPES = {
     "new": dict(octave_mode="detail"),  # the same cost, detail re-injected
     "iterations": dict(num_repeats=0, num_iterations=2),  # no octaves, 2 iterations at full size
     "new_step1.5": dict(octave_mode="detail", step_size=1.5),
+    "hold0.05": dict(octave_mode="detail", color_hold=0.05),
+    "hold0.2": dict(octave_mode="detail", color_hold=0.2),
+    "hold0.02": dict(octave_mode="detail", color_hold=0.02),
     "new_2it": dict(octave_mode="detail", num_iterations=2),  # twice the cost
     "old_no_zoom": dict(octave_mode="blend", zoom=1.0),
     "new_no_zoom": dict(octave_mode="detail", zoom=1.0),
@@ -134,7 +137,8 @@ def record(index, frames, size, seed_pixels, seed=0, **changes):
     base.update(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
                 zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
-                reference_brightness=float(seed_pixels.mean()), seed=[seed, index])
+                reference_brightness=float(seed_pixels.mean()), reference_vividness=colour.vividness(seed_pixels),
+                color_hold=0.0, seed=[seed, index])
     return {**base, **changes}
 
 

@@ -1,6 +1,7 @@
 """Colour: the seed's balance (unchanged bytes), steering the mean colour toward a target
 without overshoot, and parsing colours from the spec."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -120,3 +121,43 @@ def test_steering_keeps_the_colour_and_contrast_of_a_colourful_frame(repo, targe
         balanced = np.round(colour.balance(balanced + 6.0, [0.4, 0.3, 0.3], float(img.mean())))
     assert look.contrast(balanced) >= 0.8 * look.contrast(img)
     assert look.colourfulness(balanced) >= 0.8 * look.colourfulness(img)
+
+
+def test_color_hold_raises_a_faded_frame_back_to_the_reference_and_keeps_brightness_and_hue():
+    """A frame faded toward grey (as long zooms faded): holding brings its contrast (std of L*)
+    and saturation (mean chroma) back up to the reference's, step by step and never past it,
+    while the mean brightness and each pixel's hue stay (within the rounding between frames)."""
+    from dreamvideo import look
+
+    vivid = np.clip(greyish(5).astype(np.float32) * [1.3, 0.9, 0.6], 0, 255)
+    reference = colour.vividness(vivid)
+    lab = colour._lab(vivid)
+    lab[..., 0] = lab[..., 0].mean() + (lab[..., 0] - lab[..., 0].mean()) / 3
+    lab[..., 1:] /= 3
+    faded = np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255).astype(np.uint8)
+    levels = [colour.vividness(faded)]
+    out = faded
+    for _ in range(40):
+        out = np.round(colour.hold(out, reference, 0.2)).astype(np.uint8)
+        levels.append(colour.vividness(out))
+    levels = np.array(levels)
+    assert np.all(levels[0] < 0.4 * np.array(reference))
+    assert np.all(np.diff(levels, axis=0) > -0.05)  # steps up, never back down
+    assert np.all(np.abs(levels[-1] / reference - 1) < 0.03)  # arrived, not past
+    before, after = colour._lab(faded), colour._lab(out)
+    assert abs(after[..., 0].mean() - before[..., 0].mean()) < 2.0  # L* 0..100 (what clips costs 1.6 here)
+    hue = [np.arctan2(x[..., 2], x[..., 1]) for x in (before, after)]
+    coloured = np.hypot(before[..., 1], before[..., 2]) > 5  # where the faded frame has a hue to keep
+    assert np.median(np.abs(np.angle(np.exp(1j * (hue[1] - hue[0])))[coloured])) < 0.05  # radians
+    for metric in (look.contrast, look.colourfulness):  # the issue's metrics come back with it
+        assert metric(faded) < 0.6 * metric(vivid) and metric(out) > 0.9 * metric(vivid)
+
+
+def test_color_hold_leaves_a_frame_alone_when_nothing_faded_or_the_rate_is_zero():
+    vivid = greyish(6)
+    assert np.array_equal(colour.hold(vivid, [1.0, 1.0], 0.5), vivid.astype(np.float32))
+    assert np.array_equal(colour.hold(vivid, [500.0, 500.0], 0.0), vivid.astype(np.float32))
+    raised = colour.hold(vivid, [500.0, 500.0], 0.1)  # both far below 500: both rise
+    assert raised.dtype == np.float32 and 0 <= raised.min() and raised.max() <= 255
+    assert all(a > b for a, b in zip(colour.vividness(raised), colour.vividness(vivid)))
+    assert raised.tobytes() == colour.hold(vivid, [500.0, 500.0], 0.1).tobytes()

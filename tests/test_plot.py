@@ -28,6 +28,7 @@ def records(count=50, change=20, ramp=8):
             "translate_x": 0.0, "translate_y": 0.0, "center": [0.5, 0.5], "border": "reflect", "zoom_speed": 256,
             "color_balance": [0.33, 0.33, 0.34], "reference_brightness": 101.2,
             "target_color": [200.0, 120.5, 40.0] if segment else None, "color_rate": 0.1 if segment else 0.0,
+            "color_hold": 0.05, "reference_vividness": [25.0, 30.5],
             "seed": [0, i], "beat": math.exp(-(i % 12) / 3),
         })
     return out
@@ -41,7 +42,7 @@ def read_csv(path):
 
 def test_columns_are_the_spec_fields_then_the_extras():
     assert plot.COLUMNS[:5] == ["frame", "time", "segment", "transition", "layer"]
-    assert plot.COLUMNS[-4:] == ["target_color_r", "target_color_g", "target_color_b", "color_rate"]
+    assert plot.COLUMNS[-5:] == ["target_color_r", "target_color_g", "target_color_b", "color_rate", "color_hold"]
     assert len(set(plot.COLUMNS)) == len(plot.COLUMNS)
     plan = records()
     plan[5]["rms"] = 0.25  # an extra key on one frame only still gets a column

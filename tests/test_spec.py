@@ -84,6 +84,7 @@ def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
     ("num_iterations", "1 + 400*t", "segments[0].num_iterations: 1201 at frame 3 is out of range (must be 1..1000)"),
     ("step_size", "1 - t", "segments[0].step_size: 0 at frame 1 is out of range (must be > 0)"),
     ("rescale_factor", "0.5 + 0.25*t", "segments[0].rescale_factor: 1 at frame 2 is out of range (must be between 0 and 1)"),
+    ("color_hold", "0.9 + 0.1*t", "segments[0].color_hold: 1.1 at frame 2 is out of range (must be 0..1)"),
 ])
 def test_a_schedule_is_held_to_the_schemas_range_for_constants(field, value, message):
     """One rule per field, the schema's: a schedule may not reach what a constant may not be."""
@@ -91,4 +92,16 @@ def test_a_schedule_is_held_to_the_schemas_range_for_constants(field, value, mes
         plan({"segments": [{"frames": 6, field: value}]})
     assert str(err.value) == "spec: " + message
     with pytest.raises(spec.SpecError, match=field):  # the same bound on a constant, from the schema
-        plan({"segments": [{"frames": 6, field: {"num_iterations": 1001, "step_size": 0, "rescale_factor": 1}[field]}]})
+        plan({"segments": [{"frames": 6, field: {"num_iterations": 1001, "step_size": 0, "rescale_factor": 1,
+                                                   "color_hold": 1.5}[field]}]})
+
+
+def test_every_record_holds_the_seed_images_spread_and_its_own_color_hold():
+    from dreamvideo import colour, frame
+
+    frames = plan({"segments": [{"frames": 4}, {"frames": 4, "color_hold": "0.1*t", "transition": 2}]})
+    seed = frame.fit(frame.read_rgb(REPO / "tests/data/golden_input.png"), (96, 64))
+    assert all(f["reference_vividness"] == pytest.approx(colour.vividness(seed), abs=1e-4) for f in frames[1:])
+    default = spec.validate({"segments": [{"frames": 1}]})["defaults"]["color_hold"]
+    assert [f["color_hold"] for f in frames[1:4]] == [default] * 3
+    assert frames[7]["color_hold"] == pytest.approx(0.3)  # its own schedule (t: its frame 3) after the transition

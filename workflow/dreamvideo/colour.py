@@ -4,6 +4,7 @@ toward a target (the seed's unfinished idea), plus parsing a colour from the spe
 import math
 import re
 
+import cv2
 import numpy as np
 
 _NEWTON_STEPS = 8  # the clipped mean is piecewise linear: a few steps land on it
@@ -48,6 +49,44 @@ def steer(pixels, target, rate):
         # A zero slope means every pixel is pinned at the limit: nothing more to gain.
         shift = shift + np.where(free > 0, gap / np.maximum(free, 1e-12), 0.0)
     return np.clip(image + shift.astype(np.float32), 0.0, 255.0)
+
+
+def vividness(pixels):
+    """[contrast, saturation] in CIE L*a*b*: the std of L* and the mean chroma |(a*, b*)|, the
+    two numbers `hold` holds."""
+    return _vividness_of_lab(_lab(pixels))
+
+
+def hold(pixels, reference, rate):
+    """Give back `rate` (0..1) of the contrast and saturation the picture has lost against
+    `reference` (`vividness` of the seed); never take any away. L* is scaled about its mean (the
+    brightness stays), a* and b* about grey (each pixel keeps its hue). The balance and the target
+    colour steer the mean colour; this holds the spread the dream's greying takes (Deforum's
+    colour coherence matches the whole palette to frame 0's instead). Returns float32 H x W x 3 in
+    0..255: the pixels unchanged where neither has fallen."""
+    image = np.asarray(pixels, np.float32)
+    if rate <= 0:
+        return image
+    lab = _lab(image)
+    factors = [1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0
+               for now, ref in zip(_vividness_of_lab(lab), reference)]
+    if factors == [1.0, 1.0]:
+        return image
+    light = lab[..., 0]
+    mean = np.float32(light.mean(dtype=np.float64))
+    lab[..., 0] = mean + (light - mean) * np.float32(factors[0])
+    lab[..., 1:] *= np.float32(factors[1])
+    return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255.0), 0.0, 255.0)
+
+
+def _vividness_of_lab(lab):
+    flat = lab.reshape(-1, 3).astype(np.float64)
+    return [float(flat[:, 0].std()), float(np.hypot(flat[:, 1], flat[:, 2]).mean())]
+
+
+def _lab(pixels):
+    """float32 L*a*b* (L* 0..100) of RGB pixels in 0..255."""
+    return cv2.cvtColor(np.clip(np.asarray(pixels, np.float32), 0.0, 255.0) / np.float32(255.0), cv2.COLOR_RGB2Lab)
 
 
 def parse_color(value):

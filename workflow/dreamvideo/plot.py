@@ -19,9 +19,9 @@ COLUMNS = ["frame", "time", "segment", "transition", "layer",
            "num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend",
            "tile_size", "zoom", "angle", "translate_x", "translate_y", "center_x", "center_y", "border", "zoom_speed",
            "color_balance_r", "color_balance_g", "color_balance_b",
-           "target_color_r", "target_color_g", "target_color_b", "color_rate"]
+           "target_color_r", "target_color_g", "target_color_b", "color_rate", "color_hold"]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
-_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "seed", "reference_brightness",
+_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "seed", "reference_brightness", "reference_vividness",
               "seed_image", "size"}
 
 
@@ -121,7 +121,7 @@ PANELS = [
     ("tile_size", [("tile_size", "tile_size", "tab:brown")]),
     ("colour balance", [(f"color_balance_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
     ("target colour", [(f"target_color_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
-    ("colour rate", [("color_rate", "color_rate", "tab:olive")]),
+    ("colour rate / color_hold", [("color_rate", "color_rate", "tab:olive"), ("color_hold", "color_hold", "tab:pink")]),
     # The music, under the settings it drives.
     ("music: beat and onset (0..1)", [("beat", "beat", "black"), ("onset", "onset", "tab:orange")]),
     ("music: loudness (0..1)", [("rms", "rms", "tab:gray")]),

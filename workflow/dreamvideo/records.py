@@ -45,7 +45,8 @@ def _rules(keys):
 
 # Numeric frame settings: each a constant or a schedule.
 NUMBERS = _rules(["num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size", "zoom_speed",
-                  "zoom", "angle", "translate_x", "translate_y", "color_rate"])
+                  "zoom", "angle", "translate_x", "translate_y", "color_rate",
+                  "color_hold"])
 VIDEO_NUMBERS = _rules(["carry"])  # in video dreams' records only
 # In the records of masked or guided frames only (folded into "mask" and "objective").
 SHARES = _rules(["mask_strength", "guide_weight"])
@@ -232,7 +233,8 @@ def frame_record(name, index, timeline, per_segment, base, video):
         record.update(mask=layers, mask_open=float(f"{open_share:.9g}"))
     record.update({key: eased(key) for key in ((*NUMBERS, *VIDEO_NUMBERS) if video else NUMBERS)})
     record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
-                  color_balance=eased("color_balance"), reference_brightness=base["reference_brightness"])
+                  color_balance=eased("color_balance"), reference_brightness=base["reference_brightness"],
+                  reference_vividness=base["reference_vividness"])
     # Where only one side of a transition steers to a colour, its target holds while the
     # rate eases out (or in) and the other side's balance eases in (or out).
     sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]

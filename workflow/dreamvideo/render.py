@@ -33,9 +33,11 @@ def move(pixels, record):
     return camera.warp(pixels, m, record["border"])
 
 
-def colour_control(pixels, record, reference_brightness):
-    """Steering to the target colour when set, and the seed's balance (its weights are 0 where
-    a target colour replaces it, except in a transition)."""
+def colour_control(pixels, record, reference_brightness, reference_vividness):
+    """Contrast and saturation held up to the reference's (`color_hold`), then steering to the target colour
+    when set, and the seed's balance (its weights are 0 where a target colour replaces it, except
+    in a transition)."""
+    pixels = colour.hold(pixels, reference_vividness, record["color_hold"])
     if record["target_color"] is not None:
         pixels = colour.steer(pixels, record["target_color"], record["color_rate"])
         if not any(record["color_balance"]):  # steering alone: steer clipped, balance would only copy
@@ -45,7 +47,7 @@ def colour_control(pixels, record, reference_brightness):
 
 def prepare(pixels, record):
     """What happens to frame i-1 before frame i dreams on it: the camera move and the colour control."""
-    return colour_control(move(pixels, record), record, record["reference_brightness"])
+    return colour_control(move(pixels, record), record, record["reference_brightness"], record["reference_vividness"])
 
 
 def dream_frame(prev_path, record, out_path):
@@ -109,7 +111,8 @@ def video_prepare(source_path, record, prev_path=None, prev_source_path=None, fl
         pixels = flow.carry(frame.read_frame(prev_path), frame.read_frame(prev_source_path), source,
                             record["carry"], *flow_mask, move=lambda image: move(image, record), mode=record["carry_mode"],
                             resample=record["carry_resample"])
-    return colour_control(pixels, record, float(source.mean()))
+    vivid = colour.vividness(source) if record["color_hold"] > 0 else None
+    return colour_control(pixels, record, float(source.mean()), vivid)
 
 
 def _dream(pixels, record, out_path):
