@@ -28,13 +28,13 @@ from dreamvideo import colour, look, models, render, spec  # noqa: E402
 LAYERS = (4, 6)  # first half, second half
 # Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
 RECIPES = {
-    "old": dict(octave_mode="blend"),  # the seed's default: 1 iteration x 2 octaves, blend 0.2
-    "new": dict(octave_mode="detail"),  # the same cost, detail re-injected
+    "old": dict(octave_mode="blend", color_hold=0.0),  # the seed's default: 1 iteration x 2 octaves, blend 0.2
+    "new": dict(octave_mode="detail"),  # the same cost, detail re-injected (and the default color_hold)
+    "no_hold": dict(octave_mode="detail", color_hold=0.0),  # as before color_hold
     "iterations": dict(num_repeats=0, num_iterations=2),  # no octaves, 2 iterations at full size
     "new_step1.5": dict(octave_mode="detail", step_size=1.5),
     "hold0.05": dict(octave_mode="detail", color_hold=0.05),
     "hold0.2": dict(octave_mode="detail", color_hold=0.2),
-    "hold0.02": dict(octave_mode="detail", color_hold=0.02),
     "new_2it": dict(octave_mode="detail", num_iterations=2),  # twice the cost
     "old_no_zoom": dict(octave_mode="blend", zoom=1.0),
     "new_no_zoom": dict(octave_mode="detail", zoom=1.0),
@@ -133,12 +133,12 @@ def record(index, frames, size, seed_pixels, seed=0, **changes):
     model = models.get(models.DEFAULT_MODEL)
     defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
     layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
-    base = {key: defaults[key] for key in (*render.DREAM_SETTINGS, "color_balance")}
+    base = {key: defaults[key] for key in (*render.DREAM_SETTINGS, "color_balance", "color_hold")}
     base.update(model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
                 zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
                 reference_brightness=float(seed_pixels.mean()), reference_vividness=colour.vividness(seed_pixels),
-                color_hold=0.0, seed=[seed, index])
+                seed=[seed, index])
     return {**base, **changes}
 
 
