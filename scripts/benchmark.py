@@ -43,13 +43,6 @@ def threads():
     return spec.schema_default("threads")
 
 
-def frame_default(key):
-    """A frame setting's default, as the schema gives it to every segment."""
-    from dreamvideo import spec
-
-    return spec.validate({"segments": [{"frames": 1}]})["defaults"][key]
-
-
 def start_tensorflow():
     """TensorFlow's pools at the frames' thread count, before any operation runs (a frame's
     `dream.use_threads` refuses to change them afterwards)."""
@@ -67,13 +60,15 @@ def default_precision():
 
 def record(layer, size, **changes):
     """A frame record as the plan makes it: 1 iteration x 2 octaves, the seed's zoom and balance."""
+    from dreamvideo import spec as dreamspec
+
     model = models.get(models.DEFAULT_MODEL)
     base = dict(model=model.name, precision="float32", threads=threads(), objective=[[model.layer_name(layer), 1.0, []]],
                 num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400, zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,
                 reference_brightness=float(picture(size).mean()), reference_vividness=colour.vividness(picture(size)),
-                color_hold=frame_default("color_hold"), seed=[0, 1])
+                color_hold=dreamspec.frame_default("color_hold"), seed=[0, 1])
     return {**base, **changes}
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import dream, flow, look, render, source  # noqa: E402
+from dreamvideo import colour, dream, flow, look, render, source, spec  # noqa: E402
 from dreamvideo.testmedia import make_clip  # noqa: E402
 
 # (label, flow method, carry, carry_mode, carry_resample)
@@ -39,7 +39,8 @@ SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats
                 tile_size=400)
 RECORD = dict(model="inception_v3", objective=[["mixed4", 1.0, []]], precision="float32", target_color=None,
               color_balance=[0.3333, 0.3333, 0.3334], zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
-              center=[0.5, 0.5], zoom_speed=0, border="reflect", **SETTINGS)
+              center=[0.5, 0.5], zoom_speed=0, border="reflect", color_hold=spec.frame_default("color_hold"),
+              **SETTINGS)
 
 
 def cpu():
@@ -71,7 +72,7 @@ def dream_clip(sources, method, carry, mode, resample):
         if i and (carry or method != "none"):
             moved = flow.backward(sources[i - 1], src, method) if method != "none" else (None, None)
             pixels = flow.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode, resample=resample)
-        pixels = render.colour_control(pixels, RECORD, float(src.mean()))
+        pixels = render.colour_control(pixels, RECORD, float(src.mean()), colour.vividness(src))
         outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **SETTINGS)))
     return outputs, (time.perf_counter() - start) / len(sources)
 

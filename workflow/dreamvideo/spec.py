@@ -109,6 +109,11 @@ def schema_default(field):
     return yaml.safe_load(SCHEMA.read_text())["properties"][field]["default"]
 
 
+def frame_default(field):
+    """The default of a frame setting (`defaults:` in a spec), from the schema."""
+    return yaml.safe_load(SCHEMA.read_text())["properties"]["defaults"]["properties"][field]["default"]
+
+
 def validate(data, source="spec"):
     """Check `data` against the schema and fill its defaults in place (snakemake.utils.validate)."""
     from snakemake.exceptions import WorkflowError
