@@ -161,3 +161,18 @@ def test_color_hold_leaves_a_frame_alone_when_nothing_faded_or_the_rate_is_zero(
     assert raised.dtype == np.float32 and 0 <= raised.min() and raised.max() <= 255
     assert all(a > b for a, b in zip(colour.vividness(raised), colour.vividness(vivid)))
     assert raised.tobytes() == colour.hold(vivid, [500.0, 500.0], 0.1).tobytes()
+
+
+def test_a_frame_is_held_then_balanced_so_its_brightness_stays_the_seeds():
+    """render.colour_control: the hold lifts contrast and saturation first, then the balance pulls
+    the mean brightness back to the reference exactly; with color_hold 0 only the balance acts."""
+    from dreamvideo import render
+
+    faded = greyish(7).astype(np.float32) * 0.5 + 60
+    record = {"color_hold": 0.5, "target_color": None, "color_rate": 0.0, "color_balance": [1 / 3, 1 / 3, 1 / 3]}
+    reference = [2 * v for v in colour.vividness(faded)]
+    held = render.colour_control(faded, record, 120.0, reference)
+    assert all(a > 1.3 * b for a, b in zip(colour.vividness(held), colour.vividness(faded)))
+    assert held.mean() == pytest.approx(120.0, abs=0.05)
+    off = render.colour_control(faded, {**record, "color_hold": 0.0}, 120.0, reference)
+    assert off.tobytes() == colour.balance(faded, record["color_balance"], 120.0).tobytes()
