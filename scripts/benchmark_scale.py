@@ -18,6 +18,7 @@ timings can be disturbed by other work; memory is not.
 import argparse
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,9 +64,10 @@ def run(root, *args, python=None):
 def project(root, frames, k):
     (root / "config/dreams").mkdir(parents=True)
     (root / "dreams/b").mkdir(parents=True)
-    config = (REPO / "config/config.yaml").read_text()
-    assert "frames_per_job: 1 " in config
-    (root / "config/config.yaml").write_text(config.replace("frames_per_job: 1 ", f"frames_per_job: {k} "))
+    config, count = re.subn(r"^frames_per_job: \S+ ", f"frames_per_job: {k} ", (REPO / "config/config.yaml").read_text(),
+                            flags=re.M)
+    assert count == 1
+    (root / "config/config.yaml").write_text(config)
     shutil.copy(REPO / "dreams/fractal_light/img_0.jpg", root / "dreams/b/img_0.jpg")
     half = frames // 2
     (root / "config/dreams/b.yaml").write_text(
