@@ -449,8 +449,7 @@ def dag_speed(frames=3600):
     """`snakemake -n` of a dream of `frames` frames and its no-op rerun once rendered (the ways
     scripts/benchmark_scale.py measures them), with the default frames_per_job (auto: chunks of 30
     for a dream this long) and with one job per frame."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import benchmark_scale  # beside this script
+    import benchmark_scale  # scripts/benchmark_scale.py, beside this script (run as `python scripts/benchmark.py`)
 
     default, per_frame = (benchmark_scale.measure(frames, k) for k in ("auto", 1))
     return dict(frames=frames, k=default["k"], dry=default["dry"], noop=default["noop"], dry_1=per_frame["dry"],
