@@ -18,6 +18,7 @@ timings can be disturbed by other work; memory is not.
 import argparse
 import datetime
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,9 +64,10 @@ def run(root, *args, python=None):
 def project(root, frames, k):
     (root / "config/dreams").mkdir(parents=True)
     (root / "dreams/b").mkdir(parents=True)
-    config = (REPO / "config/config.yaml").read_text()
-    assert "frames_per_job: 1 " in config
-    (root / "config/config.yaml").write_text(config.replace("frames_per_job: 1 ", f"frames_per_job: {k} "))
+    config, count = re.subn(r"^frames_per_job: \S+ ", f"frames_per_job: {k} ", (REPO / "config/config.yaml").read_text(),
+                            flags=re.M)
+    assert count == 1
+    (root / "config/config.yaml").write_text(config)
     shutil.copy(REPO / "dreams/fractal_light/img_0.jpg", root / "dreams/b/img_0.jpg")
     half = frames // 2
     (root / "config/dreams/b.yaml").write_text(
@@ -75,6 +77,7 @@ def project(root, frames, k):
 
 def finish_without_dreaming(root, frames, k):
     """Every output of final.mp4's DAG in place (frames copies of one PNG), then `--touch`."""
+    k = chunks.per_job(k, frames)  # "auto": what the workflow makes of it
     folder = root / "dreams/b/frames"
     folder.mkdir(parents=True)
     import numpy as np
@@ -96,10 +99,12 @@ def finish_without_dreaming(root, frames, k):
     run(root, "--touch", "--forceall", "dreams/b/final.mp4", python=["-c", touch])
 
 
-def measure(frames, k):
+def measure(frames, setting):
+    """`setting`: frames_per_job as config.yaml says it, a number or "auto"."""
+    k = chunks.per_job(setting, frames)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        project(root, frames, k)
+        project(root, frames, setting)
         dry, dry_mb, text = run(root, "-n", "dreams/b/final.mp4")
         jobs = frames if k == 1 else chunks.count(frames, k)
         rule = "dream_frame" if k == 1 else "dream_chunk"
@@ -108,8 +113,8 @@ def measure(frames, k):
         finish_without_dreaming(root, frames, k)
         noop, noop_mb, text = run(root, "dreams/b/final.mp4")
         assert "Nothing to be done" in text, text[-2000:]
-    row = dict(frames=frames, k=k, jobs=jobs, dry=dry, dry_mb=dry_mb, noop=noop, noop_mb=noop_mb)
-    print(f"{frames} frames, K={k}: {jobs} frame jobs; dry run {dry:.1f} s, {dry_mb:.0f} MB; "
+    row = dict(frames=frames, k=k if setting == k else f"{setting} ({k})", jobs=jobs, dry=dry, dry_mb=dry_mb, noop=noop, noop_mb=noop_mb)
+    print(f"{frames} frames, K={row['k']}: {jobs} frame jobs; dry run {dry:.1f} s, {dry_mb:.0f} MB; "
           f"no-op rerun {noop:.1f} s, {noop_mb:.0f} MB", flush=True)
     return row
 
@@ -117,10 +122,10 @@ def measure(frames, k):
 def recommend(rows):
     """The smallest K measured whose dry run and no-op rerun of the most frames both meet the
     issue's target with MARGIN to spare: the smaller K, the less an edit or a kill redoes."""
-    big = [r for r in rows if r["frames"] == max(r["frames"] for r in rows) and r["k"] > 1]
+    big = [r for r in rows if r["frames"] == max(r["frames"] for r in rows) and r["k"] != 1]
     good = [r for r in big if max(r["dry"], r["noop"]) <= TARGET_SECONDS - MARGIN
             and max(r["dry_mb"], r["noop_mb"]) <= TARGET_MB]
-    return min(good, key=lambda r: r["k"]) if good else None
+    return min(good, key=lambda r: chunks.per_job(str(r["k"]).split()[0], r["frames"])) if good else None
 
 
 def write(path, rows, machine):
@@ -159,7 +164,8 @@ def write(path, rows, machine):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, nargs="+", default=FRAMES)
-    parser.add_argument("--k", type=int, nargs="+", default=KS)
+    parser.add_argument("--k", type=lambda v: v if v == "auto" else int(v), nargs="+", default=KS,
+                        help='frames_per_job values: numbers, or "auto" (the default setting)')
     parser.add_argument("--out", default=str(REPO / "benchmarks/scale.md"))
     args = parser.parse_args()
     load = os.getloadavg()[0]

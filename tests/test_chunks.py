@@ -15,8 +15,9 @@ K = 5  # 12 frames: chunks of frames 0-4, 5-9 and 10-11 (the last one short)
 def set_frames_per_job(root, k=K):
     """The project's config/config.yaml with frames_per_job = k (kill_at runs the plain command)."""
     config = root / "config/config.yaml"
-    assert "frames_per_job: 1 " in config.read_text()
-    config.write_text(config.read_text().replace("frames_per_job: 1 ", f"frames_per_job: {k} "))
+    text, count = re.subn(r"^frames_per_job: \S+ ", f"frames_per_job: {k} ", config.read_text(), flags=re.M)
+    assert count == 1
+    config.write_text(text)
     return root
 
 
@@ -152,3 +153,28 @@ def test_a_video_dream_in_chunks_equals_its_frame_by_frame_render(tmp_path, mode
         made[k] = contents(root / "dreams/t/frames")
     assert len(made[1]) == 12 and made[K] == made[1]
     assert markers(root) == ["000000.done", "000001.done", "000002.done"]
+
+
+def test_auto_is_one_job_per_frame_up_to_long_and_chunks_above():
+    assert chunks.per_job("auto", 12) == chunks.per_job("auto", chunks.LONG) == 1
+    assert chunks.per_job("auto", chunks.LONG + 1) == chunks.AUTO_K == 30
+    assert chunks.per_job(1, 18_000) == 1 and chunks.per_job(K, 12) == K  # a number is K, whatever the length
+    assert chunks.is_marker("dreams/t/frames/chunks/000001.done") and not chunks.is_marker("dreams/t/frames/000001.png")
+
+
+LONG_SPEC = "size: [32, 24]\nsegments:\n  - {{frames: {frames}, layer: 3}}\n"
+
+
+@pytest.mark.parametrize("frames, rule, jobs", [(1000, "dream_frame", 999), (1001, "dream_chunk", 34)])
+def test_by_default_a_long_dream_renders_in_chunks_of_30(tmp_path, model_env, frames, rule, jobs):
+    # The default config (frames_per_job: auto): one job per frame up to 1,000 frames, chunks of 30 above.
+    root = make_project(tmp_path, LONG_SPEC.format(frames=frames))
+    assert re.search(r"^frames_per_job: auto ", (root / "config/config.yaml").read_text(), re.M)
+    done = snakemake(root, model_env, "-n", "dreams/t/video.mp4")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert re.search(rf"^{rule}\s+{jobs}$", done.stdout, re.M), done.stdout[-2000:]
+    other = "dream_chunk" if rule == "dream_frame" else "dream_frame"
+    assert not re.search(rf"^{other}\s", done.stdout, re.M)
+    if rule == "dream_chunk":  # the last chunk is short: frames 990..1000
+        outputs = re.findall(r"^    output: (\S+)$", done.stdout, re.M)
+        assert "dreams/t/frames/chunks/000033.done" in outputs and "dreams/t/frames/chunks/000034.done" not in outputs

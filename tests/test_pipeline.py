@@ -150,7 +150,9 @@ def test_dag_of_3600_frames_builds(tmp_path, model_env):
     spec = SPEC.split("segments:")[0] + "segments:\n  - {frames: 1800, layer: 3}\n  - {seconds: 75, layer: 6}\n"
     root = make_project(tmp_path, spec)
     start = time.monotonic()
-    done = snakemake(root, model_env, "-n", "dreams/t/final.mp4")
+    # One job per frame (the default, frames_per_job: auto, makes chunks of 30 of a dream this long:
+    # tests/test_chunks.py), the DAG at its largest.
+    done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "--config", "frames_per_job=1")
     seconds = time.monotonic() - start
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"dream_frame\s+3599\b", done.stdout), done.stdout[-2000:]  # + the seed frame = 3600

@@ -106,7 +106,7 @@ def _schema_message(error):
 
 def schema_default(field):
     """The default of a top-level spec field, from the schema (its one source)."""
-    return yaml.safe_load(SCHEMA.read_text())["properties"][field]["default"]
+    return records.schema()["properties"][field]["default"]
 
 
 def frame_default(field):

@@ -54,8 +54,10 @@ def frame_progress(wildcards, record, index=None):
     return progress.progress.frame(label(wildcards), index, len(frame_plan(wildcards).frames) - 1, record)
 
 
-def frames_per_job():
-    return config["frames_per_job"]
+def frames_per_job(p):
+    """K, the frames one job of plan p renders: config `frames_per_job`, a number or `auto` (one
+    job per frame up to chunks.LONG frames, chunks of chunks.AUTO_K above)."""
+    return chunks.per_job(config["frames_per_job"], len(p.frames))
 
 
 def frame_threads(wildcards):
@@ -117,13 +119,14 @@ def frame_gpus():
 def made(p):
     """What a job reading all of a plan's frames waits for: the frames (one job per frame), or
     the markers of the chunks that write them (frames_per_job > 1)."""
-    return p.frame_paths() if frames_per_job() == 1 else chunks.markers(p, frames_per_job())
+    k = frames_per_job(p)
+    return p.frame_paths() if k == 1 else chunks.markers(p, k)
 
 
 def checked_frames(inputs):
     """The frames a job's `inputs` (from made()) stand for: the frames, or those its chunk markers
     list, each checked to be the file its chunk wrote."""
-    return list(inputs) if frames_per_job() == 1 else [f for marker in inputs for f in chunks.check(marker)]
+    return [f for path in inputs for f in (chunks.check(path) if chunks.is_marker(path) else [path])]
 
 
 def footage(p):
@@ -171,7 +174,8 @@ def dream_frame_input(wildcards):
 
 
 def chunk_indices(wildcards):
-    return chunks.indices(int(wildcards.chunk), frames_per_job(), len(frame_plan(wildcards).frames))
+    p = frame_plan(wildcards)
+    return chunks.indices(int(wildcards.chunk), frames_per_job(p), len(p.frames))
 
 
 def chunk_input(wildcards):
@@ -230,16 +234,17 @@ def sheet_frames(wildcards):
 
 def sheet_input(wildcards):
     """The frames a sheet shows, or the markers of the chunks that hold them."""
-    if frames_per_job() == 1:
+    p = sheet_plan(wildcards)
+    k = frames_per_job(p)
+    if k == 1:
         return sheet_frames(wildcards)
-    p, k = sheet_plan(wildcards), frames_per_job()
     return list(dict.fromkeys(chunks.marker_path(p, i // k) for i in contact_sheet.every(len(p.frames))))
 
 
 def sheet_shown(inputs):
     """The frames a sheet job shows, from its inputs (frames, or chunk markers: checked, and the
     shown ones picked from them)."""
-    if frames_per_job() == 1:
+    if not any(chunks.is_marker(path) for path in inputs):
         return list(inputs)
     listed = [f for marker in inputs for f in chunks.check(marker)]
     name, folder = Path(listed[0]).parts[1:3]
