@@ -111,7 +111,7 @@ def schema_default(field):
 
 def frame_default(field):
     """The default of a frame setting (`defaults:` in a spec), from the schema."""
-    return yaml.safe_load(SCHEMA.read_text())["properties"]["defaults"]["properties"][field]["default"]
+    return records.schema()["properties"]["defaults"]["properties"][field]["default"]
 
 
 def validate(data, source="spec"):
