@@ -106,7 +106,8 @@ def test_many_dreams_at_once_share_the_cores_as_their_threads_say(tmp_path, mode
         (root / f"config/dreams/{name}.yaml").write_text(
             f"seed_image: dreams/t/img_0.jpg\nsize: [64, 48]\nthreads: {threads}\n"
             "defaults: {num_iterations: 1, num_repeats: 0}\nsegments:\n  - {frames: 4, layer: 3}\n")
-    targets = [f"dreams/{name}/video.mp4" for name in "abc"]
+    # the chunk markers (one chunk each): the frames, without a video job process per dream
+    targets = [f"dreams/{name}/frames/chunks/000000.done" for name in "abc"]
     done = snakemake(root, model_env, "--workflow-profile", str(REPO / "profiles/parallel"), *targets, "--cores", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     log = next((root / ".snakemake/log").glob("*.snakemake.log")).read_text()

@@ -12,40 +12,53 @@ from test_animatic import decode
 from test_pipeline import frames, make_project, snakemake
 
 
-def dot_project(root, size, settings):
-    """A project whose seed is a black frame with one bright dot at (30 %, 40 %)."""
+DOTS = {"tx160": ((160, 90), "translate_x: 0.02"), "tx320": ((320, 180), "translate_x: 0.02"),
+        "angle": ((200, 120), "angle: 3"), "zoom": ((200, 120), "zoom: 1.04")}
+
+
+def dot_spec(root, name, size, settings):
+    """Dream `name` of project `root`, whose seed is a black frame with one bright dot at (30 %, 40 %)."""
     width, height = size
-    spec = (f"seed_image: dreams/t/dot.png\nsize: [{width}, {height}]\nfps: 24\n"
-            f"defaults: {{zoom_speed: 0, {settings}}}\nsegments:\n  - {{frames: 8, layer: 3}}\n")
-    make_project(root, spec)
-    Image.fromarray(blob(width, height, 0.3 * width, 0.4 * height, sigma=2.5)).save(root / "dreams/t/dot.png")
-    return root
+    (root / f"dreams/{name}").mkdir(parents=True, exist_ok=True)
+    (root / f"config/dreams/{name}.yaml").write_text(
+        f"seed_image: dreams/{name}/dot.png\nsize: [{width}, {height}]\nfps: 24\n"
+        f"defaults: {{zoom_speed: 0, {settings}}}\nsegments:\n  - {{frames: 8, layer: 3}}\n")
+    Image.fromarray(blob(width, height, 0.3 * width, 0.4 * height, sigma=2.5)).save(root / f"dreams/{name}/dot.png")
 
 
-def dot_path(root, model_env):
-    done = snakemake(root, model_env, "dreams/t/motion.mp4")
+@pytest.fixture(scope="module")
+def dot_paths(tmp_path_factory, model_env):
+    """The dot's path through motion.mp4 of each dream of DOTS, all made by one Snakemake run."""
+    root = make_project(tmp_path_factory.mktemp("dots"))
+    for name, (size, settings) in DOTS.items():
+        dot_spec(root, name, size, settings)
+    done = snakemake(root, model_env, *(f"dreams/{name}/motion.mp4" for name in DOTS))
     assert done.returncode == 0, done.stderr[-3000:]
-    meta, pictures = decode(root / "dreams/t/motion.mp4")
-    assert len(pictures) == 8
-    return np.array([centroid(p, floor=24) for p in pictures]), meta["size"]
+    paths = {}
+    for name in DOTS:
+        meta, pictures = decode(root / f"dreams/{name}/motion.mp4")
+        assert len(pictures) == 8
+        paths[name] = np.array([centroid(p, floor=24) for p in pictures]), meta["size"]
+    return paths
 
 
-@pytest.mark.parametrize("size", [(160, 90), (320, 180)])
-def test_translate_moves_the_dot_the_same_share_of_the_frame_every_frame(tmp_path, model_env, size):
-    points, got = dot_path(dot_project(tmp_path, size, "translate_x: 0.02"), model_env)
+@pytest.mark.parametrize("name", ["tx160", "tx320"])
+def test_translate_moves_the_dot_the_same_share_of_the_frame_every_frame(dot_paths, name):
+    size = DOTS[name][0]
+    points, got = dot_paths[name]
     assert tuple(got) == size
     steps = np.diff(points, axis=0)
     assert np.all(np.abs(steps[:, 0] - 0.02 * size[0]) <= 0.5), steps  # 3.2 px / 6.4 px per frame
     assert np.all(np.abs(steps[:, 1]) <= 0.5), steps
 
 
-def test_angle_turns_and_zoom_scales_about_the_centre(tmp_path, model_env):
-    size = (200, 120)
+def test_angle_turns_and_zoom_scales_about_the_centre(dot_paths):
+    size = DOTS["angle"][0]
     middle = np.array([(size[0] - 1) / 2, (size[1] - 1) / 2])
-    turned, _ = dot_path(dot_project(tmp_path / "a", size, "angle: 3"), model_env)
+    turned, _ = dot_paths["angle"]
     angles = np.degrees(np.unwrap(np.arctan2(-(turned[:, 1] - middle[1]), turned[:, 0] - middle[0])))  # y points down
     assert np.allclose(np.diff(angles), 3.0, atol=0.5), np.diff(angles)  # counter-clockwise on screen
-    zoomed, _ = dot_path(dot_project(tmp_path / "z", size, "zoom: 1.04"), model_env)
+    zoomed, _ = dot_paths["zoom"]
     radii = np.hypot(*(zoomed - middle).T)
     assert np.allclose(radii[1:] / radii[:-1], 1.04, atol=0.01), radii
 

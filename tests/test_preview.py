@@ -52,29 +52,30 @@ def test_preview_zooms_at_the_full_renders_pace(tmp_path, monkeypatch):
     assert kept < 10 and lost > 5 * kept, (kept, lost)  # measured: 6.9 and 59.5 levels
 
 
-def test_preview_renders_beside_the_full_frames(tmp_path, model_env):
-    root = make_project(tmp_path, PREVIEW_SPEC)
-    done = snakemake(root, model_env, "dreams/t/final.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
-    full_before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
-
-    done = snakemake(root, model_env, "dreams/t/preview.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
+def test_preview_renders_beside_the_full_frames(spec_render, tmp_path, model_env):
+    """From a copy of the test run's one render of SPEC (its preview at the default scale, 0.25,
+    made by its contact sheet before the full frames; then final.mp4 and preview.mp4): the preview
+    is the full render's length and sound at its own size; a new preview size re-renders every
+    preview frame and not one full frame."""
+    root, _ = spec_render(tmp_path / "project")
     shots = sorted((root / "dreams/t/preview").glob("*.png"))
     assert [p.name for p in shots] == [f"{i:06d}.png" for i in range(12)]
-    assert {Image.open(p).size for p in shots} == {(48, 32)}
-    assert {p.name: p.stat().st_mtime_ns for p in frames(root)} == full_before  # the full frames untouched
+    assert {Image.open(p).size for p in shots} == {(24, 16)}  # 96x64 at 0.25
     from dreamvideo import video
     assert video.streams(root / "dreams/t/preview.mp4") == {"video": ["h264"], "audio": ["aac"]}
     for stream in "va":
         assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)
 
     # A new preview size re-renders the preview, not one full frame.
+    full_before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
+    assert len(full_before) == 12
     spec_file = root / "config/dreams/t.yaml"
-    spec_file.write_text(spec_file.read_text().replace("preview_scale: 0.5", "preview_scale: 0.75"))
+    spec_file.write_text(PREVIEW_SPEC)  # preview_scale: 0.5
     preview_before = {p.name: p.stat().st_mtime_ns for p in shots}
     done = snakemake(root, model_env, "dreams/t/preview.mp4", "dreams/t/final.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert {p.name: p.stat().st_mtime_ns for p in frames(root)} == full_before
-    assert {Image.open(p).size for p in (root / "dreams/t/preview").glob("*.png")} == {(72, 48)}
+    assert {Image.open(p).size for p in (root / "dreams/t/preview").glob("*.png")} == {(48, 32)}
     assert all(p.stat().st_mtime_ns != preview_before[p.name] for p in shots)
+    for stream in "va":
+        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)
