@@ -60,12 +60,12 @@ def planned(root, monkeypatch, text, name="t"):
     return spec.plan_for(name, "config/dreams", defaults), preview.plan_for(name, "config/dreams", defaults)
 
 
-STILL = "size: [96, 64]\nseed: 3\ndefaults: {zoom_speed: 0, color_balance: [0, 0, 0]}\n"
+STILL = "size: [96, 64]\nseed: 3\ndefaults: {zoom_speed: 0, color_balance: [0, 0, 0], color_hold: 0}\n"
 
 
 def test_a_mask_keeps_its_black_half_and_dreams_its_white_half(project, monkeypatch):
-    """The issue's target: left half of the mask black, no camera move (and no colour balance,
-    which moves every pixel): 8 frames later the left half is within 2 levels of the seed image
+    """The issue's target: left half of the mask black, no camera move (and no colour balance or
+    hold, which move every pixel): 8 frames later the left half is within 2 levels of the seed image
     and the right half has changed by more than 6."""
     plan, _ = planned(project, monkeypatch, STILL + "mask: dreams/t/half.png\nsegments:\n  - {frames: 9, layer: 4}\n")
     out = project / "dreams/t/masked"
