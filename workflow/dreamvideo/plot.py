@@ -21,8 +21,8 @@ COLUMNS = ["frame", "time", "segment", "transition", "layer",
            "color_balance_r", "color_balance_g", "color_balance_b",
            "target_color_r", "target_color_g", "target_color_b", "color_rate", "color_hold"]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
-_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "seed", "reference_brightness", "reference_vividness",
-              "seed_image", "size"}
+_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "seed", "reference_brightness",
+              "reference_vividness", "seed_image", "size"}
 
 
 def _is_number(value):
@@ -121,7 +121,8 @@ PANELS = [
     ("tile_size", [("tile_size", "tile_size", "tab:brown")]),
     ("colour balance", [(f"color_balance_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
     ("target colour", [(f"target_color_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
-    ("colour rate / color_hold", [("color_rate", "color_rate", "tab:olive"), ("color_hold", "color_hold", "tab:pink")]),
+    ("colour rate / color_hold", [("color_rate", "color_rate", "tab:olive"),
+                                  ("color_hold", "color_hold", "tab:pink")]),
     # The music, under the settings it drives.
     ("music: beat and onset (0..1)", [("beat", "beat", "black"), ("onset", "onset", "tab:orange")]),
     ("music: loudness (0..1)", [("rms", "rms", "tab:gray")]),

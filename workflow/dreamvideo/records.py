@@ -53,8 +53,7 @@ def _rules(keys):
 
 # Numeric frame settings: each a constant or a schedule.
 NUMBERS = _rules(["num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size", "zoom_speed",
-                  "zoom", "angle", "translate_x", "translate_y", "color_rate",
-                  "color_hold"])
+                  "zoom", "angle", "translate_x", "translate_y", "color_rate", "color_hold"])
 VIDEO_NUMBERS = _rules(["carry"])  # in video dreams' records only
 # In the records of masked or guided frames only (folded into "mask" and "objective").
 SHARES = _rules(["mask_strength", "guide_weight"])
