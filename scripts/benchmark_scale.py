@@ -82,7 +82,6 @@ def project(root, frames, k):
 
 def finish_without_dreaming(root, frames, k):
     """Every output of final.mp4's DAG in place (frames copies of one PNG), then `--touch`."""
-    k = chunks.per_job(k, frames)  # "auto": what the workflow makes of it
     folder = root / "dreams/b/frames"
     folder.mkdir(parents=True)
     import numpy as np
