@@ -63,12 +63,12 @@ def record(layer, size, **changes):
     from dreamvideo import spec as dreamspec
 
     model = models.get(models.DEFAULT_MODEL)
-    base = dict(model=model.name, precision="float32", threads=threads(), objective=[[model.layer_name(layer), 1.0, []]],
+    base = dict(kind="image_dream", model=model.name, precision="float32", threads=threads(), objective=[[model.layer_name(layer), 1.0, []]],
                 num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400, zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,
                 reference_brightness=float(picture(size).mean()), reference_vividness=colour.vividness(picture(size)),
-                color_hold=dreamspec.frame_default("color_hold"), seed=[0, 1])
+                color_hold=dreamspec.frame_default("color_hold"), rng_seed=[0, 1])
     return {**base, **changes}
 
 
@@ -215,7 +215,7 @@ def frame_time(rec, size, runs):
     workdir = Path(tempfile.mkdtemp())
     prev, out = workdir / "prev.png", workdir / "next.png"
     frame.write_frame(picture(size), prev)
-    seconds = median_time(lambda: render.dream_frame(prev, rec, out), runs)
+    seconds = median_time(lambda: render.make_frame(1, rec, out, prev), runs)
     shutil.rmtree(workdir)
     return seconds
 
@@ -261,7 +261,7 @@ def overheads(rounds, layer=3):
             "camera + colour": lambda: render.prepare(pixels, rec),
             "octave work": lambda: idle(prepared, seed=[0, 1], **settings),
             "write PNG": lambda: frame.write_frame(result, out),
-            "frame": lambda: (frame.write_frame(pixels, prev), render.dream_frame(prev, rec, out)),
+            "frame": lambda: (frame.write_frame(pixels, prev), render.make_frame(1, rec, out, prev)),
         }
         for fn in parts.values():
             fn(), fn()
@@ -391,18 +391,18 @@ def project(root, spec):
     (root / "config/dreams/b.yaml").write_text(spec)
 
 
-# Snakemake's main with every render.frame_job call timed (start, end; monotonic) into $FRAME_TIMES.
+# Snakemake's main with every render.make_frame call timed (start, end; monotonic) into $FRAME_TIMES.
 TIMED_SNAKEMAKE = """
 import atexit, json, os, time
 from dreamvideo import render
-times, job = [], render.frame_job
+times, job = [], render.make_frame
 def timed(*args, **kwargs):
     start = time.monotonic()
     try:
         return job(*args, **kwargs)
     finally:
         times.append((start, time.monotonic()))
-render.frame_job = timed
+render.make_frame = timed
 atexit.register(lambda: open(os.environ["FRAME_TIMES"], "w").write(json.dumps(times)))
 from snakemake.cli import main
 main()
@@ -411,7 +411,7 @@ main()
 
 def pipeline_overhead(frames):
     """Snakemake's time per frame job in a chained render: in the same run, the interval between
-    frames against the time inside render.frame_job (its dream), from frame 3 on (frame 1 loads the
+    frames against the time inside render.make_frame (its dream), from frame 3 on (frame 1 loads the
     model). The two share the machine's load, so their difference is the workflow's own. The same
     frames in a plain loop are the byte check and a second reference (another process, other load)."""
     spec = f"size: [640, 360]\nsegments:\n  - {{frames: {frames}, layer: 3}}\n"
@@ -434,11 +434,10 @@ def pipeline_overhead(frames):
         os.chdir(root)
         plan = dreamspec.plan_for("b")
         loop_dir = root / "loop"
-        render.seed_frame(plan.frames[0], loop_dir / "000000.png")
-        render.dream_frame(loop_dir / "000000.png", plan.frames[1], loop_dir / "000001.png")  # warm-up
+        paths = [loop_dir / f"{i:06d}.png" for i in range(frames)]
+        render.make_frames(range(2), plan.frames, paths)  # frame 1 is the warm-up
         start = time.perf_counter()
-        for i in range(2, frames):
-            render.dream_frame(loop_dir / f"{i - 1:06d}.png", plan.frames[i], loop_dir / f"{i:06d}.png")
+        render.make_frames(range(2, frames), plan.frames[2:], paths[2:], paths[1])
         looped = (time.perf_counter() - start) / (frames - 2)
         same = all((loop_dir / p.name).read_bytes() == p.read_bytes() for p in sorted((root / "dreams/b/frames").glob("*.png")))
         os.chdir(REPO)
@@ -666,7 +665,7 @@ def worker():
         layer, precision = line.split()
         rec = record(int(layer), QUICK_SIZE, precision=precision)
         start = time.perf_counter()
-        render.dream_frame(prev, rec, out)
+        render.make_frame(1, rec, out, prev)
         print(json.dumps(time.perf_counter() - start), flush=True)
     shutil.rmtree(workdir)
 

@@ -38,11 +38,9 @@ Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), np
 s = spec.validate({{"seed_image": "seed.png", "size": [width, height], "threads": threads,
                    "defaults": {{"num_iterations": 2, "num_repeats": 2}}, "segments": [{{"frames": 5, "layer": layer}}]}})
 p = spec.plan("b", s)
-render.seed_frame(p.frames[0], "0.png")
-render.dream_frame("0.png", p.frames[1], "1.png")  # loads the model, traces the dream
+render.make_frames(range(2), p.frames, ["0.png", "1.png"])  # frame 1 loads the model, traces the dream
 start = time.perf_counter()
-for i in (2, 3, 4):
-    render.dream_frame(f"{{i - 1}}.png", p.frames[i], f"{{i}}.png")
+render.make_frames(range(2, 5), p.frames[2:], ["2.png", "3.png", "4.png"], "1.png")
 print((time.perf_counter() - start) / 3, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 

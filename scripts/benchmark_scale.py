@@ -113,7 +113,7 @@ def measure(frames, setting):
         jobs = frames if k == 1 else chunks.count(frames, k)
         rule = "dream_frame" if k == 1 else "dream_chunk"
         count = next(int(line.split()[1]) for line in text.splitlines() if line.split()[:1] == [rule])
-        assert count == (frames - 1 if k == 1 else jobs), (rule, count)
+        assert count == jobs, (rule, count)
         finish_without_dreaming(root, frames, k)
         noop, noop_mb, text = run(root, "dreams/b/final.mp4")
         assert "Nothing to be done" in text, text[-2000:]

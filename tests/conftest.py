@@ -80,8 +80,8 @@ def centroid(pixels, floor=0):
 @pytest.fixture(scope="session")
 def spec_render(tmp_path_factory, model_env):
     """test_pipeline.SPEC rendered once for the whole test run, even across pytest-xdist workers (a
-    lock in their common temporary folder): its contact sheet alone first (which renders the draft
-    preview; that sheet is kept as dreams/t/early_sheet.jpg), then final.mp4 and preview.mp4.
+    lock in their common temporary folder): its draft preview's contact sheet alone first (which
+    renders the draft preview; that sheet is kept as dreams/t/early_sheet.jpg), then final.mp4 and preview.mp4.
     Returns copy(folder): a copy of that project at `folder` (modification times and Snakemake's
     records kept, so it is up to date there too) and the log of the full render."""
     from test_pipeline import make_project, snakemake
@@ -94,9 +94,9 @@ def spec_render(tmp_path_factory, model_env):
         if not (original / "render.log").exists():
             shutil.rmtree(original, ignore_errors=True)
             make_project(original)
-            done = snakemake(original, model_env, "dreams/t/contact_sheet.jpg")
+            done = snakemake(original, model_env, "dreams/t/preview/contact_sheet.jpg")
             assert done.returncode == 0, done.stderr[-3000:]
-            shutil.copy2(original / "dreams/t/contact_sheet.jpg", original / "dreams/t/early_sheet.jpg")
+            shutil.copy2(original / "dreams/t/preview/contact_sheet.jpg", original / "dreams/t/early_sheet.jpg")
             done = snakemake(original, model_env, "dreams/t/final.mp4", "dreams/t/preview.mp4")
             assert done.returncode == 0, done.stderr[-3000:]
             (original / "render.log").write_text(done.stderr)

@@ -16,11 +16,11 @@ FPS = 24
 def plan(seed, count, **changes):
     """`count` records: the seed, then neutral frames (no move, balance to the seed's own mean)."""
     height, width = seed.shape[:2]
-    neutral = {"zoom": 1.0, "angle": 0.0, "translate_x": 0.0, "translate_y": 0.0, "center": [0.5, 0.5],
+    neutral = {"kind": "image_dream", "zoom": 1.0, "angle": 0.0, "translate_x": 0.0, "translate_y": 0.0, "center": [0.5, 0.5],
                "border": "reflect", "zoom_speed": 0, "color_balance": [1 / 3, 1 / 3, 1 / 3],
                "reference_brightness": float(seed.mean()), "target_color": None, "color_rate": 0.0,
                "color_hold": 0.0, "reference_vividness": None}
-    return [{"seed_image": "seed.png", "size": [width, height]}] + [{**neutral, **changes}] * (count - 1)
+    return [{"kind": "seed_image", "seed_image": "seed.png", "size": [width, height]}] + [{**neutral, **changes}] * (count - 1)
 
 
 def decode(path):
@@ -57,7 +57,7 @@ def test_frames_chain_exactly_like_the_render():
                    color_balance=[0.5, 0.3, 0.2], reference_brightness=110.0)
     records[4] = {**records[4], "target_color": [220.0, 40.0, 90.0], "color_rate": 0.5}
     expected = [seed]
-    for record in records[1:]:  # what render.dream_frame hands the dreamer, rounded as frames are saved
+    for record in records[1:]:  # what render.make_frame hands the dreamer, rounded as frames are saved
         expected.append(np.clip(np.round(render.prepare(expected[-1], record)), 0, 255).astype(np.uint8))
     frames = list(animatic.frames(seed, records))
     assert len(frames) == len(records)

@@ -54,15 +54,19 @@ def test_the_dry_run_lists_chunk_jobs_when_frames_per_job_is_set_on_the_command_
     done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "--config", "frames_per_job=4")
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(r"^dream_chunk\s+3$", done.stdout, re.M), done.stdout[-2000:]
-    assert not re.search(r"^(dream_frame|seed_frame)\s", done.stdout, re.M)
+    assert not re.search(r"^dream_frame\s", done.stdout, re.M)
 
 
-def test_a_contact_sheet_alone_renders_the_preview_chunks_not_the_full_render(tmp_path, model_env):
+def test_the_preview_contact_sheet_renders_the_preview_chunks_not_the_full_render(tmp_path, model_env):
     root = make_project(tmp_path)
-    done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg", "--config", "frames_per_job=4")
+    done = snakemake(root, model_env, "-n", "dreams/t/preview/contact_sheet.jpg", "--config", "frames_per_job=4")
     assert done.returncode == 0, done.stderr[-3000:]
     outputs = re.findall(r"^    output: (\S+)$", done.stdout, re.M)
     assert [o for o in outputs if "/chunks/" in o] == [f"dreams/t/preview/chunks/{c:06d}.done" for c in range(3)]
+    # The full render's sheet reads the full render's chunks, whichever files exist.
+    done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg", "--config", "frames_per_job=4")
+    sheet = re.search(r"^(?:local)?rule contact_sheet:\n    input: (.+)$", done.stdout, re.M)
+    assert sheet and sheet[1] == ", ".join(f"dreams/t/frames/chunks/{c:06d}.done" for c in range(3)), done.stdout[-2000:]
 
 
 def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked):
@@ -165,7 +169,7 @@ def test_auto_is_one_job_per_frame_up_to_long_and_chunks_above():
 LONG_SPEC = "size: [32, 24]\nsegments:\n  - {{frames: {frames}, layer: 3}}\n"
 
 
-@pytest.mark.parametrize("frames, rule, jobs", [(1000, "dream_frame", 999), (1001, "dream_chunk", 34)])
+@pytest.mark.parametrize("frames, rule, jobs", [(1000, "dream_frame", 1000), (1001, "dream_chunk", 34)])
 def test_by_default_a_long_dream_renders_in_chunks_of_30(tmp_path, model_env, frames, rule, jobs):
     # The default config (frames_per_job: auto): one job per frame up to 1,000 frames, chunks of 30 above.
     root = make_project(tmp_path, LONG_SPEC.format(frames=frames))

@@ -150,9 +150,7 @@ def _render(p, folder):
 
     folder.mkdir()
     paths = [folder / f"{i:06d}.png" for i in range(len(p.frames))]
-    render.seed_frame(p.frames[0], paths[0])
-    for i in range(1, len(paths)):
-        render.frame_job(i, p.frames[i], paths[i], paths[i - 1])
+    render.make_frames(range(len(paths)), p.frames, paths)
     return paths
 
 
@@ -182,7 +180,7 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
     flow.compute_folder(tmp_path / "src", tmp_path / "flow", len(v.frames), "dis")
     (tmp_path / "video").mkdir()
     out = [tmp_path / "video" / f"{i:06d}.png" for i in range(len(v.frames))]
-    render.chunk_job(range(len(out)), v.frames, out, source=str(tmp_path / "src"), flow=str(tmp_path / "flow"))
+    render.make_frames(range(len(out)), v.frames, out, source=str(tmp_path / "src"), flow=str(tmp_path / "flow"))
     for i in range(len(out)):
         before = render.prepared(i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow"))
         np.testing.assert_array_equal(before, seen[out[i]])

@@ -69,9 +69,7 @@ def test_a_mask_keeps_its_black_half_and_dreams_its_white_half(project, monkeypa
     and the right half has changed by more than 6."""
     plan, _ = planned(project, monkeypatch, STILL + "mask: dreams/t/half.png\nsegments:\n  - {frames: 9, layer: 4}\n")
     out = project / "dreams/t/masked"
-    render.seed_frame(plan.frames[0], out / "000000.png")
-    for i in range(1, 9):
-        render.dream_frame(out / f"{i - 1:06d}.png", plan.frames[i], out / f"{i:06d}.png")
+    render.make_frames(range(9), plan.frames, [out / f"{i:06d}.png" for i in range(9)])
     seed, last = (np.asarray(Image.open(out / f"{i:06d}.png"), np.float64) for i in (0, 8))
     change = np.abs(last - seed)
     left, right = change[:, :SIZE[0] // 2], change[:, SIZE[0] // 2:]
@@ -86,10 +84,11 @@ def test_a_video_dream_masks_its_first_frame_too(project, monkeypatch):
     plan, _ = planned(project, monkeypatch, "video: dreams/t/wipe.mp4\nmask: dreams/t/half.png\n"
                                             "segments:\n  - {frames: 4, layer: 4, num_iterations: 3}\n")
     assert plan.video and all(record["mask"][0]["path"] == "dreams/t/half.png" for record in plan.frames)
-    source = project / "dreams/t/noise.png"
+    source = project / "dreams/t/noise"
+    source.mkdir()
     pixels = np.random.default_rng(1).integers(60, 200, (64, 96, 3)).astype(np.uint8)
-    Image.fromarray(pixels).save(source)
-    render.video_frame(source, plan.frames[0], project / "dreams/t/video_masked.png")
+    Image.fromarray(pixels).save(source / "000000.png")
+    render.make_frame(0, plan.frames[0], project / "dreams/t/video_masked.png", source=source)
     out = np.asarray(Image.open(project / "dreams/t/video_masked.png"), np.float64)
     change = np.abs(out - pixels)
     assert change[:, :48].max() <= 1 and change[:, 48:].mean() > 3
@@ -157,10 +156,9 @@ segments:
   - {{frames: 3, layer: 3, guide: dreams/t/{name}.png}}
 """)
         out = project / f"dreams/t/guided_{name}"
-        render.seed_frame(plan.frames[0], out / "000000.png")
+        render.make_frame(0, plan.frames[0], out / "000000.png")
         misses = guide._features.cache_info().misses
-        render.dream_frame(out / "000000.png", plan.frames[1], out / "000001.png")
-        render.dream_frame(out / "000001.png", plan.frames[2], out / "000002.png")
+        render.make_frames([1, 2], plan.frames[1:], [out / "000001.png", out / "000002.png"], out / "000000.png")
         assert guide._features.cache_info().misses == misses + 1  # one forward pass for both frames
         seed_pixels, dreamed = (np.asarray(Image.open(out / f"{i:06d}.png"), np.float64).mean(2) for i in (0, 1))
         change = dreamed - seed_pixels

@@ -17,11 +17,11 @@ MIX = [["mixed2", 1.0, []], ["mixed4", 0.5, [12, 40]]]
 def records(count=50, change=20, ramp=8):
     """A synthetic plan: zoom ramps linearly, segment 1 starts at frame `change` with a
     `ramp`-frame transition, a target colour and more iterations; every frame has a `beat`."""
-    out = [{"seed_image": "seed.jpg", "size": [640, 360]}]
+    out = [{"kind": "seed_image", "seed_image": "seed.jpg", "size": [640, 360]}]
     for i in range(1, count):
         segment = int(i >= change)
         out.append({
-            "model": "inception_v3", "objective": MIX if segment else SINGLE, "precision": "float32",
+            "kind": "image_dream", "model": "inception_v3", "objective": MIX if segment else SINGLE, "precision": "float32",
             "segment": segment, "transition": min(1.0, (i - change + 1) / ramp) if segment else 1.0,
             "num_iterations": 3 if segment else 1, "step_size": 1.0 + 0.1 * i, "rescale_factor": 0.7,
             "num_repeats": 1, "blend": 0.2, "tile_size": 400, "zoom": 1.0 + 0.001 * i, "angle": 0.0,
@@ -29,7 +29,7 @@ def records(count=50, change=20, ramp=8):
             "color_balance": [0.33, 0.33, 0.34], "reference_brightness": 101.2,
             "target_color": [200.0, 120.5, 40.0] if segment else None, "color_rate": 0.1 if segment else 0.0,
             "color_hold": 0.05, "reference_vividness": [25.0, 30.5],
-            "seed": [0, i], "beat": math.exp(-(i % 12) / 3),
+            "rng_seed": [0, i], "beat": math.exp(-(i % 12) / 3),
         })
     return out
 

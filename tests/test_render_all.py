@@ -15,7 +15,7 @@ def test_bare_dry_run_lists_every_dreams_final_video(tmp_path, model_env):
     out = done.stdout + done.stderr
     assert set(re.findall(r"dreams/(\w+)/final\.mp4", out)) == {"t", "u"}
     assert re.search(r"^all\s+1$", out, re.M) and re.search(r"^final\s+2$", out, re.M), out[-2000:]
-    assert re.search(r"^dream_frame\s+22$", out, re.M)  # 11 dreamed frames each
+    assert re.search(r"^dream_frame\s+24$", out, re.M)  # 12 frames each: the seed image and 11 dreamed
 
 
 def test_bare_run_checks_every_spec_first(tmp_path, model_env):

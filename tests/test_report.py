@@ -34,9 +34,9 @@ def test_every_nth_frame_and_the_last():
 
 
 def test_labels_name_frame_time_segment_and_layer_mix():
-    records = [{"seed_image": "x.jpg", "size": [96, 64]},
-               {"segment": 0, "objective": [["mixed2", 1.0, []]]},
-               {"segment": 1, "objective": [["mixed2", 0.666666, []], ["mixed4", 0.333334, [3]]]}]
+    records = [{"kind": "seed_image", "seed_image": "x.jpg", "size": [96, 64]},
+               {"kind": "image_dream", "segment": 0, "objective": [["mixed2", 1.0, []]]},
+               {"kind": "image_dream", "segment": 1, "objective": [["mixed2", 0.666666, []], ["mixed4", 0.333334, [3]]]}]
     assert contact_sheet.labels(records, 24, [0, 1, 2]) == [
         "frame 0 · 0.00 s\nseed image", "frame 1 · 0.04 s\nsegment 0 · mixed2",
         "frame 2 · 0.08 s\nsegment 1 · mixed2*0.67+mixed4[3]*0.33"]
@@ -59,12 +59,12 @@ def closeness(sheet, index, path):
 
 @pytest.fixture(scope="module")
 def project(spec_render, tmp_path_factory):
-    """The test dream's contact sheet before any render (from the preview), then its full render."""
+    """The test dream's draft preview contact sheet (made first), then its full render."""
     root, _ = spec_render(tmp_path_factory.mktemp("report") / "project")
     return root, Image.open(root / "dreams/t/early_sheet.jpg").convert("RGB")
 
 
-def test_contact_sheet_shows_the_preview_until_the_full_render_exists(project, model_env):
+def test_the_preview_sheet_shows_the_preview_and_the_sheet_the_full_render(project, model_env):
     root, early = project
     assert sorted(p.name for p in (root / "dreams/t/preview").glob("*.png")) == [f"{i:06d}.png" for i in range(12)]
     late = Image.open(root / "dreams/t/contact_sheet.jpg").convert("RGB")

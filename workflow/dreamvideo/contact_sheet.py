@@ -36,7 +36,7 @@ def labels(records, fps, indexes):
     for i in indexes:
         record = records[i]
         # An image dream's frame 0 is its seed image; a video dream dreams its frame 0 too.
-        second = "seed image" if "objective" not in record else segment_text(record)
+        second = "seed image" if record["kind"] == "seed_image" else segment_text(record)
         out.append(f"frame {i} · {i / fps:.2f} s\n{second}")
     return out
 

@@ -21,8 +21,8 @@ COLUMNS = ["frame", "time", "segment", "transition", "layer",
            "color_balance_r", "color_balance_g", "color_balance_b",
            "target_color_r", "target_color_g", "target_color_b", "color_rate", "color_hold"]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
-_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "seed", "reference_brightness",
-              "reference_vividness", "seed_image", "size"}
+_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "rng_seed", "reference_brightness",
+              "reference_vividness", "kind", "seed_image", "size"}
 
 
 def _is_number(value):

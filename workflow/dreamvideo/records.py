@@ -227,7 +227,7 @@ def frame_record(name, index, timeline, per_segment, base, video):
         return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
 
     objective = blend_objectives(aimed(prev, pj), aimed(cur, j), w) if prev else aimed(cur, j)
-    record = {**base["identity"], "segment": s, "transition": w, "objective": objective}
+    record = {"kind": "video_dream" if video else "image_dream", **base["identity"], "segment": s, "transition": w, "objective": objective}
     layers, open_share = [], 0.0
     for side, k, share in ((prev, pj, 1.0 - w), (cur, j, w)) if prev else ((cur, j, 1.0),):
         own, own_open = _masking(side, k, index)
@@ -246,7 +246,7 @@ def frame_record(name, index, timeline, per_segment, base, video):
     # rate eases out (or in) and the other side's balance eases in (or out).
     sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]
     record["target_color"] = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
-    record["seed"] = [base["rng_seed"], index]
+    record["rng_seed"] = [base["rng_seed"], index]  # the dream's random shifts: the spec's `seed` and the frame
     if video:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
         record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"],
                       carry_resample=base["carry_resample"])

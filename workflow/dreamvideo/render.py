@@ -18,12 +18,6 @@ def memory_mb(size):
     return MEMORY_BASE_MB + size[0] * size[1] * MEMORY_PER_PIXEL // 2**20
 
 
-def seed_frame(record, out_path):
-    """Frame 0: the seed image fitted to the video size."""
-    pixels = frame.fit(frame.read_rgb(record["seed_image"]), record["size"])
-    frame.write_frame(pixels, out_path)
-
-
 def move(pixels, record):
     """The camera move of the record: one affine warp, float32 out."""
     height, width = pixels.shape[:2]
@@ -50,60 +44,52 @@ def prepare(pixels, record):
     return colour_control(move(pixels, record), record, record["reference_brightness"], record["reference_vividness"])
 
 
-def dream_frame(prev_path, record, out_path):
-    """Frame i: move and colour frame i-1 as saved, then dream on it."""
-    _dream(prepare(frame.read_frame(prev_path), record), record, out_path)
+def make_frame(index, record, out_path, previous=None, seed_image=None, source=None, flow=None,
+               model_weights=None, guidance=None):
+    """Frame `index`, any kind, from its record and its job's named inputs: the seed image fitted
+    to the size (`kind: seed_image`), or a dream on what the record's kind prepares (`prepared`:
+    the previous frame as saved, or a video's source frame with the previous dream carried in).
+    The model's weights are the file the record's model names (loaded once per process through
+    the model cache); the mask and guide files (`guidance`) are read where the record names them."""
+    if record["kind"] == "seed_image":
+        frame.write_frame(frame.fit(frame.read_rgb(seed_image or record["seed_image"]), record["size"]), out_path)
+    else:
+        _dream(prepared(index, record, previous, source, flow), record, out_path)
 
 
-def frame_job(index, record, out_path, previous, weights=None, source=None, flow=None, guidance=None):
-    """Frame `index` (>= 1) from its job's named inputs: the previous frame, the model's weights
-    (loaded by name, through the model cache), and for a video dream the folders of its footage
-    and of the flow between the footage's frames (none with `flow: none`). Its mask and guide
-    files (`guidance`) are read where the record names them."""
-    _dream(prepared(index, record, previous, source, flow), record, out_path)
+def make_frames(indices, records, out_paths, previous=None, each=None, **inputs):
+    """Frames `indices` (consecutive) of one chunk job, in order, each from the one before as saved;
+    `previous` is the frame before the chunk (None for the chunk of frame 0), `inputs` the rest of
+    make_frame's. `each(index, record)`: a context around each frame after frame 0 (the progress
+    line, as for one job per frame). The model loads once, for the first frame dreamed."""
+    for index, record, out_path in zip(indices, records, out_paths):
+        with each(index, record) if each and index else contextlib.nullcontext():
+            make_frame(index, record, out_path, previous, **inputs)
+        previous = out_path
 
 
 def prepared(index, record, previous=None, source=None, flow=None):
-    """What frame `index` dreams on, from its job's inputs (`previous`: frame index-1 as saved):
-    frame i-1 moved and coloured (`prepare`) for an image dream, the source frame with the previous
-    dream carried into it for a video dream (`video_prepare`). The frame jobs dream on exactly this,
-    and the look's dream strength (look.of_frames) measures against it. None for frame 0 of an image
-    dream: the seed, not dreamed."""
-    if source is None:
-        return prepare(frame.read_frame(previous), record) if index else None
+    """What frame `index` dreams on, by its record's kind, from its job's inputs (`previous`: frame
+    index-1 as saved): frame i-1 moved and coloured (`prepare`) for an image dream, the source frame
+    with the previous dream carried into it for a video dream (`video_prepare`). The frame jobs
+    dream on exactly this, and the look's dream strength (look.of_frames) measures against it.
+    None for the seed image's frame: fitted, not dreamed."""
+    kind = record["kind"]
+    if kind == "seed_image":
+        return None
+    if kind == "image_dream":
+        return prepare(frame.read_frame(previous), record)
     if index == 0:
         return video_prepare(f"{source}/000000.png", record)
     return video_prepare(f"{source}/{index:06d}.png", record, previous, f"{source}/{index - 1:06d}.png",
                          f"{flow}/{index:06d}.npz" if flow else None)
 
 
-def chunk_job(indices, records, out_paths, previous=None, weights=None, seed=None, source=None, flow=None,
-              each=None):
-    """Frames `indices` (consecutive) of one chunk job, in order, each from the one before as saved;
-    `previous` is the frame before the chunk (None for the chunk of frame 0). `each(index, record)`:
-    a context around each frame after frame 0 (the progress line, as for the frame jobs). The model
-    loads once, for the first frame dreamed."""
-    for index, record, out_path in zip(indices, records, out_paths):
-        with each(index, record) if each and index else contextlib.nullcontext():
-            if index == 0 and source is not None:  # a video dream dreams its first source frame
-                video_frame(f"{source}/000000.png", record, out_path)
-            elif index == 0:
-                seed_frame(record, out_path)
-            else:
-                frame_job(index, record, out_path, previous, weights, source, flow)
-        previous = out_path
-
-
-def video_frame(source_path, record, out_path, prev_path=None, prev_source_path=None, flow_path=None):
-    """Frame t of a dreamed video: source frame t with `carry` of the previous dream carried into
-    it (along the flow, as `carry_mode` says; blended as it is with `flow: none`; see
-    flow.carry), moved by the camera, its brightness held to the source frame's; then dreamed.
-    Frame 0 has no previous."""
-    _dream(video_prepare(source_path, record, prev_path, prev_source_path, flow_path), record, out_path)
-
-
 def video_prepare(source_path, record, prev_path=None, prev_source_path=None, flow_path=None):
-    """What frame t of a dreamed video dreams on (see video_frame)."""
+    """What frame t of a dreamed video dreams on: source frame t with `carry` of the previous dream
+    carried into it (along the flow, as `carry_mode` says; blended as it is with `flow: none`; see
+    flow.carry), moved by the camera, its brightness held to the source frame's. Frame 0 has no
+    previous."""
     source = frame.read_frame(source_path)
     pixels = source.astype("float32")
     if prev_path is not None:
@@ -124,6 +110,6 @@ def _dream(pixels, record, out_path):
     objective, size = record["objective"], pixels.shape[1::-1]
     guides = [guide.features(record["model"], layer, channels, record["precision"], path, size)
               for layer, _, channels, *guided in objective for path in guided]
-    result = dreamer(pixels, seed=record["seed"], weights=[term[1] for term in objective], guides=guides,
+    result = dreamer(pixels, seed=record["rng_seed"], weights=[term[1] for term in objective], guides=guides,
                      **{k: record[k] for k in DREAM_SETTINGS})
     frame.write_frame(dream.to_uint8(mask.apply(result, pixels, record)), out_path)

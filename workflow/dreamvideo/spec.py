@@ -31,7 +31,7 @@ class Plan:
     fps: float
     size: tuple  # (width, height)
     model: str
-    frames: tuple  # frames[i] is the record of frame i; frames[0] is the seed image, fitted (a video's is dreamed)
+    frames: tuple  # frames[i] is the record of frame i (its `kind`: seed_image, image_dream or video_dream)
     audio_offset: float = 0.0
     beat_decay: float = 0.25
     audio_bands: tuple = (250, 4000)
@@ -244,7 +244,9 @@ def plan(name, spec, source="spec", variables=None):
             "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if clip is None else None,
             "rng_seed": spec["seed"], "flow": spec["flow"], "carry_mode": spec["carry_mode"],
             "carry_resample": spec["carry_resample"]}
-    frames = [] if clip else [{"seed_image": seed_image, "size": list(size)}]  # a video dreams its frame 0
+    # A record's `kind` says how its frame is made (render.make_frame): an image dream's frame 0 is
+    # its seed image fitted to the size, every other frame (a video's frame 0 too) is dreamed.
+    frames = [] if clip else [{"kind": "seed_image", "seed_image": seed_image, "size": list(size)}]
     frames += [records.frame_record(name, index, span, per_segment, base, clip is not None)
                for index in range(len(frames), span.total)]
     extracted = []  # (mask video, the frames of it the dream uses)

@@ -1,7 +1,7 @@
 # The functions the rules share: which dreams there are and each one's frame plan.
+import contextlib
 import functools
 import json
-import os
 import sys
 
 from dreamvideo import chunks, contact_sheet, mask, models, preview, progress, render, runlock, spec
@@ -9,7 +9,9 @@ from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
 progress.quiet_frame_jobs(
-    logger, workflow, ["seed_frame", "dream_frame", "dream_chunk", "contact_sheet", "video", "preview_video"]
+    logger,
+    workflow,
+    ["dream_frame", "dream_chunk", "contact_sheet", "preview_contact_sheet", "video", "preview_video"],
 )
 
 
@@ -32,7 +34,7 @@ def preview_plan(wildcards):
 
 def frame_plan(wildcards):
     """The plan whose frames a job makes: the full render's, or the draft preview's."""
-    return preview_plan(wildcards) if wildcards.get("kind") == "preview" else plan(wildcards)
+    return preview_plan(wildcards) if wildcards.get("folder") == "preview" else plan(wildcards)
 
 
 def spec_file(wildcards):
@@ -45,12 +47,14 @@ def spec_and_audio(wildcards):
 
 
 def label(wildcards):
-    return wildcards.name + (" preview" if wildcards.get("kind") == "preview" else "")
+    return wildcards.name + (" preview" if wildcards.get("folder") == "preview" else "")
 
 
-def frame_progress(wildcards, record, index=None):
-    """Reports the frame after it is made (the workflow knows the frame count, the frame job does not)."""
-    index = int(wildcards.index) if index is None else index
+def frame_progress(wildcards, record, index):
+    """Reports frame `index` (>= 1) after it is made (the workflow knows the frame count, the frame
+    job does not); frame 0 is not counted."""
+    if not index:
+        return contextlib.nullcontext()
     return progress.progress.frame(label(wildcards), index, len(frame_plan(wildcards).frames) - 1, record)
 
 
@@ -60,10 +64,25 @@ def frames_per_job(p):
     return chunks.per_job(config["frames_per_job"], len(p.frames))
 
 
-def frame_threads(wildcards):
+def job_records(wildcards):
+    """The records of the frames a frame or chunk job makes."""
+    p = frame_plan(wildcards)
+    return [p.frames[int(wildcards.index)]] if "index" in wildcards.keys() else [p.frames[i] for i in chunk_indices(wildcards)]
+
+
+def dreams(records):
+    return any(record["kind"] != "seed_image" for record in records)
+
+
+def job_threads(wildcards):
     """A frame or chunk job's CPU threads: its dream's `threads`, the size of the TensorFlow pools
-    it dreams with (dream.use_threads), so Snakemake and SLURM give it what it uses."""
-    return frame_plan(wildcards).threads
+    it dreams with (dream.use_threads), so Snakemake and SLURM give it what it uses; 1 for a job
+    that only fits the seed image."""
+    return frame_plan(wildcards).threads if dreams(job_records(wildcards)) else 1
+
+
+def job_gpus(wildcards):
+    return frame_gpus() if dreams(job_records(wildcards)) else 0
 
 
 def frame_mem_mb(wildcards, attempt):
@@ -92,7 +111,7 @@ def check_one_thread_pool(workflow):
     settings = workflow.execution_settings
     if not (settings.use_threads and workflow.local_exec and workflow.exec_mode == ExecMode.DEFAULT):
         return  # each job in its own process (profiles/parallel), or a cluster
-    frame_rules = {"seed_frame", "dream_frame", "dream_chunk"}
+    frame_rules = {"dream_frame", "dream_chunk"}
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name in frame_rules]
     threads = {job.wildcards.name: frame_plan(job.wildcards).threads for job in jobs}
     if len(set(threads.values())) > 1:
@@ -116,11 +135,13 @@ def frame_gpus():
     return int(any((d.metadata["Name"] or "").startswith("nvidia-cudnn") for d in metadata.distributions()))
 
 
-def made(p):
-    """What a job reading all of a plan's frames waits for: the frames (one job per frame), or
-    the markers of the chunks that write them (frames_per_job > 1)."""
+def made(p, indices=None):
+    """What a job reading frames `indices` of plan p (all by default) waits for: the frames (one
+    job per frame), or the markers of the chunks that write them (frames_per_job > 1). The one
+    place, with checked_frames, where a reader of frames meets K."""
     k = frames_per_job(p)
-    return p.frame_paths() if k == 1 else chunks.markers(p, k)
+    indices = range(len(p.frames)) if indices is None else indices
+    return [p.frame_path(i) for i in indices] if k == 1 else list(dict.fromkeys(chunks.marker_path(p, i // k) for i in indices))
 
 
 def checked_frames(inputs):
@@ -129,9 +150,13 @@ def checked_frames(inputs):
     return [f for path in inputs for f in (chunks.check(path) if chunks.is_marker(path) else [path])]
 
 
+def frames_made(wildcards):
+    """All frames of the plan of a {folder} (made())."""
+    return made(frame_plan(wildcards))
+
+
 def footage(p):
-    """A video dream's inputs beside the previous frame: its footage, and the flow along which its
-    dream moves (none with `flow: none`)."""
+    """A video dream's footage, and the flow along which its dream moves (none with `flow: none`)."""
     return {"source": p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {})}
 
 
@@ -148,7 +173,7 @@ def guidance(records):
 def look_input(wildcards):
     """The look's inputs: the frames, the model (for the dream strength) and a video's footage."""
     p = plan(wildcards)
-    inputs = {"frames": made(p), "weights": str(models.weights_path(p.model))}
+    inputs = {"frames": made(p), "model_weights": str(models.weights_path(p.model))}
     return {**inputs, **footage(p)} if p.video else inputs
 
 
@@ -162,15 +187,28 @@ def look_rows(wildcards, inputs):
     return look.of_frames(checked_frames(inputs.frames), p.frames, **footage_dirs)
 
 
-def dream_frame_input(wildcards):
+def job_input(p, records, previous):
+    """The inputs of a job making frames of plan p with `records`, by their kinds: `previous` (the
+    frame before them, or the marker of the chunk that holds it; none for frame 0), the seed image
+    (to fit), the model's weights (to dream), a video dream's footage and flow, and the mask and
+    guide files their records read (so editing one re-renders exactly the frames that use it)."""
+    kinds = {record["kind"] for record in records}
+    inputs = {"previous": previous} if previous else {}
+    if "seed_image" in kinds:
+        inputs["seed_image"] = p.seed_image
+    if dreams(records):
+        inputs["model_weights"] = str(models.weights_path(p.model))
+    if "video_dream" in kinds:
+        inputs["source"] = p.source_dir()
+        if any(record["flow"] != "none" for record in records):
+            inputs["flow"] = p.flow_dir()
+    return {**inputs, **guidance(records)}
+
+
+def frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     p, index = frame_plan(wildcards), int(wildcards.index)
-    inputs = {
-        "previous": p.frame_path(index - 1),
-        "weights": str(models.weights_path(p.model)),
-        **guidance([p.frames[index]]),
-    }
-    return {**inputs, **footage(p)} if p.video else inputs
+    return job_input(p, [p.frames[index]], p.frame_path(index - 1) if index else None)
 
 
 def chunk_indices(wildcards):
@@ -179,87 +217,42 @@ def chunk_indices(wildcards):
 
 
 def chunk_input(wildcards):
-    """A chunk's inputs: the chunk before it (its marker), the model's weights, and the seed image
-    (the first chunk of an image dream) or a video dream's footage and flow."""
     p, chunk = frame_plan(wildcards), int(wildcards.chunk)
-    inputs = {"weights": str(models.weights_path(p.model)), **guidance(p.frames[i] for i in chunk_indices(wildcards))}
-    if chunk > 0:
-        inputs["previous"] = chunks.marker_path(p, chunk - 1)
-    if p.video:
-        inputs.update(footage(p))
-    elif chunk == 0:
-        inputs["seed"] = p.seed_image
-    return inputs
+    return job_input(p, [p.frames[i] for i in chunk_indices(wildcards)], chunks.marker_path(p, chunk - 1) if chunk else None)
 
 
 def render_chunk(wildcards, input, records):
     """A chunk job's frames, rendered: the first from the previous chunk's last frame, checked
-    against its marker (or from the seed / the first source frame). Returns their paths."""
+    against its marker (or from the seed image / the first source frame). Returns their paths."""
     p, indices = frame_plan(wildcards), chunk_indices(wildcards)
     paths = [p.frame_path(i) for i in indices]
     previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
-    named = {key: input[key] for key in ("weights", "seed", "source", "flow") if key in input.keys()}
+    named = {key: input[key] for key in ("seed_image", "model_weights", "source", "flow") if key in input.keys()}
     each = lambda index, record: frame_progress(wildcards, record, index)
-    render.chunk_job(indices, records, paths, previous, each=each, **named)
+    render.make_frames(indices, records, paths, previous, each=each, **named)
     return paths
 
 
-def first_frame_input(wildcards):
-    p = frame_plan(wildcards)
-    if p.video:  # a video dream dreams its first source frame
-        return {"source": p.source_dir(), "weights": str(models.weights_path(p.model)), **guidance(p.frames[:1])}
-    return {"seed": p.seed_image}
-
-
-def full_render_wanted(name):
-    """True when this run renders the dream in full: a bare run (rule all), or its final.mp4 or
-    video.mp4 named as a target."""
-    targets = {os.path.normpath(t) for t in getattr(workflow.dag_settings, "targets", None) or ()}
-    return not targets or "all" in targets or bool(targets & {f"dreams/{name}/final.mp4", f"dreams/{name}/video.mp4"})
-
-
-def sheet_plan(wildcards):
-    """The frames a contact sheet shows: the full render's when this run makes it or all its
-    frames exist, else the draft preview's (made if missing: a sheet never starts hours of work)."""
-    full = plan(wildcards)
-    if full_render_wanted(wildcards.name) or all(os.path.exists(p) for p in made(full)):
-        return full
-    return preview_plan(wildcards)
-
-
-def sheet_frames(wildcards):
-    p = sheet_plan(wildcards)
-    return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
-
-
 def sheet_input(wildcards):
-    """The frames a sheet shows, or the markers of the chunks that hold them."""
-    p = sheet_plan(wildcards)
-    k = frames_per_job(p)
-    if k == 1:
-        return sheet_frames(wildcards)
-    return list(dict.fromkeys(chunks.marker_path(p, i // k) for i in contact_sheet.every(len(p.frames))))
+    """The frames a contact sheet shows (contact_sheet.every), or the markers of the chunks that hold them."""
+    p = frame_plan(wildcards)
+    return made(p, contact_sheet.every(len(p.frames)))
 
 
-def sheet_shown(inputs):
+def sheet_shown(wildcards, inputs):
     """The frames a sheet job shows, from its inputs (frames, or chunk markers: checked, and the
     shown ones picked from them)."""
-    if not any(chunks.is_marker(path) for path in inputs):
-        return list(inputs)
-    listed = [f for marker in inputs for f in chunks.check(marker)]
-    name, folder = Path(listed[0]).parts[1:3]
-    shared = json.dumps(config["dream_defaults"], sort_keys=True)
-    p = preview.plan_for(name, config["specs"], shared) if folder == "preview" else dream_plan(name)
-    return [p.frame_path(i) for i in contact_sheet.every(len(p.frames))]
+    p, checked = frame_plan(wildcards), set(checked_frames(inputs))
+    return [path for path in map(p.frame_path, contact_sheet.every(len(p.frames))) if path in checked]
 
 
 def sheet_labels(wildcards):
-    p = sheet_plan(wildcards)
+    p = frame_plan(wildcards)
     return contact_sheet.labels(p.frames, p.fps, contact_sheet.every(len(p.frames)))
 
 
 def sheet_title(wildcards):
-    p = sheet_plan(wildcards)
+    p = frame_plan(wildcards)
     what = "draft preview" if p.folder == "preview" else "full render"
     shown = contact_sheet.every(len(p.frames))
     every = "every frame" if len(shown) == len(p.frames) else f"one frame in {shown[1]} and the last"

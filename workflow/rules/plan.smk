@@ -45,8 +45,9 @@ rule motion:
         animatic.render_plan(plan(wildcards), output[0])
 
 
-# Every Nth frame in a grid, labelled from its plan record: of the full render when this run
-# makes it or it is complete, else of the draft preview.
+# Every Nth frame in a grid, labelled from its plan record: contact_sheet.jpg of the full render
+# (in final.mp4's DAG and the report), preview/contact_sheet.jpg of the draft preview (a look at the
+# whole dream in a minute, without starting the full render).
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule contact_sheet:
     input:
@@ -63,4 +64,9 @@ rule contact_sheet:
         labels=sheet_labels,
         title=sheet_title,
     run:
-        contact_sheet.write(sheet_shown(input), params.labels, output[0], params.title)
+        contact_sheet.write(sheet_shown(wildcards, input), params.labels, output[0], params.title)
+
+
+use rule contact_sheet as preview_contact_sheet with:
+    output:
+        "dreams/{name}/{folder,preview}/contact_sheet.jpg",

@@ -9,7 +9,7 @@ rule source_frames:
     input:
         lambda wc: frame_plan(wc).video,
     output:
-        directory("dreams/{name}/{kind}_source"),
+        directory("dreams/{name}/{folder}_source"),
     params:
         fps=lambda wc: frame_plan(wc).fps,
         size=lambda wc: frame_plan(wc).size,
@@ -22,12 +22,12 @@ rule source_frames:
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule flow:
     input:
-        "dreams/{name}/{kind}_source",
+        "dreams/{name}/{folder}_source",
     output:
-        directory("dreams/{name}/{kind}_source_flow_{method}"),
+        directory("dreams/{name}/{folder}_source_flow_{method}"),
     wildcard_constraints:
         method="|".join(flow.METHODS[:-1]),
-    threads: frame_threads
+    threads: lambda wc: frame_plan(wc).threads
     params:
         frames=lambda wc: len(frame_plan(wc).frames),
     run:
@@ -41,7 +41,7 @@ rule mask_frames:
     input:
         lambda wc: frame_plan(wc).mask_videos[int(wc.number)][0],
     output:
-        directory("dreams/{name}/{kind}_mask_{number}"),
+        directory("dreams/{name}/{folder}_mask_{number}"),
     wildcard_constraints:
         number=r"\d+",
     params:

@@ -6,7 +6,7 @@ from dreamvideo import look, video
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule video:
     input:
-        lambda wc: made(plan(wc)),
+        frames_made,
     output:
         "dreams/{name}/video.mp4",
     params:
@@ -45,16 +45,9 @@ rule final:
         progress.progress.finished(label(wildcards), output[0])
 
 
-# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
-rule preview_video:
-    input:
-        lambda wc: made(preview_plan(wc)),
+use rule video as preview_video with:
     output:
-        temp("dreams/{name}/preview/video.mp4"),
-    params:
-        fps=lambda wc: plan(wc).fps,
-    run:
-        video.encode(checked_frames(input), output[0], params.fps)
+        temp("dreams/{name}/{folder,preview}/video.mp4"),
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
