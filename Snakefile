@@ -23,7 +23,7 @@ include: "workflow/rules/common.smk"
 # The first rule is the default target: a bare `snakemake` renders every dream.
 rule all:
     input:
-        expand("dreams/{name}/final.mp4", name=dream_names()),
+        expand(layout.FINAL, name=dream_names()),
 
 
 include: "workflow/rules/model.smk"

@@ -59,7 +59,7 @@ def default_precision():
 
 
 def record(layer, size, **changes):
-    """A frame record as the plan makes it: 1 iteration x 2 octaves, the seed's zoom and balance."""
+    """A frame record as the plan makes it: 1 iteration x 2 octaves, the original project's zoom and balance."""
     from dreamvideo import spec as dreamspec
 
     model = models.get(models.DEFAULT_MODEL)

@@ -28,7 +28,7 @@ from dreamvideo import colour, look, models, render, spec  # noqa: E402
 LAYERS = (4, 6)  # first half, second half
 # Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
 RECIPES = {
-    "old": dict(octave_mode="blend", color_hold=0.0),  # the seed's default: 1 iteration x 2 octaves, blend 0.2
+    "old": dict(octave_mode="blend", color_hold=0.0),  # 2018 original's default: 1 iteration x 2 octaves, blend 0.2
     "new": dict(octave_mode="detail"),  # the same cost, detail re-injected (and the default color_hold)
     "no_hold": dict(octave_mode="detail", color_hold=0.0),  # as before color_hold
     "iterations": dict(num_repeats=0, num_iterations=2),  # no octaves, 2 iterations at full size
@@ -162,7 +162,7 @@ def write_curves(rows, path):
 def losses(picture):
     """What each resampling of a frame step keeps of a picture's detail, without dreaming: the
     camera's zoom (camera.warp; OpenCV's Lanczos, cubic and bilinear for comparison), as one step, a zoom in + out
-    round trip and ten of them (uint8 between), and the seed's octave round trip."""
+    round trip and ten of them (uint8 between), and the original project's octave round trip."""
     import cv2
 
     from dreamvideo import camera, dream
@@ -258,7 +258,7 @@ def main():
             early, late = np.mean(curve[10:31]), np.mean(curve[-40:])
             cells.append(f"{early:.1f} → {late:.1f} ({look.ratio(curve):.2f}x)")
         if args.strength:
-            curve = [row["strength"] for row in s["rows"][1:]]  # frame 0: the seed
+            curve = [row["strength"] for row in s["rows"][1:]]  # frame 0: the seed image
             cells.append(f"{np.mean(curve[9:30]):.3f} → {np.mean(curve[-40:]):.3f}")
         else:
             cells.append("")

@@ -1,4 +1,4 @@
-"""Dream on one image, the seed's single-image tool:
+"""Dream on one image, the original project's single-image tool:
 
     python scripts/dream_image.py in.jpg out.jpg --layer 6 --seed 1
 

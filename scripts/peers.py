@@ -1,6 +1,6 @@
 """The same frame made the way peers make it, on our model, for side-by-side timings only.
 
-- `seed_frame`: the seed's Hvass-style loop: tiles one by one, each a separate gradient call,
+- `seed_frame`: the original project's Hvass-style loop: tiles one by one, each a separate gradient call,
   per-tile normalisation and the three Gaussian blurs in numpy, octaves resized with PIL.
 - `tutorial_frame`: the TensorFlow DeepDream tutorial: `TiledGradients` (one tf.function with an
   input signature, random roll, a tape per tile inside a tf.range loop), octaves in Python.
@@ -31,7 +31,7 @@ def _numpy_blur(image, sigma):
 
 
 def _resize(image, size):
-    """PIL resize of a float image, one channel at a time (the seed resized 8-bit images)."""
+    """PIL resize of a float image, one channel at a time (the original project resized 8-bit images)."""
     height, width = size
     return np.stack([np.asarray(Image.fromarray(image[..., c]).resize((width, height), Image.Resampling.LANCZOS))
                      for c in range(3)], axis=-1)
@@ -39,9 +39,9 @@ def _resize(image, size):
 
 class SeedStyle:
     def __init__(self, features, mean, std, min_size=75):
-        self.min_size = min_size  # the seed's edge tiles can be thinner than InceptionV3 accepts
+        self.min_size = min_size  # the original project's edge tiles can be thinner than InceptionV3 accepts
         @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
-        def gradient(tile):  # the seed's session.run(gradient, feed_dict={image: tile})
+        def gradient(tile):  # the original project's session.run(gradient, feed_dict={image: tile})
             x = (tile[tf.newaxis] - mean) / std
             with tf.GradientTape() as tape:
                 tape.watch(x)
@@ -55,7 +55,7 @@ class SeedStyle:
         height, width = image.shape[:2]
         tile_h = math.ceil(height / max(1, round(height / tile_size)))
         tile_w = math.ceil(width / max(1, round(width / tile_size)))
-        def span(start, size, limit):  # the seed's clipped tile, widened to the network's minimum
+        def span(start, size, limit):  # the original project's clipped tile, widened to the network's minimum
             lo, hi = max(start, 0), min(start + size, limit)
             if hi - lo < self.min_size:
                 lo = max(0, hi - self.min_size)

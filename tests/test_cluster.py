@@ -52,7 +52,7 @@ def test_the_cluster_path_renders_the_same_bytes_as_the_local_render(rendered):
 def test_each_chunk_is_its_own_job_process_that_loads_the_model_once(rendered):
     _, cluster, log = rendered
     logs = sorted((cluster / ".snakemake/cluster_local_logs/dream_chunk").glob("*/*.log"))
-    assert [p.parent.name for p in logs] == [f"name=t,kind=frames,chunk={c:06d}" for c in range(3)]
+    assert [p.parent.name for p in logs] == [f"name=t,folder=frames,chunk={c:06d}" for c in range(3)]
     for path in logs:
         text = path.read_text()
         # what the job asked the scheduler for: the spec's default threads and the measured memory

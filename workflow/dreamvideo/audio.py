@@ -21,14 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import frame, video
+from . import frame, layout, video
 
 FEATURES = ("rms", "onset", "beat", "bass", "mid", "treble", "tempo")
 SR = 22050  # librosa's default rate: enough for the bands and the beat
 HOP = 256  # 11.6 ms between analysis frames: a 30 fps video frame spans about three
 N_FFT = 2048
 SILENCE = 1e-4  # peak amplitude (-80 dBFS) below which a track counts as silent
-CACHE = Path("resources/audio")  # relative to the workflow's directory, like dreams/
+CACHE = Path(layout.AUDIO_CACHE)
 _VERSION = 1  # bump when the analysis changes: old cache entries are then ignored
 
 

@@ -1,6 +1,6 @@
 """Per-frame camera motion as ONE affine resampling.
 
-Every move of a frame step (the seed's zoom, zoom, rotation, translation) is composed into
+Every move of a frame step (the original project's zoom, zoom, rotation, translation) is composed into
 one 2x3 matrix and applied with one Lanczos warp (8 x 8 taps, OpenCV's INTER_LANCZOS4 kernel):
 resampling once per frame, rather than once per move, keeps a 3,600-frame chain from blurring away.
 
@@ -44,7 +44,7 @@ def _about(point, linear):
 
 
 def seed_scale(width, height, zoom_speed):
-    """The seed's zoom as scale factors (sx, sy): trimming width // zoom_speed and
+    """The original project's zoom as scale factors (sx, sy): trimming width // zoom_speed and
     height // zoom_speed pixels per side and resizing back scales by size / (size - 2 * trim)."""
     if not zoom_speed:
         return 1.0, 1.0
@@ -60,7 +60,7 @@ def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
     `trim_size`: the (width, height) whose whole-pixel trims `zoom_speed` counts (default the
     frame's own); a draft preview passes the full size, so it zooms at the full render's pace.
 
-    Applied in this order: the seed's zoom (zoom_speed, about the frame's middle, exactly the
+    Applied in this order: the original project's zoom (zoom_speed, about the frame's middle, exactly the
     trims of frame.zoom: PIL's crop + resize maps destination centre x to source
     trim + (x + 0.5) * (w - 2 trim) / w - 0.5, which is a scale about (w - 1) / 2), then zoom
     and rotation about `center` (they commute), then the translation. See the module

@@ -3,8 +3,8 @@ consecutive frames with one model load and depends on the chunk before it.
 
 Snakemake's outputs are patterns of the wildcards, so a job cannot declare "frames c*K to
 c*K+K-1" for any K without moving the frames. A chunk job therefore declares one small marker,
-`dreams/<name>/<kind>/chunks/CCCCCC.done`, and writes its frames where they always are
-(`dreams/<name>/<kind>/NNNNNN.png`). The marker is written last, after every frame, and lists
+`dreams/<name>/<folder>/chunks/CCCCCC.done`, and writes its frames where they always are
+(`dreams/<name>/<folder>/NNNNNN.png`; layout.py). The marker is written last, after every frame, and lists
 them in `sha256sum` format (`sha256sum -c` checks it from the project folder): a killed chunk
 has no marker and runs again; the jobs that read frames check them against the markers first,
 so a frame deleted or changed since its chunk made it is an error that names the marker to
@@ -13,7 +13,7 @@ delete, never a silently wrong video."""
 import hashlib
 from pathlib import Path
 
-from . import frame
+from . import frame, layout
 
 
 class ChunkError(RuntimeError):
@@ -53,7 +53,7 @@ def indices(chunk, k, total):
 
 
 def marker_path(plan, chunk):
-    return f"dreams/{plan.name}/{plan.folder}/chunks/{chunk:06d}.done"
+    return layout.chunk(plan.name, plan.folder, chunk)
 
 
 def markers(plan, k):

@@ -1,5 +1,5 @@
-"""Colour control between frames: the seed's brightness balance, and steering the mean colour
-toward a target (the seed's unfinished idea), plus parsing a colour from the spec."""
+"""Colour control between frames: the original project's brightness balance, and steering the mean colour
+toward a target (the original project's unfinished idea), plus parsing a colour from the spec."""
 
 import math
 import re
@@ -12,9 +12,9 @@ _CLOSE_ENOUGH = 1e-3  # levels: far below the uint8 rounding between frames
 
 
 def balance(pixels, color_balance, reference_brightness):
-    """The seed's colour balance: pull the mean brightness back to `reference_brightness`,
+    """The original project's colour balance: pull the mean brightness back to `reference_brightness`,
     taking balance[c] * 3 of the difference from channel c (weights summing to 1 keep it).
-    Byte for byte the seed's (tests/test_colour.py keeps the reference)."""
+    Byte for byte the original project's (tests/test_colour.py keeps the reference)."""
     image = pixels.astype(np.float32)
     drift = float(image.mean()) - reference_brightness
     image -= np.asarray(color_balance, np.float32) * 3.0 * drift
@@ -59,7 +59,7 @@ def vividness(pixels):
 
 def hold(pixels, reference, rate):
     """Give back `rate` (0..1) of the contrast and saturation the picture has lost against
-    `reference` (`vividness` of the seed); never take any away. L* is scaled about its mean (the
+    `reference` (`vividness` of the seed image); never take any away. L* is scaled about its mean (the
     brightness stays), a* and b* about grey (each pixel keeps its hue). The balance and the target
     colour steer the mean colour; this holds the spread the dream's greying takes (Deforum's
     colour coherence matches the whole palette to frame 0's instead). Returns float32 H x W x 3 in

@@ -5,12 +5,12 @@ Octaves, `octave_mode`:
   detail  (Google's notebook, the Keras example) each larger level is the undreamed level plus the
           upscaled *change* the smaller octaves dreamed: the frame's own fine detail is never
           blurred, so a chain of frames keeps it.
-  blend   (the seed) each larger level is `blend` x the undreamed level + (1 - blend) x the
+  blend   (the original project) each larger level is `blend` x the undreamed level + (1 - blend) x the
           upscaled dreamed result: the downscale's lost detail is blurred away every frame, which
           compounds over a video into haze (benchmarks/look.md).
 
 Each iteration computes the gradient on a grid of tiles (`tile_size`) shifted by a random offset,
-normalises it per tile, smooths it with the seed's three Gaussian blurs and steps along it. One
+normalises it per tile, smooths it with the original project's three Gaussian blurs and steps along it. One
 compiled function per model/layer runs all iterations of an octave; its input signature has open
 sizes, so no image or tile size retraces it. Randomness comes only from `seed`: same input and
 seed give the same bytes."""
@@ -53,7 +53,7 @@ def _kernel_spectrum(sigma, n):
 
 
 def _smooth(grad, sigma):
-    """The seed's smoothing, blur(sigma) + blur(2 sigma) + blur(sigma / 2) of an [H, W, 3] image,
+    """The original project's smoothing, blur(sigma) + blur(2 sigma) + blur(sigma / 2) of an [H, W, 3] image,
     in one FFT pass: equal to three `gaussian_blur`s (reflected edges), but its cost does not
     grow with sigma. Reflecting by the widest radius serves the narrower kernels too, and the
     FFT's wrap-around only touches the padding that is cut off."""
@@ -151,7 +151,7 @@ class Dreamer:
         iterations = tf.shape(shifts)[0]
         for i in tf.range(iterations):
             grad = self._tiled_gradient(image, shifts[i], grid, weights, guides)
-            # The seed's smoothing: three blurs whose width grows with the iteration.
+            # The original project's smoothing: three blurs whose width grows with the iteration.
             sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
             grad = _smooth(grad, sigma)
             image = image + grad * (step_size / (tf.math.reduce_std(grad) + 1e-8))
@@ -195,7 +195,7 @@ class Dreamer:
             start = level
             if result is not None and octave_mode == "detail":  # only what the dream changed is upscaled
                 start = level + _resize(result - base, level.shape[:2])
-            elif result is not None:  # the seed's: the upscaled (blurred) result replaces most of the level
+            elif result is not None:  # the 2018 original's: the upscaled (blurred) result replaces most of the level
                 start = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
             result, base = self._run_octave(start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(), level
             if progress:

@@ -1,4 +1,4 @@
-"""Frame pixels: reading any image as RGB, fitting the seed to the video size, fast reads and
+"""Frame pixels: reading any image as RGB, fitting the seed image to the video size, fast reads and
 writes of the workflow's own PNG frames, and atomic writes (a killed render never leaves half a
 frame)."""
 

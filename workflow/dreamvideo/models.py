@@ -1,5 +1,5 @@
 """The model registry: for each backbone, where its weights come from, how they are verified,
-how its input is scaled, and its dream layers by number (1..11, as in the seed) and by name.
+how its input is scaled, and its dream layers by number (1..11, as in the original project) and by name.
 
 Weights are prepared once into a cache directory (`$DREAM_MODEL_DIR`, default
 `resources/models/` in the repository; weights.py fetches, verifies and converts them) and
@@ -94,7 +94,7 @@ MODELS = {
         ),
         Model(
             name="inception5h",
-            about="the seed's GoogLeNet graph (inception5h.zip); needs the internet once",
+            about="the original project's GoogLeNet graph (inception5h.zip); needs the internet once",
             layers=(
                 "conv2d1", "conv2d2", "mixed3a", "mixed3b", "mixed4a", "mixed4b", "mixed4c",
                 "mixed4d", "mixed4e", "mixed5a", "mixed5b",

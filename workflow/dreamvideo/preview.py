@@ -2,8 +2,8 @@
 motion and colour in a minute before committing hours to the full render.
 
 A preview frame's record is the real frame's record with only what the size changes: frame 0
-fits the seed to the smaller size, `tile_size` shrinks with the frame (the same tile grid), and
-`trim_size` keeps the seed zoom (`zoom_speed`) at the full render's pace (its trims are whole
+fits the seed image to the smaller size, `tile_size` shrinks with the frame (the same tile grid), and
+`trim_size` keeps the original project's zoom (`zoom_speed`) at the full render's pace (its trims are whole
 pixels of the full size; at a quarter of it, 640 // 256 = 2 would become 160 // 256 = 0, no
 zoom). Everything else (camera, colour, objective, seed) is a share of the frame or size-free.
 What cannot scale is the network's own pixel scale: its patterns come out 1 / preview_scale

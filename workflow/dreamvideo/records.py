@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import audio, frame, mask, models, schedule
+from . import audio, frame, layout, mask, models, schedule
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 INTEGERS = ("num_iterations", "num_repeats", "tile_size", "zoom_speed")  # rounded; every other number is a float
@@ -150,11 +150,6 @@ def guided(terms, guide, weight):
     return [[t[0], float(f"{t[1]:.9g}"), *t[2:]] for t in split if t[1] > 0]
 
 
-def mask_dir(name, folder, number):
-    """Where a plan's mask video `number` is extracted (spec.Plan.mask_dir)."""
-    return f"dreams/{name}/{folder}_mask_{number}"
-
-
 def segment(model, spec, settings, s, size, mask_videos, fail):
     """Segment s's settings, each a list over its frames (and the next transition), or constant;
     `mask_videos` (path → (number, field)) gains the mask videos it uses."""
@@ -186,7 +181,7 @@ def segment(model, spec, settings, s, size, mask_videos, fail):
             fail(where("guide"), f"{err} (give an image whose textures the dream should grow)")
         resolved["guide_weight"] = settings(s, "guide_weight")
     span = len(resolved["zoom"])
-    if resolved["target_color"] is None:  # the seed's balance; no steering
+    if resolved["target_color"] is None:  # the original project's balance; no steering
         resolved["color_rate"] = [0.0] * span
     else:  # steering replaces the balance
         resolved["color_balance"] = [[0.0, 0.0, 0.0]] * span
@@ -236,7 +231,7 @@ def frame_record(name, index, timeline, per_segment, base, video):
     if layers:
         for layer in layers:
             if "folder" in layer:
-                layer["folder"] = mask_dir(name, "frames", layer["folder"])
+                layer["folder"] = layout.mask(name, "frames", layer["folder"])
         record.update(mask=layers, mask_open=float(f"{open_share:.9g}"))
     record.update({key: eased(key) for key in ((*NUMBERS, *VIDEO_NUMBERS) if video else NUMBERS)})
     record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
@@ -247,7 +242,7 @@ def frame_record(name, index, timeline, per_segment, base, video):
     sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]
     record["target_color"] = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
     record["rng_seed"] = [base["rng_seed"], index]  # the dream's random shifts: the spec's `seed` and the frame
-    if video:  # the footage moves: the seed's pixel-trim zoom is for image dreams only
+    if video:  # the footage moves: the original project's pixel-trim zoom is for image dreams only
         record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"],
                       carry_resample=base["carry_resample"])
     return record

@@ -11,7 +11,9 @@ import fcntl
 import os
 from pathlib import Path
 
-FOLDER = Path(".snakemake/dreamvideo")
+from . import layout
+
+FOLDER = Path(layout.RUN_LOCKS)
 _held = {}  # name -> open lock file: kept open (and so locked) until this process ends
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import audio, colour, frame, mask, models, records, timeline, video
+from . import audio, colour, frame, layout, mask, models, records, timeline, video
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 
@@ -42,20 +42,20 @@ class Plan:
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
     mask_videos: tuple = ()  # (path, frames used) of each mask video its records use; extracted to mask_dir(n)
 
+    # Its files (layout.py): frames, mask videos' frames, a video dream's footage at this plan's
+    # size and the flow between its frames (one folder per method).
     def frame_path(self, index):
-        return f"dreams/{self.name}/{self.folder}/{index:06d}.png"
+        return layout.frame(self.name, self.folder, index)
 
     def mask_dir(self, number):
         """Where mask video `number` (of mask_videos) is extracted, one frame per dream frame."""
-        return records.mask_dir(self.name, self.folder, number)
+        return layout.mask(self.name, self.folder, number)
 
-    # A video dream's footage at this plan's size, and the flow between its frames (one folder
-    # per method, so another method does not overwrite one already computed).
     def source_dir(self):
-        return f"dreams/{self.name}/{self.folder}_source"
+        return layout.source(self.name, self.folder)
 
     def flow_dir(self):
-        return f"{self.source_dir()}_flow_{self.flow}"
+        return layout.flow(self.name, self.folder, self.flow)
 
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
@@ -165,7 +165,7 @@ def _model(spec, fail):
 
 
 def _size(spec, natural, fail):
-    """`size`, checked to be even (H.264), or the seed's (clip's) natural size made even."""
+    """`size`, checked to be even (H.264), or the seed image's (clip's) natural size made even."""
     if "size" not in spec:
         return natural[0] // 2 * 2, natural[1] // 2 * 2
     size = tuple(spec["size"])
@@ -206,7 +206,7 @@ def plan(name, spec, source="spec", variables=None):
     model, precision = _model(spec, fail)
     clip = spec.get("video")
     if clip is None:
-        seed_image = spec.get("seed_image", f"dreams/{name}/img_0.jpg")
+        seed_image = spec.get("seed_image", layout.seed_image(name))
         try:
             seed_pixels = frame.read_rgb(seed_image)
         except frame.ImageError as err:
@@ -237,7 +237,7 @@ def plan(name, spec, source="spec", variables=None):
     settings = records.Settings(defaults, segments, span, fps, variables, soundtrack is not None, fail)
     mask_videos = {}  # mask video path → (its number, the field that names it)
     per_segment = [records.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
-    # An image dream holds its brightness (and vividness) to the seed's; a video dream to each source frame's (None).
+    # An image dream holds its brightness (and vividness) to the seed image's; a video dream to each source frame's (None).
     fitted = frame.fit(seed_pixels, size) if clip is None else None
     base = {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
             "reference_brightness": round(float(fitted.mean()), 4) if clip is None else None,
@@ -251,7 +251,7 @@ def plan(name, spec, source="spec", variables=None):
                for index in range(len(frames), span.total)]
     extracted = []  # (mask video, the frames of it the dream uses)
     for path, (number, field) in mask_videos.items():
-        folder = records.mask_dir(name, "frames", number)
+        folder = layout.mask(name, "frames", number)
         needed = 1 + max(item["frame"] for r in frames for item in r.get("mask", ()) if item.get("folder") == folder)
         try:
             mask.check_video(path, size, fps, needed)

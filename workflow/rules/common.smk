@@ -4,7 +4,7 @@ import functools
 import json
 import sys
 
-from dreamvideo import chunks, contact_sheet, mask, models, preview, progress, render, runlock, spec
+from dreamvideo import chunks, contact_sheet, layout, mask, models, preview, progress, render, runlock, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -67,7 +67,9 @@ def frames_per_job(p):
 def job_records(wildcards):
     """The records of the frames a frame or chunk job makes."""
     p = frame_plan(wildcards)
-    return [p.frames[int(wildcards.index)]] if "index" in wildcards.keys() else [p.frames[i] for i in chunk_indices(wildcards)]
+    if "index" in wildcards.keys():
+        return [p.frames[int(wildcards.index)]]
+    return [p.frames[i] for i in chunk_indices(wildcards)]
 
 
 def dreams(records):
@@ -141,7 +143,9 @@ def made(p, indices=None):
     place, with checked_frames, where a reader of frames meets K."""
     k = frames_per_job(p)
     indices = range(len(p.frames)) if indices is None else indices
-    return [p.frame_path(i) for i in indices] if k == 1 else list(dict.fromkeys(chunks.marker_path(p, i // k) for i in indices))
+    if k == 1:
+        return [p.frame_path(i) for i in indices]
+    return list(dict.fromkeys(chunks.marker_path(p, i // k) for i in indices))
 
 
 def checked_frames(inputs):
@@ -218,7 +222,15 @@ def chunk_indices(wildcards):
 
 def chunk_input(wildcards):
     p, chunk = frame_plan(wildcards), int(wildcards.chunk)
-    return job_input(p, [p.frames[i] for i in chunk_indices(wildcards)], chunks.marker_path(p, chunk - 1) if chunk else None)
+    previous = chunks.marker_path(p, chunk - 1) if chunk else None
+    return job_input(p, [p.frames[i] for i in chunk_indices(wildcards)], previous)
+
+
+def render_frame(wildcards, input, record, out_path):
+    """A frame job's frame, from its record and inputs, with its progress line."""
+    index = int(wildcards.index)
+    with frame_progress(wildcards, record, index):
+        render.make_frame(index, record, out_path, **input)
 
 
 def render_chunk(wildcards, input, records):

@@ -5,7 +5,7 @@
 # editing a segment re-renders exactly its frames (params changed) and those after them (input
 # changed), nothing before. {folder} is `frames` for the full render, `preview` for the draft
 # preview (the same records at a smaller size).
-from dreamvideo import render
+from dreamvideo import layout
 
 
 wildcard_constraints:
@@ -19,7 +19,7 @@ rule dream_frame:
     input:
         unpack(frame_input),
     output:
-        "dreams/{name}/{folder}/{index}.png",
+        layout.FRAME,
     wildcard_constraints:
         index=r"\d{6}",
     threads: job_threads
@@ -29,8 +29,7 @@ rule dream_frame:
     params:
         frame=lambda wc: frame_plan(wc).frames[int(wc.index)],
     run:
-        with frame_progress(wildcards, params.frame, int(wildcards.index)):
-            render.make_frame(int(wildcards.index), params.frame, output[0], **input)
+        render_frame(wildcards, input, params.frame, output[0])
 
 
 # frames_per_job = K > 1 (config): one job renders K consecutive frames with one model load,
@@ -42,7 +41,7 @@ rule dream_chunk:
     input:
         unpack(chunk_input),
     output:
-        "dreams/{name}/{folder}/chunks/{chunk}.done",
+        layout.CHUNK,
     wildcard_constraints:
         chunk=r"\d{6}",
     threads: job_threads

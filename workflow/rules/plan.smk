@@ -1,7 +1,7 @@
 # See the plan before rendering: every resolved setting per frame (schedule.csv), its curves
 # (schedule.png) and an animatic of the camera path and colour steering without dreaming
 # (motion.mp4). All three are cheap: seconds, not the hours of a render.
-from dreamvideo import animatic, contact_sheet, plot
+from dreamvideo import animatic, contact_sheet, layout, plot
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
@@ -9,7 +9,7 @@ rule schedule_csv:
     input:
         spec_and_audio,
     output:
-        "dreams/{name}/schedule.csv",
+        layout.SCHEDULE_CSV,
     localrule: True
     run:
         p = plan(wildcards)
@@ -22,7 +22,7 @@ rule schedule_png:
         spec_and_audio,
     output:
         report(
-            "dreams/{name}/schedule.png",
+            layout.SCHEDULE_PNG,
             caption="../report/schedule.rst",
             category="Overview",
             labels={"dream": "{name}", "file": "schedule.png"},
@@ -39,7 +39,7 @@ rule motion:
         spec_file,
         lambda wc: plan(wc).seed_image or plan(wc).video,
     output:
-        "dreams/{name}/motion.mp4",
+        layout.MOTION,
     localrule: True
     run:
         animatic.render_plan(plan(wildcards), output[0])
@@ -54,7 +54,7 @@ rule contact_sheet:
         sheet_input,
     output:
         report(
-            "dreams/{name}/contact_sheet.jpg",
+            layout.SHEET,
             caption="../report/contact_sheet.rst",
             category="Overview",
             labels={"dream": "{name}", "file": "contact_sheet.jpg"},
@@ -69,4 +69,6 @@ rule contact_sheet:
 
 use rule contact_sheet as preview_contact_sheet with:
     output:
-        "dreams/{name}/{folder,preview}/contact_sheet.jpg",
+        layout.FOLDER_SHEET,
+    wildcard_constraints:
+        folder="preview",  # the full render's are video.mp4 and contact_sheet.jpg beside final.mp4

@@ -1,7 +1,7 @@
 # A video dream's footage: its frames, extracted once at the dream's fps and size, and the optical
 # flow between each pair of them, computed once per method. Each is one job with a folder as its
 # output: the frame jobs read their frames from it, and a re-dream with other settings reuses both.
-from dreamvideo import flow, source
+from dreamvideo import flow, layout, source
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
@@ -9,7 +9,7 @@ rule source_frames:
     input:
         lambda wc: frame_plan(wc).video,
     output:
-        directory("dreams/{name}/{folder}_source"),
+        directory(layout.SOURCE),
     params:
         fps=lambda wc: frame_plan(wc).fps,
         size=lambda wc: frame_plan(wc).size,
@@ -22,9 +22,9 @@ rule source_frames:
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule flow:
     input:
-        "dreams/{name}/{folder}_source",
+        layout.SOURCE,
     output:
-        directory("dreams/{name}/{folder}_source_flow_{method}"),
+        directory(layout.FLOW),
     wildcard_constraints:
         method="|".join(flow.METHODS[:-1]),
     threads: lambda wc: frame_plan(wc).threads
@@ -41,7 +41,7 @@ rule mask_frames:
     input:
         lambda wc: frame_plan(wc).mask_videos[int(wc.number)][0],
     output:
-        directory("dreams/{name}/{folder}_mask_{number}"),
+        directory(layout.MASK),
     wildcard_constraints:
         number=r"\d+",
     params:

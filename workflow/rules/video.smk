@@ -1,6 +1,6 @@
 # All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any); the
 # draft preview's frames the same way → preview.mp4.
-from dreamvideo import look, video
+from dreamvideo import layout, look, video
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
@@ -8,7 +8,7 @@ rule video:
     input:
         frames_made,
     output:
-        "dreams/{name}/video.mp4",
+        layout.VIDEO,
     params:
         fps=lambda wc: plan(wc).fps,
     run:
@@ -20,10 +20,10 @@ rule video:
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule final:
     input:
-        video="dreams/{name}/video.mp4",
+        video=layout.VIDEO,
         audio=lambda wc: plan(wc).audio or [],
-        sheet="dreams/{name}/contact_sheet.jpg",
-        schedule="dreams/{name}/schedule.png",
+        sheet=layout.SHEET,
+        schedule=layout.SCHEDULE_PNG,
         spec=report(
             f"{config['specs']}/{{name}}.yaml",
             caption="../report/spec.rst",
@@ -32,7 +32,7 @@ rule final:
         ),
     output:
         report(
-            "dreams/{name}/final.mp4",
+            layout.FINAL,
             caption="../report/final.rst",
             category="Video",
             labels={"dream": "{name}", "file": "final.mp4"},
@@ -47,16 +47,18 @@ rule final:
 
 use rule video as preview_video with:
     output:
-        temp("dreams/{name}/{folder,preview}/video.mp4"),
+        temp(layout.FOLDER_VIDEO),
+    wildcard_constraints:
+        folder="preview",  # the full render's are video.mp4 and contact_sheet.jpg beside final.mp4
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 rule preview:
     input:
-        video="dreams/{name}/preview/video.mp4",
+        video=layout.in_folder(layout.FOLDER_VIDEO, "preview"),
         audio=lambda wc: plan(wc).audio or [],
     output:
-        "dreams/{name}/preview.mp4",
+        layout.PREVIEW,
     localrule: True
     params:
         audio_offset=lambda wc: plan(wc).audio_offset,
@@ -75,9 +77,9 @@ rule look:
     input:
         unpack(look_input),
     output:
-        csv="dreams/{name}/look.csv",
+        csv=layout.LOOK_CSV,
         png=report(
-            "dreams/{name}/look.png",
+            layout.LOOK_PNG,
             caption="../report/look.rst",
             category="Overview",
             labels={"dream": "{name}", "file": "look.png"},
