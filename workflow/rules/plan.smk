@@ -67,6 +67,7 @@ rule contact_sheet:
         contact_sheet.write(sheet_shown(wildcards, input), params.labels, output[0], params.title)
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 use rule contact_sheet as preview_contact_sheet with:
     output:
         layout.FOLDER_SHEET,

@@ -45,6 +45,7 @@ rule final:
         progress.progress.finished(label(wildcards), output[0])
 
 
+# No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).
 use rule video as preview_video with:
     output:
         temp(layout.FOLDER_VIDEO),
