@@ -63,7 +63,8 @@ def record(layer, size, **changes):
     from dreamvideo import spec as dreamspec
 
     model = models.get(models.DEFAULT_MODEL)
-    base = dict(kind="image_dream", model=model.name, precision="float32", threads=threads(), objective=[[model.layer_name(layer), 1.0, []]],
+    base = dict(kind="image_dream", model=model.name, precision="float32", threads=threads(),
+                objective=[[model.layer_name(layer), 1.0, []]],
                 num_iterations=1, step_size=1.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
                 tile_size=400, zoom_speed=256, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", color_balance=[0.3333, 0.3333, 0.3334], target_color=None, color_rate=0.0,

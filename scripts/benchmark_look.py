@@ -134,7 +134,8 @@ def record(index, frames, size, seed_pixels, seed=0, **changes):
     defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
     layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
     base = {key: defaults[key] for key in (*render.DREAM_SETTINGS, "color_balance", "color_hold")}
-    base.update(kind="image_dream", model=model.name, precision="float32", objective=[[model.layer_name(layer), 1.0, []]],
+    base.update(kind="image_dream", model=model.name, precision="float32",
+                objective=[[model.layer_name(layer), 1.0, []]],
                 zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
                 border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
                 reference_brightness=float(seed_pixels.mean()), reference_vividness=colour.vividness(seed_pixels),

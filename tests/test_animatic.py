@@ -16,11 +16,13 @@ FPS = 24
 def plan(seed, count, **changes):
     """`count` records: the seed, then neutral frames (no move, balance to the seed's own mean)."""
     height, width = seed.shape[:2]
-    neutral = {"kind": "image_dream", "zoom": 1.0, "angle": 0.0, "translate_x": 0.0, "translate_y": 0.0, "center": [0.5, 0.5],
+    neutral = {"kind": "image_dream", "zoom": 1.0, "angle": 0.0, "translate_x": 0.0, "translate_y": 0.0,
+               "center": [0.5, 0.5],
                "border": "reflect", "zoom_speed": 0, "color_balance": [1 / 3, 1 / 3, 1 / 3],
                "reference_brightness": float(seed.mean()), "target_color": None, "color_rate": 0.0,
                "color_hold": 0.0, "reference_vividness": None}
-    return [{"kind": "seed_image", "seed_image": "seed.png", "size": [width, height]}] + [{**neutral, **changes}] * (count - 1)
+    first = {"kind": "seed_image", "seed_image": "seed.png", "size": [width, height]}
+    return [first] + [{**neutral, **changes}] * (count - 1)
 
 
 def decode(path):

@@ -66,7 +66,8 @@ def test_the_preview_contact_sheet_renders_the_preview_chunks_not_the_full_rende
     # The full render's sheet reads the full render's chunks, whichever files exist.
     done = snakemake(root, model_env, "-n", "dreams/t/contact_sheet.jpg", "--config", "frames_per_job=4")
     sheet = re.search(r"^(?:local)?rule contact_sheet:\n    input: (.+)$", done.stdout, re.M)
-    assert sheet and sheet[1] == ", ".join(f"dreams/t/frames/chunks/{c:06d}.done" for c in range(3)), done.stdout[-2000:]
+    expected = ", ".join(f"dreams/t/frames/chunks/{c:06d}.done" for c in range(3))
+    assert sheet and sheet[1] == expected, done.stdout[-2000:]
 
 
 def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked):

@@ -25,7 +25,8 @@ def test_every_remaining_lint_is_a_justified_missing_log(model_env):
         # The line of a `use rule` by its name (Snakemake's number for it is off); of a rule, its number.
         line = next((i for i, l in enumerate(lines) if l.startswith("use rule ") and l.endswith(f" as {name} with:")),
                     int(line) - 1)
-        assert any(l.strip().startswith("# No log (lint): ") for l in lines[max(0, line - 3):line]), (where, lines[line - 3:line])
+        above = lines[max(0, line - 3):line]
+        assert any(l.strip().startswith("# No log (lint): ") for l in above), (where, above)
 
 
 def test_the_package_imports_from_any_folder_and_nothing_edits_sys_path(tmp_path):

@@ -21,7 +21,8 @@ def records(count=50, change=20, ramp=8):
     for i in range(1, count):
         segment = int(i >= change)
         out.append({
-            "kind": "image_dream", "model": "inception_v3", "objective": MIX if segment else SINGLE, "precision": "float32",
+            "kind": "image_dream", "model": "inception_v3", "objective": MIX if segment else SINGLE,
+            "precision": "float32",
             "segment": segment, "transition": min(1.0, (i - change + 1) / ramp) if segment else 1.0,
             "num_iterations": 3 if segment else 1, "step_size": 1.0 + 0.1 * i, "rescale_factor": 0.7,
             "num_repeats": 1, "blend": 0.2, "tile_size": 400, "zoom": 1.0 + 0.001 * i, "angle": 0.0,

@@ -36,7 +36,8 @@ def test_every_nth_frame_and_the_last():
 def test_labels_name_frame_time_segment_and_layer_mix():
     records = [{"kind": "seed_image", "seed_image": "x.jpg", "size": [96, 64]},
                {"kind": "image_dream", "segment": 0, "objective": [["mixed2", 1.0, []]]},
-               {"kind": "image_dream", "segment": 1, "objective": [["mixed2", 0.666666, []], ["mixed4", 0.333334, [3]]]}]
+               {"kind": "image_dream", "segment": 1,
+                "objective": [["mixed2", 0.666666, []], ["mixed4", 0.333334, [3]]]}]
     assert contact_sheet.labels(records, 24, [0, 1, 2]) == [
         "frame 0 · 0.00 s\nseed image", "frame 1 · 0.04 s\nsegment 0 · mixed2",
         "frame 2 · 0.08 s\nsegment 1 · mixed2*0.67+mixed4[3]*0.33"]

@@ -222,7 +222,8 @@ def frame_record(name, index, timeline, per_segment, base, video):
         return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
 
     objective = blend_objectives(aimed(prev, pj), aimed(cur, j), w) if prev else aimed(cur, j)
-    record = {"kind": "video_dream" if video else "image_dream", **base["identity"], "segment": s, "transition": w, "objective": objective}
+    kind = "video_dream" if video else "image_dream"  # how render.make_frame makes it
+    record = {"kind": kind, **base["identity"], "segment": s, "transition": w, "objective": objective}
     layers, open_share = [], 0.0
     for side, k, share in ((prev, pj, 1.0 - w), (cur, j, w)) if prev else ((cur, j, 1.0),):
         own, own_open = _masking(side, k, index)

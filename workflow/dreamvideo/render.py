@@ -29,8 +29,8 @@ def move(pixels, record):
 
 def colour_control(pixels, record, reference_brightness, reference_vividness):
     """Contrast and saturation held up to the reference's (`color_hold`), then steering to the
-    target colour when set, and the original project's balance (its weights are 0 where a target colour
-    replaces it, except in a transition)."""
+    target colour when set, and the original project's balance (its weights are 0 where a target
+    colour replaces it, except in a transition)."""
     pixels = colour.hold(pixels, reference_vividness, record["color_hold"])
     if record["target_color"] is not None:
         pixels = colour.steer(pixels, record["target_color"], record["color_rate"])

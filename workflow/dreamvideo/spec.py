@@ -237,7 +237,8 @@ def plan(name, spec, source="spec", variables=None):
     settings = records.Settings(defaults, segments, span, fps, variables, soundtrack is not None, fail)
     mask_videos = {}  # mask video path → (its number, the field that names it)
     per_segment = [records.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
-    # An image dream holds its brightness (and vividness) to the seed image's; a video dream to each source frame's (None).
+    # An image dream holds its brightness (and vividness) to the seed image's; a video dream to
+    # each source frame's (None).
     fitted = frame.fit(seed_pixels, size) if clip is None else None
     base = {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
             "reference_brightness": round(float(fitted.mean()), 4) if clip is None else None,
