@@ -36,15 +36,19 @@ for width, height, objective, precision in json.loads({cases!r}):
 """
 
 
-def run_once(model_env):
-
-    code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"),
-                         cases=json.dumps(CASES))
-    done = subprocess.run([sys.executable, "-c", code], env=model_env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
-    hashes = done.stdout.split()
-    assert len(hashes) == len(CASES)
-    return hashes
+def run_together(model_env, count=2):
+    """The cases' hashes from `count` processes run at the same time (each its own TensorFlow; the
+    bytes must not depend on what else the machine is doing)."""
+    code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"), cases=json.dumps(CASES))
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=model_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    runs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+        runs.append(out.split())
+        assert len(runs[-1]) == len(CASES)
+    return runs
 
 
 # TensorFlow's own kernels and oneDNN's, forced either way whatever the CPU would choose: with
@@ -52,7 +56,7 @@ def run_once(model_env):
 @pytest.mark.parametrize("onednn", ["0", "1"], ids=["own-kernels", "onednn"])
 def test_two_processes_give_the_same_bytes_for_every_case(model_env, onednn):
     env = {**model_env, "TF_ENABLE_ONEDNN_OPTS": onednn}
-    runs = [run_once(env) for _ in range(2)]
+    runs = run_together(env)
     for case, results in zip(CASES, zip(*runs)):
         assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 2 processes"
     assert len(set(runs[0])) == len(CASES)  # and the cases differ from each other
