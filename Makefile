@@ -31,7 +31,7 @@ weights: venv
 TEST_JOBS ?= 2
 
 test: weights
-	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder tests
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadfile tests
 
 demo: venv
 	$(BIN)/snakemake dreams/fractal_light/final.mp4

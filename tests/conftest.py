@@ -26,19 +26,6 @@ def pytest_configure(config):
     lanczos.warm_up()  # the camera's warp, likewise
 
 
-# The heaviest test files first (each some 1-4 minutes of work on 2 cores: --durations=0), the
-# quick ones after them: a worker that takes a heavy file last would run it alone while the other
-# idles. `make test` passes --no-loadscope-reorder, or pytest-xdist orders files by their number of
-# tests instead (the quickest files have the most).
-HEAVY_FIRST = ["test_determinism", "test_chunks", "test_video_dream", "test_cluster", "test_pipeline",
-               "test_mask_guide", "test_motion", "test_benchmark", "test_dream", "test_music", "test_preview"]
-
-
-def pytest_collection_modifyitems(items):
-    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.stem, len(rank)))  # stable: each file keeps its order
-
-
 @pytest.fixture(scope="session", autouse=True)
 def frame_job_threads():
     """Tests dream in this process as a frame job does: TensorFlow's pools at the default `threads`
