@@ -29,8 +29,8 @@ def mtimes(root):
     return {p.name: p.stat().st_mtime_ns for p in frames(root)}
 
 
-def markers(root, kind="frames"):
-    return sorted(p.name for p in (root / f"dreams/t/{kind}/chunks").glob("*.done"))
+def markers(root, folder="frames"):
+    return sorted(p.name for p in (root / f"dreams/t/{folder}/chunks").glob("*.done"))
 
 
 @pytest.fixture(scope="module")
