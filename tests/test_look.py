@@ -145,13 +145,27 @@ def _image_plan(tmp_path, **segment):
     return spec.plan("t", spec.validate(data), "t.yaml")
 
 
-def _render(p, folder):
+def _render(p, folder, count=None):
     from dreamvideo import render
 
     folder.mkdir()
-    paths = [folder / f"{i:06d}.png" for i in range(len(p.frames))]
+    paths = [folder / f"{i:06d}.png" for i in range(count or len(p.frames))]
     render.make_frames(range(len(paths)), p.frames, paths)
     return paths
+
+
+def test_a_frame_job_loads_the_weights_it_declares(tmp_path):
+    """The model's weights a frame job declares as its input are the file its process loads; a job
+    whose model folder is another one (a cluster node set up differently) stops, naming both."""
+    from dreamvideo import models, render
+
+    p = _image_plan(tmp_path)
+    paths = _render(p, tmp_path / "frames", 1)  # the seed image's frame, which needs no model
+    with pytest.raises(ValueError, match=r"model_weights input is .*elsewhere\.h5, but this process loads inception_v3"):
+        render.make_frame(1, p.frames[1], tmp_path / "1.png", paths[0], model_weights=tmp_path / "elsewhere.h5")
+    assert not (tmp_path / "1.png").exists()
+    render.make_frame(1, p.frames[1], tmp_path / "1.png", paths[0], model_weights=models.weights_path("inception_v3"))
+    assert (tmp_path / "1.png").exists()  # the file it loads: dreams
 
 
 def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):

@@ -2,8 +2,9 @@
 *as saved*, so a resumed render equals an uninterrupted one byte for byte."""
 
 import contextlib
+from pathlib import Path
 
-from . import camera, colour, flow, frame, guide, mask
+from . import camera, colour, flow, frame, guide, mask, models
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend", "tile_size")
 
@@ -49,12 +50,18 @@ def make_frame(index, record, out_path, previous=None, seed_image=None, source=N
     """Frame `index`, any kind, from its record and its job's named inputs: the seed image fitted
     to the size (`kind: seed_image`), or a dream on what the record's kind prepares (`prepared`:
     the previous frame as saved, or a video's source frame with the previous dream carried in).
-    The model's weights are the file the record's model names (loaded once per process through
-    the model cache); the mask and guide files (`guidance`) are read where the record names them."""
+    The model's weights are loaded once per process through the model cache, from the file the
+    record's model names, which must be the job's `model_weights` input (a cluster job whose model
+    folder differs from the one its DAG was built with stops here); the mask and guide files
+    (`guidance`) are read where the record names them."""
     if record["kind"] == "seed_image":
         frame.write_frame(frame.fit(frame.read_rgb(seed_image or record["seed_image"]), record["size"]), out_path)
-    else:
-        _dream(prepared(index, record, previous, source, flow), record, out_path)
+        return
+    if model_weights is not None and Path(model_weights) != models.weights_path(record["model"]):
+        raise ValueError(f"the job's model_weights input is {model_weights}, but this process loads "
+                         f"{record['model']} from {models.weights_path(record['model'])}: set DREAM_MODEL_DIR "
+                         "the same for the jobs as for the run that built the DAG")
+    _dream(prepared(index, record, previous, source, flow), record, out_path)
 
 
 def make_frames(indices, records, out_paths, previous=None, each=None, **inputs):
