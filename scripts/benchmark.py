@@ -789,8 +789,9 @@ def main():
                    "the demo's draft preview against its full render, about 8 minutes on 2 cores)")
     args = p.parse_args()
     if args.tiny:
-        global QUICK_SIZE, QUICK_GEMM, PROBE_SIZE, PROBE_ITERATIONS
+        global QUICK_SIZE, QUICK_GEMM, PROBE_SIZE, PROBE_ITERATIONS, LAYERS
         QUICK_SIZE, QUICK_GEMM, PROBE_SIZE, PROBE_ITERATIONS = (160, 96), 256, (97, 83), 1
+        LAYERS = LAYERS[:1]  # each layer is one more trace per kernel set and precision
     if args.probe:
         return probe(args.timing)
     if args.worker:

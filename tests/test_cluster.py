@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REPO
 from dreamvideo import render
-from test_pipeline import make_project, snakemake
+from test_pipeline import make_project, render_in_process, snakemake
 
 SPEC = """\
 size: [80, 56]
@@ -19,7 +19,7 @@ segments:
   - {frames: 12, layer: 3}
   - {frames: 12, layer: 6, transition: 4}
 """
-K = 8  # 24 frames: 3 chunk jobs
+K = 12  # 24 frames: 2 chunk jobs
 
 
 def frame_bytes(root):
@@ -28,11 +28,10 @@ def frame_bytes(root):
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory, model_env):
-    """The same dream rendered locally, one job per frame (the plain command), and through the
-    cluster path in chunks of K frames."""
+    """The same dream made locally, every frame in this process by the frame jobs' function, and
+    through the cluster path in chunks of K frames."""
     local = make_project(tmp_path_factory.mktemp("local"), SPEC)
-    done = snakemake(local, model_env, "dreams/t/video.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
+    render_in_process(local, local / "dreams/t/frames")
     cluster = make_project(tmp_path_factory.mktemp("cluster"), SPEC)
     # --cores 4 lifts the helper's --cores 1, which would cap the threads a job asks for (SLURM runs have no cap)
     done = snakemake(cluster, model_env, "--workflow-profile", str(REPO / "profiles/cluster-local"),
@@ -52,16 +51,16 @@ def test_the_cluster_path_renders_the_same_bytes_as_the_local_render(rendered):
 def test_each_chunk_is_its_own_job_process_that_loads_the_model_once(rendered):
     _, cluster, log = rendered
     logs = sorted((cluster / ".snakemake/cluster_local_logs/dream_chunk").glob("*/*.log"))
-    assert [p.parent.name for p in logs] == [f"name=t,folder=frames,chunk={c:06d}" for c in range(3)]
+    assert [p.parent.name for p in logs] == [f"name=t,folder=frames,chunk={c:06d}" for c in range(2)]
     for path in logs:
         text = path.read_text()
         # what the job asked the scheduler for: the spec's default threads and the measured memory
         assert re.match(r"job \d+: dream_chunk \(2 threads, \d+ MB\)", text), text[:200]
         loads = re.findall(r"dreamvideo: inception_v3 \((?:float32|bfloat16)\) loaded in [\d.]+ s, process (\d+)", text)
         assert len(loads) == 1, text[-2000:]
-    # the three chunks loaded the model in three processes, none of them the main Snakemake's
+    # the two chunks loaded the model in two processes, none of them the main Snakemake's
     pids = {re.search(r"process (\d+)", p.read_text())[1] for p in logs}
-    assert len(pids) == 3
+    assert len(pids) == 2
     assert "loaded in" not in log
 
 

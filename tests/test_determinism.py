@@ -36,10 +36,10 @@ for width, height, objective, precision in json.loads({cases!r}):
 """
 
 
-def run_together(model_env, count=2):
+def run_together(model_env, cases, count=2):
     """The cases' hashes from `count` processes run at the same time (each its own TensorFlow; the
     bytes must not depend on what else the machine is doing)."""
-    code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"), cases=json.dumps(CASES))
+    code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"), cases=json.dumps(cases))
     procs = [subprocess.Popen([sys.executable, "-c", code], env=model_env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(count)]
     runs = []
@@ -47,19 +47,22 @@ def run_together(model_env, count=2):
         out, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err[-2000:]
         runs.append(out.split())
-        assert len(runs[-1]) == len(CASES)
+        assert len(runs[-1]) == len(cases)
     return runs
 
 
 # TensorFlow's own kernels and oneDNN's, forced either way whatever the CPU would choose: with
 # oneDNN, MaxPoolGrad ran in either library run to run, and the bytes changed (networks.exact_max_pool).
+# bfloat16 with oneDNN only: `precision: auto` never picks it without (models.native_bfloat16),
+# and TensorFlow's own bfloat16 kernels are emulated, slow.
 @pytest.mark.parametrize("onednn", ["0", "1"], ids=["own-kernels", "onednn"])
 def test_two_processes_give_the_same_bytes_for_every_case(model_env, onednn):
     env = {**model_env, "TF_ENABLE_ONEDNN_OPTS": onednn}
-    runs = run_together(env)
-    for case, results in zip(CASES, zip(*runs)):
+    cases = CASES if onednn == "1" else [case for case in CASES if case[3] == "float32"]
+    runs = run_together(env, cases)
+    for case, results in zip(cases, zip(*runs)):
         assert len(set(results)) == 1, f"{case}: {len(set(results))} different results in 2 processes"
-    assert len(set(runs[0])) == len(CASES)  # and the cases differ from each other
+    assert len(set(runs[0])) == len(cases)  # and the cases differ from each other
 
 
 def test_bfloat16_dreams_the_same_kind_of_picture():
@@ -91,14 +94,13 @@ segments:
 
 
 @pytest.fixture(scope="module")
-def resume_reference(tmp_path_factory, model_env):
-    """The frames' digests of an uninterrupted render of RESUME_SPEC."""
-    from test_pipeline import frames, make_project, snakemake
+def resume_reference(tmp_path_factory):
+    """The frames' digests of an uninterrupted render of RESUME_SPEC (in this process)."""
+    from test_pipeline import make_project, render_in_process
 
     whole = make_project(tmp_path_factory.mktemp("whole"), RESUME_SPEC)
-    done = snakemake(whole, model_env, "dreams/t/video.mp4")
-    assert done.returncode == 0, done.stderr[-3000:]
-    expected = {p.name: digest(p) for p in frames(whole)}
+    render_in_process(whole, whole / "reference")
+    expected = {p.name: digest(p) for p in sorted((whole / "reference").glob("*.png"))}
     assert len(expected) == 8
     return expected
 

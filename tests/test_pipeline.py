@@ -44,6 +44,30 @@ def snakemake(root, env, *args, **kwargs):
     return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, **kwargs)
 
 
+def render_in_process(root, out, name="t"):
+    """Dream `name` of the project at `root` made in this process, every frame in order, by the
+    frame jobs' own function (render.make_frames) from the plan the Snakefile builds: the
+    uninterrupted render a Snakemake run must equal, without a Snakemake process of its own. The
+    frames go to the folder `out`; a video dream reads the footage and flow a Snakemake run of it
+    left in `root`. Returns {frame name: bytes}."""
+    from dreamvideo import models, render
+
+    config = yaml.safe_load((root / "config/config.yaml").read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.chdir(root):  # the plan's paths are the project's
+        spec.plan_for.cache_clear()
+        p = spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+        spec.plan_for.cache_clear()
+        assert p.threads == spec.schema_default("threads"), "this process's TensorFlow pools have the default size"
+        paths = [out / f"{i:06d}.png" for i in range(len(p.frames))]
+        inputs = {"seed_image": p.seed_image, "model_weights": str(models.weights_path(p.model))}
+        if p.video:
+            inputs = {"model_weights": inputs["model_weights"], "source": p.source_dir(),
+                      **({"flow": p.flow_dir()} if p.flow != "none" else {})}
+        render.make_frames(range(len(p.frames)), p.frames, paths, **inputs)
+    return {path.name: path.read_bytes() for path in paths}
+
+
 def frames(root):
     return sorted(p for p in (root / "dreams/t/frames").glob("*.png") if not p.name.startswith("."))
 
