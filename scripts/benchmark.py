@@ -294,7 +294,8 @@ def ablation(runs, layer=3, size=(640, 360)):
     fast = models.network(models.DEFAULT_MODEL)
     variants = [
         ("Keras InceptionV3 as is, TensorFlow's gradients", plain, False),
-        ("+ batch norms folded into the convs", networks.fast(plain, fast_gradients=False), False),
+        ("+ batch norms folded into the convs",
+         networks.dreaming_inception_v3(models.weights_path(models.DEFAULT_MODEL), fast_gradients=False), False),
         ("+ conv input gradients as forward convs (ours)", fast, False),
         ("ours + XLA (jit_compile)", fast, True),
     ]

@@ -218,10 +218,8 @@ def _build(name, precision):
         net = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
         net.load_weights(path)
         return networks.exact_pools(net)
-    net = networks.inception_v3()
-    net.load_weights(path)
     policy = None if precision == "float32" else "mixed_bfloat16"
-    return networks.fast(net, max_pool_mixed10=(name == "inception_v3"), dtype_policy=policy)
+    return networks.dreaming_inception_v3(path, max_pool_mixed10=(name == "inception_v3"), dtype_policy=policy)
 
 
 @functools.cache

@@ -3,8 +3,11 @@ gradients computed as forward convolutions, max pools whose gradient does not de
 kernels that run it, and (for the TorchScript source) mixed10's max pool."""
 
 import re
+import types
 
 import numpy as np
+
+CONVS, AVERAGE_POOLS = 94, 9  # in Keras' InceptionV3; mixed10's pool branch is the last average pool
 
 
 def creation_order(layers):
@@ -166,8 +169,28 @@ def exact_pools(net):
     return copy
 
 
-def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
-    """A copy of a loaded InceptionV3 made for speed and for the source's exact graph:
+def stored_layers(path, kind):
+    """The weights (a list of arrays each) of the layers of one kind ("conv2d",
+    "batch_normalization") in a Keras weights file, in the order of the saved model's layers, read
+    without building a model. Keras 3's .weights.h5 names a model's layers by class in that order
+    (conv2d, conv2d_1, ...) whatever they were called; the legacy .h5 lists them in that order."""
+    import h5py
+
+    def of_kind(name):
+        return re.fullmatch(rf"{kind}(_\d+)?", name)
+
+    with h5py.File(path, "r") as f:
+        if "layers" in f:  # Keras 3: layers/<name>/vars/<i>
+            names = sorted(filter(of_kind, f["layers"]), key=lambda n: int(n.rsplit("_", 1)[1]) if n != kind else 0)
+            return [[f["layers"][n]["vars"][str(i)][()] for i in range(len(f["layers"][n]["vars"]))] for n in names]
+        text = lambda value: value.decode() if isinstance(value, bytes) else value
+        names = filter(of_kind, map(text, f.attrs["layer_names"]))
+        return [[f[n][text(w)][()] for w in f[n].attrs["weight_names"]] for n in names]
+
+
+def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
+    """Keras' InceptionV3 (no top, any input size) made for speed and for the source's exact graph,
+    with the weights of the file at `path`:
     - each BatchNormalization folded into the conv before it (kernel * s, bias beta - mean * s,
       s = 1 / sqrt(var + eps)): the same function with two fewer passes over every activation,
       forward and backward, and Conv2D+BiasAdd+ReLU fuse into one kernel;
@@ -175,44 +198,65 @@ def fast(net, max_pool_mixed10=False, fast_gradients=True, dtype_policy=None):
     - max pools are `exact_max_pool`s (bytes that do not depend on the kernels);
     - with `max_pool_mixed10`, mixed10's pool branch a 3x3 MAX pool as in the TorchScript source,
       where Keras averages;
-    - with `dtype_policy` (e.g. "mixed_bfloat16"), every layer computes in that policy."""
+    - with `dtype_policy` (e.g. "mixed_bfloat16"), every layer computes in that policy.
+    Built once, from these layers where Keras' builder asks for its own (building Keras' model and
+    copying it layer by layer took twice as long: about 1.4 s more in every process that dreams);
+    the weights are read from the file (`stored_layers`)."""
     import keras
+    from keras.src.applications import inception_v3 as builder
 
-    convs = creation_order([l for l in net.layers if isinstance(l, keras.layers.Conv2D)])
-    norms = creation_order([l for l in net.layers if isinstance(l, keras.layers.BatchNormalization)])
-    pools = creation_order([l for l in net.layers if isinstance(l, keras.layers.AveragePooling2D)])
-    mixed10_pool = pools[-1] if max_pool_mixed10 else None  # the last block is built last
     ExactMaxPooling2D = _exact_max_pooling_class()
+    layers = keras.layers
 
-    class Identity(keras.layers.Layer):  # stands where a BatchNormalization was
+    class Identity(layers.Layer):  # stands where a BatchNormalization was
         def call(self, inputs, training=None, mask=None):
             return inputs
 
-    class Conv2D(keras.layers.Conv2D):
+    class Conv2D(layers.Conv2D):
         def convolution_op(self, inputs, kernel):
             stride = self.strides[0]
-            if (self.strides == (stride, stride) and self.dilation_rate == (1, 1)
+            if (fast_gradients and self.strides == (stride, stride) and self.dilation_rate == (1, 1)
                     and (self.padding == "valid" or stride == 1) and all(k % 2 for k in self.kernel_size)):
                 return _fast_conv(inputs, kernel, stride, self.padding.upper())
             return super().convolution_op(inputs, kernel)
 
-    def clone(layer):
-        config = layer.get_config()
-        if dtype_policy and not isinstance(layer, keras.layers.InputLayer):
-            config["dtype"] = dtype_policy
-        if isinstance(layer, keras.layers.Conv2D):
-            return (Conv2D if fast_gradients else keras.layers.Conv2D).from_config({**config, "use_bias": True})
-        if isinstance(layer, keras.layers.BatchNormalization):
-            return Identity(name=layer.name, dtype=dtype_policy)
-        if layer is mixed10_pool:
-            return ExactMaxPooling2D(3, strides=1, padding="same", name=layer.name + "_max", dtype=dtype_policy)
-        if type(layer) is keras.layers.MaxPooling2D:
-            return ExactMaxPooling2D.from_config(config)
-        return layer.__class__.from_config(config)
+    made = {"conv_of": {}, "average": 0}
+    policy = {"dtype": dtype_policy} if dtype_policy else {}
 
-    folded = keras.models.clone_model(net, clone_function=clone)
-    for conv, norm in zip(convs, norms, strict=True):
-        beta, mean, var = (w.numpy() for w in norm.weights)
-        scale = 1.0 / np.sqrt(var + norm.epsilon)
-        folded.get_layer(conv.name).set_weights([conv.kernel.numpy() * scale, beta - mean * scale])
-    return folded
+    def conv(*args, use_bias=False, **kwargs):  # the folded batch norm's shift is the conv's bias
+        made["conv"] = Conv2D(*args, use_bias=True, **kwargs, **policy)
+        return made["conv"]
+
+    def norm(**kwargs):  # always right after its conv (conv2d_bn)
+        made["epsilon"] = layers.BatchNormalization(**kwargs).epsilon  # Keras' default: a layer not built
+        identity = Identity(name=kwargs.get("name"), **policy)
+        made["conv_of"][id(identity)] = made["conv"]
+        return identity
+
+    def average(*args, **kwargs):
+        made["average"] += 1
+        if max_pool_mixed10 and made["average"] == AVERAGE_POOLS:
+            return ExactMaxPooling2D(3, strides=1, padding="same", name="mixed10_max_pool", **policy)
+        return layers.AveragePooling2D(*args, **kwargs, **policy)
+
+    given = {
+        "Conv2D": conv, "BatchNormalization": norm, "AveragePooling2D": average,
+        "MaxPooling2D": lambda *a, **k: ExactMaxPooling2D(*a, **k, **policy),
+        "Activation": lambda *a, **k: layers.Activation(*a, **k, **policy),
+        "concatenate": lambda inputs, axis=-1, **k: layers.Concatenate(axis=axis, **k, **policy)(inputs),
+    }
+    keras_layers = builder.layers
+    builder.layers = types.SimpleNamespace(**{**{n: getattr(layers, n) for n in dir(layers)}, **given})
+    try:
+        net = builder.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
+    finally:
+        builder.layers = keras_layers
+    convs = [layer for layer in net.layers if isinstance(layer, Conv2D)]  # the weights file's order
+    norms = [layer for layer in net.layers if isinstance(layer, Identity)]
+    assert made["average"] == AVERAGE_POOLS and len(convs) == len(norms) == CONVS, (made["average"], len(convs))
+    kernels = {id(layer): weights[0] for layer, weights in zip(convs, stored_layers(path, "conv2d"), strict=True)}
+    for identity, (beta, mean, var) in zip(norms, stored_layers(path, "batch_normalization"), strict=True):
+        layer = made["conv_of"][id(identity)]
+        scale = 1.0 / np.sqrt(var + made["epsilon"])
+        layer.set_weights([kernels[id(layer)] * scale, beta - mean * scale])
+    return net
