@@ -27,7 +27,7 @@ weights: venv
 	$(BIN)/python scripts/prepare_model.py inception_v3 vgg16  # the offline models the tests use
 
 # Test files run on TEST_JOBS workers, each file on one (its renders share fixtures): 2 workers took
-# the suite from about 19 to 11 minutes on 2 cores. The renders' bytes do not depend on the load.
+# the suite from about 19 to 11 minutes on 2 cores (7.5 now). The renders' bytes do not depend on the load.
 TEST_JOBS ?= 2
 
 test: weights
