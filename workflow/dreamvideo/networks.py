@@ -3,11 +3,13 @@ gradients computed as forward convolutions, max pools whose gradient does not de
 kernels that run it, and (for the TorchScript source) mixed10's max pool."""
 
 import re
+import threading
 import types
 
 import numpy as np
 
 CONVS, AVERAGE_POOLS = 94, 9  # in Keras' InceptionV3; mixed10's pool branch is the last average pool
+_BUILDING = threading.Lock()  # Keras' InceptionV3 builder reads its layers from a module we swap for a build
 
 
 def creation_order(layers):
@@ -245,12 +247,13 @@ def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dty
         "Activation": lambda *a, **k: layers.Activation(*a, **k, **policy),
         "concatenate": lambda inputs, axis=-1, **k: layers.Concatenate(axis=axis, **k, **policy)(inputs),
     }
-    keras_layers = builder.layers
-    builder.layers = types.SimpleNamespace(**{**{n: getattr(layers, n) for n in dir(layers)}, **given})
-    try:
-        net = builder.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
-    finally:
-        builder.layers = keras_layers
+    with _BUILDING:  # Snakemake may run two jobs' threads in one process
+        keras_layers = builder.layers
+        builder.layers = types.SimpleNamespace(**{**{n: getattr(layers, n) for n in dir(layers)}, **given})
+        try:
+            net = builder.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
+        finally:
+            builder.layers = keras_layers
     convs = [layer for layer in net.layers if isinstance(layer, Conv2D)]  # the weights file's order
     norms = [layer for layer in net.layers if isinstance(layer, Identity)]
     assert made["average"] == AVERAGE_POOLS and len(convs) == len(norms) == CONVS, (made["average"], len(convs))
