@@ -98,7 +98,7 @@ class Dreamer:
                   for layer, channels, is_guided in terms if is_guided]
         if guided:  # each guided term's guide features: positions x channels
             signature.append([tf.TensorSpec([None, count], tf.float32) for count in guided])
-        # No autograph: the one loop is a tf.while_loop already, and converting the code to find
+        # No autograph: the one loop is written as a tf.while_loop, and converting the code to find
         # that took ~0.5 s of the first trace in every process (the same graph, the same bytes).
         self.octave = tf.function(self._octave, input_signature=signature, autograph=False)
 
