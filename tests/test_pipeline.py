@@ -60,10 +60,11 @@ def render_in_process(root, out, name="t"):
         spec.plan_for.cache_clear()
         assert p.threads == spec.schema_default("threads"), "this process's TensorFlow pools have the default size"
         paths = [out / f"{i:06d}.png" for i in range(len(p.frames))]
-        inputs = {"seed_image": p.seed_image, "model_weights": str(models.weights_path(p.model))}
-        if p.video:
-            inputs = {"model_weights": inputs["model_weights"], "source": p.source_dir(),
-                      **({"flow": p.flow_dir()} if p.flow != "none" else {})}
+        inputs = {"model_weights": str(models.weights_path(p.model))}
+        if not p.video:
+            inputs["seed_image"] = p.seed_image
+        else:
+            inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
         render.make_frames(range(len(p.frames)), p.frames, paths, **inputs)
     return {path.name: path.read_bytes() for path in paths}
 
