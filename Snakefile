@@ -36,7 +36,7 @@ include: "workflow/rules/video.smk"
 # Check the specs of the dreams named on the command line (all of them when none is named, as
 # rule all renders them all) before the DAG is built: a bad spec is one line naming the field
 # and the fix, not an exception from deep inside the DAG.
-from dreamvideo import spec as _spec
+from dreamvideo.plan import spec as _spec
 
 _named = [Path(t).parts[1] for t in sys.argv[1:] if len(Path(t).parts) >= 3 and Path(t).parts[0] == "dreams"]
 _errors = _spec.check(_named or dream_names(), config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
@@ -51,6 +51,6 @@ if _errors:
 onstart:
     hold_dreams(workflow)
     check_one_thread_pool(workflow)
-    from dreamvideo import lanczos
+    from dreamvideo.frame import lanczos
 
     lanczos.warm_up()

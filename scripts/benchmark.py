@@ -29,7 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import colour, frame, models, networks, render, video, weights  # noqa: E402
+from dreamvideo.frame import colour, pictures, render  # noqa: E402
+from dreamvideo.network import models, networks, weights
+from dreamvideo.outputs import video
 
 SIZES = [(640, 360), (1280, 720)]
 LAYERS = [3, 6]
@@ -38,7 +40,7 @@ FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "am
 
 def threads():
     """The frames' thread count: the schema's default, as a frame job runs."""
-    from dreamvideo import spec
+    from dreamvideo.plan import spec
 
     return spec.schema_default("threads")
 
@@ -46,21 +48,21 @@ def threads():
 def start_tensorflow():
     """TensorFlow's pools at the frames' thread count, before any operation runs (a frame's
     `dream.use_threads` refuses to change them afterwards)."""
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     dream.use_threads(threads())
 
 
 def default_precision():
     """The schema's default precision as a plan resolves it on this machine."""
-    from dreamvideo import spec
+    from dreamvideo.plan import spec
 
     return models.resolve_precision(spec.schema_default("precision"), models.DEFAULT_MODEL)
 
 
 def record(layer, size, **changes):
     """A frame record as the plan makes it: 1 iteration x 2 octaves, the original project's zoom and balance."""
-    from dreamvideo import spec as dreamspec
+    from dreamvideo.plan import spec as dreamspec
 
     model = models.get(models.DEFAULT_MODEL)
     base = dict(kind="image_dream", model=model.name, precision="float32", threads=threads(),
@@ -74,7 +76,7 @@ def record(layer, size, **changes):
 
 
 def picture(size):
-    return frame.fit(frame.read_rgb(REPO / "dreams/fractal_light/img_0.jpg"), size)
+    return pictures.fit(pictures.read_rgb(REPO / "dreams/fractal_light/img_0.jpg"), size)
 
 
 def median_time(fn, runs, warmup=2):
@@ -140,10 +142,10 @@ PROBE_SIZE, PROBE_ITERATIONS = (321, 181), 10  # --tiny makes them smaller
 def probe(timing):
     """Run in a fresh process: the bytes of the dream that showed the nondeterminism (321x181,
     layer 6, dream_image.py's defaults) and, with `timing`, the speeds that oneDNN changes."""
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     start_tensorflow()
-    image = np.asarray(frame.Image.fromarray(picture((642, 362))).resize(PROBE_SIZE))
+    image = np.asarray(pictures.Image.fromarray(picture((642, 362))).resize(PROBE_SIZE))
     dreamer = dream.dreamer(models.DEFAULT_MODEL, 6, default_precision())
     out = dreamer(image, num_iterations=PROBE_ITERATIONS, step_size=3.0, num_repeats=4, seed=3)
     result = dict(hash=hashlib.sha256(dream.to_uint8(out).tobytes()).hexdigest())
@@ -195,7 +197,7 @@ def octave_args(dreamer, size, height=None, width=None):
     import tensorflow as tf
 
     height, width = height or size[1], width or size[0]
-    pixels = np.asarray(frame.Image.fromarray(picture(size)).resize((width, height))).astype(np.float32)
+    pixels = np.asarray(pictures.Image.fromarray(picture(size)).resize((width, height))).astype(np.float32)
     grid = dreamer.tile_grid(height, width, 400)
     args = (tf.constant(pixels), tf.constant([[3, 5]], tf.int32), tf.constant(grid, tf.int32), tf.constant(1.0),
             tf.constant([1.0]))
@@ -204,7 +206,7 @@ def octave_args(dreamer, size, height=None, width=None):
 
 def step_time(layer, size, runs):
     """(seconds, FLOPs) of one tiled gradient step (one octave iteration) on the full frame."""
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
     args, grid, (tile_h, tile_w) = octave_args(dreamer, size)
@@ -215,7 +217,7 @@ def frame_time(rec, size, runs):
     """Median seconds of one chained frame: read PNG, camera + colour, dream, write PNG."""
     workdir = Path(tempfile.mkdtemp())
     prev, out = workdir / "prev.png", workdir / "next.png"
-    frame.write_frame(picture(size), prev)
+    pictures.write_frame(picture(size), prev)
     seconds = median_time(lambda: render.make_frame(1, rec, out, prev), runs)
     shutil.rmtree(workdir)
     return seconds
@@ -242,7 +244,7 @@ def overheads(rounds, layer=3):
     write, camera + colour, and the octave work (the same dream call with the network swapped
     for the identity: tiling, per-tile normalisation, smoothing, pyramid), in alternation with
     whole frames so that drift of a shared machine cancels."""
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     rows = []
     dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
@@ -252,17 +254,17 @@ def overheads(rounds, layer=3):
         rec = record(layer, size)
         workdir = Path(tempfile.mkdtemp())
         prev, out = workdir / "prev.png", workdir / "next.png"
-        frame.write_frame(picture(size), prev)
-        pixels = frame.read_frame(prev)
+        pictures.write_frame(picture(size), prev)
+        pixels = pictures.read_frame(prev)
         prepared = render.prepare(pixels, rec)
         result = dream.to_uint8(prepared)
         settings = {k: rec[k] for k in render.DREAM_SETTINGS}
         parts = {
-            "read PNG": lambda: (frame._last_written.clear(), frame.read_frame(prev)),  # a decode, as after a resume
+            "read PNG": lambda: (pictures._last_written.clear(), pictures.read_frame(prev)),  # a decode, as after a resume
             "camera + colour": lambda: render.prepare(pixels, rec),
             "octave work": lambda: idle(prepared, seed=[0, 1], **settings),
-            "write PNG": lambda: frame.write_frame(result, out),
-            "frame": lambda: (frame.write_frame(pixels, prev), render.make_frame(1, rec, out, prev)),
+            "write PNG": lambda: pictures.write_frame(result, out),
+            "frame": lambda: (pictures.write_frame(pixels, prev), render.make_frame(1, rec, out, prev)),
         }
         for fn in parts.values():
             fn(), fn()
@@ -274,7 +276,7 @@ def overheads(rounds, layer=3):
                 samples[name].append(time.perf_counter() - start)
         shutil.rmtree(workdir)
         med = {name: statistics.median(v) for name, v in samples.items()}
-        # In a chain the previous frame comes from memory (frame.read_frame): no decode per frame.
+        # In a chain the previous frame comes from memory (pictures.read_frame): no decode per frame.
         outside = med["camera + colour"] + med["octave work"] + med["write PNG"]
         rows.append(dict(size=size, parts=med, outside=100 * outside / med["frame"]))
         print(f"{size[0]}x{size[1]}: frame {med['frame']:.3f} s, outside the network {100 * outside / med['frame']:.1f}% "
@@ -320,7 +322,7 @@ def ablation(runs, layer=3, size=(640, 360)):
 
 def bfloat16(runs, out_path):
     """float32 against bfloat16: frame time in this process, and the same dream side by side."""
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     size = SIZES[0]
     rows = {p: frame_time(record(3, size, precision=p), size, runs) for p in models.PRECISIONS}
@@ -330,8 +332,8 @@ def bfloat16(runs, out_path):
     pictures = [dream.to_uint8(dream.dreamer(models.DEFAULT_MODEL, 5, p)(pixels, **settings)) for p in models.PRECISIONS]
     difference = np.clip(np.abs(pictures[0].astype(int) - pictures[1]) * 4, 0, 255).astype(np.uint8)
     sheet = np.concatenate([pictures[0], pictures[1], difference], axis=1)
-    small = frame.Image.fromarray(sheet).resize((sheet.shape[1] // 2, sheet.shape[0] // 2), frame.Image.Resampling.LANCZOS)
-    frame.write_atomic(np.asarray(small), out_path, quality=85)
+    small = pictures.Image.fromarray(sheet).resize((sheet.shape[1] // 2, sheet.shape[0] // 2), pictures.Image.Resampling.LANCZOS)
+    pictures.write_atomic(np.asarray(small), out_path, quality=85)
     rows["mean_difference"] = float(np.abs(pictures[0].astype(int) - pictures[1]).mean())
     rows["correlation"] = float(np.corrcoef((pictures[0].astype(float) - pixels).ravel(),
                                             (pictures[1].astype(float) - pixels).ravel())[0, 1])
@@ -346,12 +348,12 @@ def peer_frame_time(size, layer, runs, dream_fn, settings=None):
     rec = record(layer, size, **(settings or {}))
     workdir = Path(tempfile.mkdtemp())
     prev, out = workdir / "prev.png", workdir / "next.png"
-    frame.write_frame(picture(size), prev)
+    pictures.write_frame(picture(size), prev)
 
     def peer_frame():
-        pixels = render.prepare(frame.read_frame(prev), rec)
+        pixels = render.prepare(pictures.read_frame(prev), rec)
         result = dream_fn(pixels, seed=1, **{k: rec[k] for k in render.DREAM_SETTINGS})
-        frame.write_frame(np.clip(np.round(result), 0, 255).astype(np.uint8), out)
+        pictures.write_frame(np.clip(np.round(result), 0, 255).astype(np.uint8), out)
     seconds = median_time(peer_frame, runs, warmup=1)
     shutil.rmtree(workdir)
     return seconds
@@ -396,7 +398,7 @@ def project(root, spec):
 # Snakemake's main with every render.make_frame call timed (start, end; monotonic) into $FRAME_TIMES.
 TIMED_SNAKEMAKE = """
 import atexit, json, os, time
-from dreamvideo import render
+from dreamvideo.frame import render
 times, job = [], render.make_frame
 def timed(*args, **kwargs):
     start = time.monotonic()
@@ -431,7 +433,7 @@ def pipeline_overhead(frames):
         piped = (times[-1][1] - times[0][1]) / (len(times) - 1)
         in_job = sum(end - start for start, end in times[1:]) / (len(times) - 1)
 
-        from dreamvideo import spec as dreamspec
+        from dreamvideo.plan import spec as dreamspec
 
         os.chdir(root)
         plan = dreamspec.plan_for("b")
@@ -478,7 +480,7 @@ def preview_cost(name="fractal_light"):
             shots = sorted((root / f"dreams/{name}/{'preview' if what == 'preview' else 'frames'}").glob("*.png"))
             stamps = [p.stat().st_mtime for p in shots]
             runs[what] = dict(seconds=seconds, load=(load, os.getloadavg()[0]), duration=media_seconds(path),
-                              streams=video.streams(path), size=frame.read_frame(shots[1]).shape[1::-1],
+                              streams=video.streams(path), size=pictures.read_frame(shots[1]).shape[1::-1],
                               first=stamps[1] - start, interval=(stamps[-1] - stamps[1]) / (len(stamps) - 2),
                               after=start + seconds - stamps[-1])
             r = runs[what]
@@ -662,7 +664,7 @@ def worker():
     print(json.dumps(hello), flush=True)
     workdir = Path(tempfile.mkdtemp())
     prev, out = workdir / "prev.png", workdir / "next.png"
-    frame.write_frame(picture(QUICK_SIZE), prev)
+    pictures.write_frame(picture(QUICK_SIZE), prev)
     for line in sys.stdin:  # "layer precision": one frame, timed
         layer, precision = line.split()
         rec = record(int(layer), QUICK_SIZE, precision=precision)

@@ -26,13 +26,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 from benchmark_scale import cpu_model  # noqa: E402
-from dreamvideo import models, render  # noqa: E402
+from dreamvideo.frame import render  # noqa: E402
+from dreamvideo.network import models
 
 FRAME = """
 import resource, sys, time
 import numpy as np
 from PIL import Image
-from dreamvideo import render, spec
+from dreamvideo.frame import render
+from dreamvideo.plan import spec
 width, height, threads, layer = {width}, {height}, {threads}, {layer}
 Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), np.uint8)).save("seed.png")
 s = spec.validate({{"seed_image": "seed.png", "size": [width, height], "threads": threads,

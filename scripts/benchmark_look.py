@@ -23,7 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
-from dreamvideo import colour, look, models, render, spec  # noqa: E402
+from dreamvideo.frame import colour, render  # noqa: E402
+from dreamvideo.network import models
+from dreamvideo.outputs import look
+from dreamvideo.plan import spec
 
 LAYERS = (4, 6)  # first half, second half
 # Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
@@ -166,7 +169,8 @@ def losses(picture):
     round trip and ten of them (uint8 between), and the original project's octave round trip."""
     import cv2
 
-    from dreamvideo import camera, dream
+    from dreamvideo.frame import camera
+    from dreamvideo.network import dream
 
     height, width = picture.shape[:2]
     image, inner = picture.astype(np.float32), (slice(20, -20), slice(20, -20))  # round trips: edges aside
@@ -208,10 +212,10 @@ def main():
     p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
     args = p.parse_args()
     if args.losses:
-        from dreamvideo import frame
+        from dreamvideo.frame import pictures
 
-        return losses(frame.fit(frame.read_rgb(args.losses), tuple(args.size)))
-    from dreamvideo import dream
+        return losses(pictures.fit(pictures.read_rgb(args.losses), tuple(args.size)))
+    from dreamvideo.network import dream
 
     dream.use_threads(spec.schema_default("threads"))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import audio, frame, spec, video  # noqa: E402
+from dreamvideo.frame import pictures  # noqa: E402
+from dreamvideo.outputs import video
+from dreamvideo.plan import audio, spec
 from dreamvideo.testmedia import click_track  # noqa: E402
 
 DEMO = "fractal_light"
@@ -62,7 +64,7 @@ def demo_change():
     if not all(p.exists() for p in paths):
         return None
     beat = plan.features()["beat"]
-    pixels = [frame.read_frame(p).astype(np.float32) for p in paths]
+    pixels = [pictures.read_frame(p).astype(np.float32) for p in paths]
     change = np.array([0.0] + [np.abs(b - a).mean() for a, b in zip(pixels, pixels[1:])])
     drums = np.arange(len(paths)) >= 48  # the kick starts at 2 s
     on, off = change[drums & (beat == 1.0)], change[drums & (beat == 0.0)]

@@ -28,7 +28,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-from dreamvideo import chunks, frame, models  # noqa: E402
+from dreamvideo.frame import pictures  # noqa: E402
+from dreamvideo.network import models
+from dreamvideo.plan import chunks
 
 FRAMES = [3600, 7200, 18000]
 KS = [1, 10, 30, 100, 300]
@@ -86,7 +88,7 @@ def finish_without_dreaming(root, frames, k):
     folder.mkdir(parents=True)
     import numpy as np
 
-    frame.write_frame(np.zeros((64, 96, 3), np.uint8), folder / "000000.png")
+    pictures.write_frame(np.zeros((64, 96, 3), np.uint8), folder / "000000.png")
     for i in range(1, frames):
         os.link(folder / "000000.png", folder / f"{i:06d}.png")
     if k > 1:

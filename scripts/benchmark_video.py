@@ -23,7 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 import numpy as np  # noqa: E402
 
-from dreamvideo import colour, dream, flow, look, render, source, spec  # noqa: E402
+from dreamvideo.frame import colour, flow, render, source  # noqa: E402
+from dreamvideo.network import dream
+from dreamvideo.outputs import look
+from dreamvideo.plan import spec
 from dreamvideo.testmedia import make_clip  # noqa: E402
 
 # (label, flow method, carry, carry_mode, carry_resample)
@@ -56,9 +59,9 @@ def frames_of(path, tmp, limit):
     size = (info["size"][0] // 2 * 2, info["size"][1] // 2 * 2)
     paths = [tmp / f"{path.stem}/{i:06d}.png" for i in range(count)]
     source.extract(path, tmp / path.stem, count, info["fps"], size)
-    from dreamvideo import frame
+    from dreamvideo.frame import pictures
 
-    return [frame.read_frame(p) for p in paths]
+    return [pictures.read_frame(p) for p in paths]
 
 
 def dream_clip(sources, method, carry, mode, resample):

@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from dreamvideo import frame, models, weights  # noqa: E402
+from dreamvideo.frame import pictures  # noqa: E402
+from dreamvideo.network import models, weights
 
 
 def parse_args(argv=None):
@@ -41,12 +42,12 @@ def main(argv=None):
     try:
         model = models.get(args.model)
         layer = model.layer_name(args.layer)
-        if out.suffix.lower() not in frame.Image.registered_extensions():
+        if out.suffix.lower() not in pictures.Image.registered_extensions():
             raise ValueError(f"{out}: unknown image extension {out.suffix!r} (use .jpg or .png)")
-        pixels = frame.read_rgb(args.input)
+        pixels = pictures.read_rgb(args.input)
         if not models.weights_path(model.name).exists():
             weights.prepare(model.name, log=lambda m: print(m, file=sys.stderr))
-        from dreamvideo import dream
+        from dreamvideo.network import dream
 
         precision = models.resolve_precision(args.precision, model.name)
         dreamer = dream.dreamer(model.name, layer, precision)
@@ -59,7 +60,7 @@ def main(argv=None):
                          octave_mode=args.octave_mode, blend=args.blend, tile_size=args.tile_size, seed=args.seed,
                          progress=lambda done, total: print(f"  octave {done}/{total}, {time.monotonic() - start:.1f} s",
                                                             file=sys.stderr))
-        frame.write_atomic(dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {}))
+        pictures.write_atomic(dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {}))
     except (ValueError, OSError) as err:  # ModelError, ImageError and bad paths: one line, no output
         sys.exit(f"error: {err}")
     print(f"wrote {out} in {time.monotonic() - start:.1f} s", file=sys.stderr)

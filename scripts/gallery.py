@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-from dreamvideo import dream, frame, models, weights  # noqa: E402
+from dreamvideo.frame import pictures  # noqa: E402
+from dreamvideo.network import dream, models, weights
 
 
 def main():
@@ -19,13 +20,13 @@ def main():
     out = Path(args.out)
     model = models.get(args.model)
     weights.prepare(model.name)
-    pixels = frame.read_rgb(args.image)
-    frame.write_atomic(pixels, out / "input.jpg", quality=85)
+    pixels = pictures.read_rgb(args.image)
+    pictures.write_atomic(pixels, out / "input.jpg", quality=85)
     for number in range(1, len(model.layers) + 1):
         start = time.monotonic()
         result = dream.dreamer(model.name, number)(pixels, num_iterations=10, step_size=3.0, num_repeats=4, seed=args.seed)
         path = out / f"layer_{number:02d}.jpg"
-        frame.write_atomic(dream.to_uint8(result), path, quality=85)
+        pictures.write_atomic(dream.to_uint8(result), path, quality=85)
         print(f"layer {number:2d} ({model.layer_name(number)}): {path.relative_to(REPO)}, "
               f"{time.monotonic() - start:.1f} s, {path.stat().st_size // 1024} KB", file=sys.stderr)
 

@@ -127,7 +127,7 @@ def write_clip(pictures, audio_path, path, start=2.0):
     """H.264 frames at 24 fps with `audio_path` from `start` s, as AAC, for as long as the frames last."""
     import imageio_ffmpeg
 
-    from dreamvideo import video
+    from dreamvideo.outputs import video
 
     silent = path.with_name("silent.mp4")
     video.encode_pixels(pictures, silent, 24)

@@ -2,7 +2,7 @@
 import argparse
 import sys
 
-from dreamvideo import models, weights  # noqa: E402
+from dreamvideo.network import models, weights  # noqa: E402
 
 
 def main():

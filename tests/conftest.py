@@ -18,7 +18,8 @@ def pytest_configure(config):
     that cache at once crashed one of them (a segfault in librosa's beat tracker)."""
     if hasattr(config, "workerinput"):
         return  # a worker: the main process has done it
-    from dreamvideo import audio, lanczos
+    from dreamvideo.frame import lanczos
+    from dreamvideo.plan import audio
 
     seconds = np.arange(4 * audio.SR) / audio.SR
     clicks = np.sin(2 * np.pi * 1000 * seconds) * (seconds % 0.5 < 0.01)  # 120 BPM
@@ -30,7 +31,8 @@ def pytest_configure(config):
 def frame_job_threads():
     """Tests dream in this process as a frame job does: TensorFlow's pools at the default `threads`
     of the dream schema, set before any test runs an operation (see dream.use_threads)."""
-    from dreamvideo import dream, spec
+    from dreamvideo.network import dream
+    from dreamvideo.plan import spec
 
     dream.use_threads(spec.schema_default("threads"))
 
@@ -55,7 +57,7 @@ def photo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def model_env():
     """The environment for subprocesses: the prepared model cache (`make weights`)."""
-    from dreamvideo import models
+    from dreamvideo.network import models
 
     assert models.weights_path("inception_v3").exists(), "run `make weights` first (the test command does)"
     return {**os.environ, "DREAM_MODEL_DIR": str(models.model_dir())}

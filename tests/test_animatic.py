@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import blob, centroid
-from dreamvideo import animatic, render
+from dreamvideo.frame import render
+from dreamvideo.outputs import animatic
 
 FPS = 24
 
@@ -80,6 +81,6 @@ def test_seed_must_match_the_plan_size(tmp_path):
 
 
 def test_no_tensorflow():
-    code = ("import sys, dreamvideo.animatic; "
-            "assert 'dreamvideo.dream' not in sys.modules and 'tensorflow' not in sys.modules")
+    code = ("import sys, dreamvideo.outputs.animatic; "
+            "assert 'dreamvideo.network.dream' not in sys.modules and 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=animatic.__file__.rsplit("/dreamvideo/", 1)[0])

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from dreamvideo import audio, spec, video
+from dreamvideo.outputs import video
+from dreamvideo.plan import audio, spec
 from dreamvideo.testmedia import SR, click_track, write_wav
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from conftest import blob, centroid
-from dreamvideo import camera, lanczos
+from dreamvideo.frame import camera, lanczos
 
 
 def chain(pixels, m, frames, border="reflect"):

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import test_video_dream
-from dreamvideo import chunks
+from dreamvideo.plan import chunks
 from test_pipeline import frames, kill_at, make_project, render_in_process, snakemake, temporaries
 
 K = 5  # 12 frames: chunks of frames 0-4, 5-9 and 10-11 (the last one short)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import REPO
-from dreamvideo import render
+from dreamvideo.frame import render
 from test_pipeline import make_project, render_in_process, snakemake
 
 SPEC = """\

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvideo import colour
+from dreamvideo.frame import colour
 
 
 def seed_balance(pixels, color_balance, reference_brightness):
@@ -105,9 +105,10 @@ def test_steering_keeps_the_colour_and_contrast_of_a_colourful_frame(repo, targe
     """Sixty frames of steering at the demo's rate move the mean colour to the target while the
     frame keeps its spread: one additive shift per channel leaves each channel's deviations as
     they were (only what clips is lost), so it does not grey the picture."""
-    from dreamvideo import frame, look
+    from dreamvideo.frame import pictures
+    from dreamvideo.outputs import look
 
-    img = frame.fit(frame.read_rgb(repo / "dreams/fractal_light/img_0.jpg"), (160, 90)).astype(np.float32)
+    img = pictures.fit(pictures.read_rgb(repo / "dreams/fractal_light/img_0.jpg"), (160, 90)).astype(np.float32)
     goal = np.array(colour.parse_color(target))
     out = img
     for _ in range(60):  # in floats: between frames the dream's changes dither the uint8 rounding
@@ -127,7 +128,7 @@ def test_color_hold_raises_a_faded_frame_back_to_the_reference_and_keeps_brightn
     """A frame faded toward grey (as long zooms faded): holding brings its contrast (std of L*)
     and saturation (mean chroma) back up to the reference's, step by step and never past it,
     while the mean brightness and each pixel's hue stay (within the rounding between frames)."""
-    from dreamvideo import look
+    from dreamvideo.outputs import look
 
     vivid = np.clip(greyish(5).astype(np.float32) * [1.3, 0.9, 0.6], 0, 255)
     reference = colour.vividness(vivid)
@@ -166,7 +167,7 @@ def test_color_hold_leaves_a_frame_alone_when_nothing_faded_or_the_rate_is_zero(
 def test_a_frame_is_held_then_balanced_so_its_brightness_stays_the_seeds():
     """render.colour_control: the hold lifts contrast and saturation first, then the balance pulls
     the mean brightness back to the reference exactly; with color_hold 0 only the balance acts."""
-    from dreamvideo import render
+    from dreamvideo.frame import render
 
     faded = greyish(7).astype(np.float32) * 0.5 + 60
     record = {"color_hold": 0.5, "target_color": None, "color_rate": 0.0, "color_balance": [1 / 3, 1 / 3, 1 / 3]}

@@ -24,7 +24,7 @@ SCRIPT = """
 import hashlib, json, sys
 import numpy as np
 from PIL import Image
-from dreamvideo import dream
+from dreamvideo.network import dream
 card = Image.open({card!r}).convert("RGB")
 for width, height, objective, precision in json.loads({cases!r}):
     pixels = np.asarray(card.resize((width, height)))
@@ -66,7 +66,7 @@ def test_two_processes_give_the_same_bytes_for_every_case(model_env, onednn):
 
 
 def test_bfloat16_dreams_the_same_kind_of_picture():
-    from dreamvideo import dream
+    from dreamvideo.network import dream
 
     pixels = np.asarray(Image.open(REPO / "tests/data/golden_input.png").convert("RGB").resize((160, 120)))
     settings = dict(num_iterations=4, step_size=2.0, num_repeats=1, tile_size=0, seed=1)

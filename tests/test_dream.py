@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dreamvideo import dream, frame, look, models
+from dreamvideo.frame import pictures
+from dreamvideo.network import dream, models
+from dreamvideo.outputs import look
 
 
 @pytest.fixture(scope="module")
@@ -70,24 +72,24 @@ def test_layers_by_number_and_name():
 def test_image_modes_are_converted_explicitly(tmp_path):
     grey = np.arange(0, 256, 4, dtype=np.uint8).reshape(8, 8)
     Image.fromarray(grey, "L").save(tmp_path / "grey.png")
-    assert (frame.read_rgb(tmp_path / "grey.png") == grey[..., None]).all()
+    assert (pictures.read_rgb(tmp_path / "grey.png") == grey[..., None]).all()
 
     sixteen = (grey.astype(np.uint16) * 257)
     Image.fromarray(sixteen).save(tmp_path / "deep.png")
-    assert np.abs(frame.read_rgb(tmp_path / "deep.png")[..., 0].astype(int) - grey).max() <= 1
+    assert np.abs(pictures.read_rgb(tmp_path / "deep.png")[..., 0].astype(int) - grey).max() <= 1
 
     rgba = np.zeros((4, 4, 4), np.uint8)
     rgba[..., 0] = 200
     rgba[..., 3] = 128  # half transparent red over black
     Image.fromarray(rgba, "RGBA").save(tmp_path / "alpha.png")
-    assert tuple(frame.read_rgb(tmp_path / "alpha.png")[0, 0]) == (100, 0, 0)
+    assert tuple(pictures.read_rgb(tmp_path / "alpha.png")[0, 0]) == (100, 0, 0)
 
     Image.fromarray(np.full((4, 4, 3), 90, np.uint8)).convert("P").save(tmp_path / "palette.png")
-    assert frame.read_rgb(tmp_path / "palette.png").shape == (4, 4, 3)
+    assert pictures.read_rgb(tmp_path / "palette.png").shape == (4, 4, 3)
 
     (tmp_path / "junk.png").write_bytes(b"not an image")
-    with pytest.raises(frame.ImageError, match="not a readable image"):
-        frame.read_rgb(tmp_path / "junk.png")
+    with pytest.raises(pictures.ImageError, match="not a readable image"):
+        pictures.read_rgb(tmp_path / "junk.png")
 
 
 def test_fft_smoothing_equals_the_three_blurs():
@@ -125,15 +127,15 @@ def test_the_last_written_frame_reads_back_from_memory_with_the_same_pixels(tmp_
     rng = np.random.default_rng(3)
     pixels = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
     path = tmp_path / "000001.png"
-    frame.write_frame(pixels, path)
-    cached = frame.read_frame(path)
-    frame._last_written.clear()
-    decoded = frame.read_frame(path)
+    pictures.write_frame(pixels, path)
+    cached = pictures.read_frame(path)
+    pictures._last_written.clear()
+    decoded = pictures.read_frame(path)
     assert cached.tobytes() == decoded.tobytes() == pixels.tobytes()
-    frame.write_frame(pixels, path)
+    pictures.write_frame(pixels, path)
     other = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
-    frame.write_atomic(other, path)  # the file changed behind the cache's back: decode it
-    assert frame.read_frame(path).tobytes() == other.tobytes()
+    pictures.write_atomic(other, path)  # the file changed behind the cache's back: decode it
+    assert pictures.read_frame(path).tobytes() == other.tobytes()
 
 
 def test_detail_octaves_keep_the_frames_own_detail_and_blend_blurs_it(card):
@@ -154,7 +156,7 @@ def test_detail_octaves_keep_the_frames_own_detail_and_blend_blurs_it(card):
 def test_a_zoom_chain_keeps_its_detail_with_detail_octaves(card):
     """Frame after frame (zoom 1.02, 1 iteration x 2 octaves, uint8 between frames as saved), the
     seed's blend octaves blur the frames while detail octaves keep them as sharp as they started."""
-    from dreamvideo import camera
+    from dreamvideo.frame import camera
 
     start = small(card, 192, 112)
     m = camera.matrix(192, 112, zoom=1.02)

@@ -5,12 +5,12 @@ import signal
 import subprocess
 import sys
 
-from dreamvideo import frame
+from dreamvideo import files
+from helpers import holding
 
 WRITER = """
-import sys
-from dreamvideo import frame
-frame.write_bytes_atomic(b"partial? no: whole, but never renamed", {path!r})
+from dreamvideo import files
+files.write_bytes_atomic(b"partial? no: whole, but never renamed", {path!r})
 """
 
 
@@ -18,7 +18,7 @@ def held_writer(path):
     """A process that writes `path` atomically and stops (DREAMVIDEO_HOLD) with its temporary file
     complete and not yet renamed; returns it once it says so."""
     code = WRITER.format(path=str(path))
-    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "DREAMVIDEO_HOLD": path.name},
+    proc = subprocess.Popen([sys.executable, "-c", code], env=holding(os.environ, path.name),
                             stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()
     assert line.startswith("dreamvideo: holding "), line
@@ -26,21 +26,21 @@ def held_writer(path):
 
 
 def temporaries(folder):
-    return sorted(p.name for p in folder.iterdir() if frame.TEMPORARY.fullmatch(p.name))
+    return sorted(p.name for p in folder.iterdir() if files.TEMPORARY.fullmatch(p.name))
 
 
 def test_a_killed_writers_temporary_file_is_swept_by_the_next_write(tmp_path):
     path = tmp_path / "000007.png"
     proc = held_writer(path)
-    assert temporaries(tmp_path) == [frame.temporary(path, proc.pid).name]
+    assert temporaries(tmp_path) == [files.temporary(path, proc.pid).name]
     other = tmp_path / "000008.png"
-    frame.write_bytes_atomic(b"eight", other)  # another file's write leaves it alone
-    assert temporaries(tmp_path) == [frame.temporary(path, proc.pid).name]
+    files.write_bytes_atomic(b"eight", other)  # another file's write leaves it alone
+    assert temporaries(tmp_path) == [files.temporary(path, proc.pid).name]
 
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert not path.exists() and temporaries(tmp_path) == [frame.temporary(path, proc.pid).name]
-    frame.write_bytes_atomic(b"seven", path)
+    assert not path.exists() and temporaries(tmp_path) == [files.temporary(path, proc.pid).name]
+    files.write_bytes_atomic(b"seven", path)
     assert temporaries(tmp_path) == [] and path.read_bytes() == b"seven"
 
 
@@ -48,8 +48,8 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     path = tmp_path / "final.mp4"
     proc = held_writer(path)
     try:
-        frame.write_bytes_atomic(b"mine", path)
-        assert temporaries(tmp_path) == [frame.temporary(path, proc.pid).name]
+        files.write_bytes_atomic(b"mine", path)
+        assert temporaries(tmp_path) == [files.temporary(path, proc.pid).name]
         assert path.read_bytes() == b"mine"
     finally:
         proc.kill()
@@ -60,8 +60,8 @@ def test_only_the_files_own_temporaries_are_swept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)  # a process that has ended
     path = tmp_path / "a.b.png"
-    mine, others = frame.temporary(path, pid), [frame.temporary(tmp_path / n, pid) for n in ("a.png", "b.png", "a.b.jpg")]
+    mine, others = files.temporary(path, pid), [files.temporary(tmp_path / n, pid) for n in ("a.png", "b.png", "a.b.jpg")]
     for p in (mine, *others):
         p.write_bytes(b"left by a killed run")
-    frame.write_bytes_atomic(b"new", path)
+    files.write_bytes_atomic(b"new", path)
     assert not mine.exists() and all(p.exists() for p in others)

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dreamvideo import look
+from dreamvideo.outputs import look
 
 
 def noise(seed=0, size=(64, 96)):
@@ -81,13 +81,13 @@ def test_frames_to_csv_and_png(tmp_path):
 
     from PIL import Image
 
-    from dreamvideo import frame
+    from dreamvideo.frame import pictures
 
     paths = []
     for index in range(80):  # a picture blurring away, frame by frame
         pixels = cv2.GaussianBlur(noise(3), (0, 0), 0.3 + 0.05 * index) if index else noise(3)
         paths.append(tmp_path / f"{index:06d}.png")
-        frame.write_frame(np.round(pixels).astype(np.uint8), paths[-1])
+        pictures.write_frame(np.round(pixels).astype(np.uint8), paths[-1])
     rows = look.of_frames(paths)
     assert [row["frame"] for row in rows] == list(range(80)) and rows[0]["change"] == 0.0
     assert look.ratio([row["detail"] for row in rows]) < 0.7
@@ -116,7 +116,7 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
     """23 frames of half-pixel motion, each frame carrying 0.85 of the one before along the flow
     (nothing dreamed, so nothing adds detail): the default Lanczos carry keeps the source's fine
     detail; bilinear (the seed's carry) loses a third of it, compounding frame after frame."""
-    from dreamvideo import flow
+    from dreamvideo.frame import flow
 
     sources = moving_texture(24, 0.5)
     motion = np.zeros((*sources[0].shape[:2], 2), np.float32)
@@ -136,7 +136,7 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
 def _image_plan(tmp_path, **segment):
     from PIL import Image
 
-    from dreamvideo import spec
+    from dreamvideo.plan import spec
 
     soft = cv2.GaussianBlur(noise(4, (96, 128)), (0, 0), 4)  # a smooth picture: the dream has much to add
     Image.fromarray(cv2.normalize(soft, None, 30, 220, cv2.NORM_MINMAX).astype(np.uint8)).save(tmp_path / "seed.png")
@@ -146,7 +146,7 @@ def _image_plan(tmp_path, **segment):
 
 
 def _render(p, folder, count=None):
-    from dreamvideo import render
+    from dreamvideo.frame import render
 
     folder.mkdir()
     paths = [folder / f"{i:06d}.png" for i in range(count or len(p.frames))]
@@ -157,7 +157,8 @@ def _render(p, folder, count=None):
 def test_a_frame_job_loads_the_weights_it_declares(tmp_path):
     """The model's weights a frame job declares as its input are the file its process loads; a job
     whose model folder is another one (a cluster node set up differently) stops, naming both."""
-    from dreamvideo import models, render
+    from dreamvideo.frame import render
+    from dreamvideo.network import models
 
     p = _image_plan(tmp_path)
     paths = _render(p, tmp_path / "frames", 1)  # the seed image's frame, which needs no model
@@ -172,14 +173,15 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
     """The dream strength's "before" (render.prepared) is exactly what each frame job handed its
     dreamer, for an image dream (frame i-1 moved and coloured) and for a video dream (the footage
     with the previous dream carried in along the flow; frame 0 the source frame)."""
-    from dreamvideo import flow, frame, render, source, spec
+    from dreamvideo.frame import flow, pictures, render, source
+    from dreamvideo.plan import spec
     from dreamvideo.testmedia import make_clip
 
     seen = {}
 
     def fake_dream(pixels, record, out_path):  # what a frame job dreams on, saved unchanged
         seen[out_path] = np.array(pixels)
-        frame.write_frame(np.clip(np.round(pixels), 0, 255).astype(np.uint8), out_path)
+        pictures.write_frame(np.clip(np.round(pixels), 0, 255).astype(np.uint8), out_path)
 
     monkeypatch.setattr(render, "_dream", fake_dream)
     p = _image_plan(tmp_path, zoom_speed=0, zoom=1.05, angle=3)
@@ -198,7 +200,7 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
     for i in range(len(out)):
         before = render.prepared(i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow"))
         np.testing.assert_array_equal(before, seen[out[i]])
-    assert v.frames[1]["carry"] > 0 and np.abs(seen[out[1]] - frame.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
+    assert v.frames[1]["carry"] > 0 and np.abs(seen[out[1]] - pictures.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
 
 
 def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_did_not(tmp_path, model_env):
@@ -207,7 +209,7 @@ def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_di
     frame as saved; a step of 0.001 leaves it at 1 (bfloat16 and the uint8 rounding of the saved
     frame allow 3 %); the seed frame has none. (Another layer's ratio is no reference: on a frame
     this small layers 6-10 moved by 0.49x-1.55x from one sample to the next.)"""
-    from dreamvideo import render
+    from dreamvideo.frame import render
 
     strong = _image_plan(tmp_path, num_iterations=4, step_size=2.0, zoom_speed=0, zoom=1.02)
     paths = _render(strong, tmp_path / "strong")
@@ -229,6 +231,6 @@ def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_di
 
 
 def frame_pixels(path):
-    from dreamvideo import frame
+    from dreamvideo.frame import pictures
 
-    return frame.read_rgb(path)
+    return pictures.read_rgb(path)

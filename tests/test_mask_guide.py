@@ -8,7 +8,9 @@ import yaml
 from PIL import Image
 
 from conftest import REPO
-from dreamvideo import guide, mask, preview, render, spec, video
+from dreamvideo.frame import guide, mask, render
+from dreamvideo.outputs import video
+from dreamvideo.plan import preview, spec
 
 SIZE = (96, 64)
 

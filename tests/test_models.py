@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from dreamvideo import dream, models, networks, weights
+from dreamvideo.network import dream, models, networks, weights
 
 
 def test_converted_inception_v3_matches_the_torchscript_reference(repo):

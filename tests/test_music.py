@@ -6,7 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from dreamvideo import frame, video
+from dreamvideo.frame import pictures
+from dreamvideo.outputs import video
 from dreamvideo.testmedia import click_track
 from test_pipeline import frames, make_project, snakemake
 
@@ -28,7 +29,7 @@ def read_csv(path):
 
 
 def change(a, b):
-    return np.abs(frame.read_frame(a).astype(np.float64) - frame.read_frame(b)).mean()
+    return np.abs(pictures.read_frame(a).astype(np.float64) - pictures.read_frame(b)).mean()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ SCRIPT = """
 import hashlib, json, sys
 import numpy as np
 import tensorflow as tf
-from dreamvideo import networks
+from dreamvideo.network import networks
 rng = np.random.default_rng(5)
 # ReLU-like: most values 0 or small integers, so windows hold ties.
 x = np.maximum(rng.integers(-4, 4, (2, 33, 47, 8)), 0).astype(np.float32)
@@ -53,7 +53,7 @@ def test_max_pool_gradient_is_max_pool_with_argmax_gradient():
     import numpy as np
     import tensorflow as tf
 
-    from dreamvideo import networks
+    from dreamvideo.network import networks
 
     def argmax_pool(x, size, stride, padding):
         return tf.nn.max_pool_with_argmax(x, size, stride, padding, include_batch_in_index=True)[0]

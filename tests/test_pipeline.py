@@ -13,7 +13,10 @@ import yaml
 from PIL import Image
 
 from conftest import BIN, REPO
-from dreamvideo import frame, spec, video
+from dreamvideo import files
+from helpers import holding
+from dreamvideo.outputs import video
+from dreamvideo.plan import spec
 
 SPEC = """\
 size: [96, 64]
@@ -50,7 +53,8 @@ def render_in_process(root, out, name="t"):
     uninterrupted render a Snakemake run must equal, without a Snakemake process of its own. The
     frames go to the folder `out`; a video dream reads the footage and flow a Snakemake run of it
     left in `root`. Returns {frame name: bytes}."""
-    from dreamvideo import models, render
+    from dreamvideo.frame import render
+    from dreamvideo.network import models
 
     config = yaml.safe_load((root / "config/config.yaml").read_text())
     out.mkdir(parents=True, exist_ok=True)
@@ -123,10 +127,10 @@ def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(ren
 @contextlib.contextmanager
 def held_at(root, env, target, frame_index):
     """`snakemake target`, running until the writer of frame `frame_index` holds with that frame's
-    temporary file complete and not yet renamed (frame.py's DREAMVIDEO_HOLD hook): the same moment
+    temporary file complete and not yet renamed (tests/hooks: DREAMVIDEO_HOLD): the same moment
     in every run. Yields the process; SIGKILLs its whole process group on leaving."""
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
-    proc = subprocess.Popen(cmd, cwd=root, env={**env, "DREAMVIDEO_HOLD": f"frames/{frame_index:06d}.png"},
+    proc = subprocess.Popen(cmd, cwd=root, env=holding(env, f"frames/{frame_index:06d}.png"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     watchdog = threading.Timer(600, os.killpg, (proc.pid, signal.SIGKILL))  # never hang the suite
     watchdog.start()
@@ -167,8 +171,8 @@ def test_a_second_run_of_a_dream_being_rendered_stops_in_one_line(rendered, tmp_
 
 
 def temporaries(root):
-    """Temporary files anywhere under dreams/ (frame.atomic's names)."""
-    return [p for p in (root / "dreams").rglob(".*") if frame.TEMPORARY.fullmatch(p.name)]
+    """Temporary files anywhere under dreams/ (files.atomic's names)."""
+    return [p for p in (root / "dreams").rglob(".*") if files.TEMPORARY.fullmatch(p.name)]
 
 
 def test_dag_of_3600_frames_builds(tmp_path, model_env):

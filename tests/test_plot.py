@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dreamvideo import plot
+from dreamvideo.outputs import plot
 
 FPS = 24
 SINGLE = [["mixed2", 1.0, []]]

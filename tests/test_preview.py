@@ -4,7 +4,8 @@ import pytest
 from PIL import Image
 
 from conftest import REPO
-from dreamvideo import frame, preview, render, spec
+from dreamvideo.frame import pictures, render
+from dreamvideo.plan import preview, spec
 from test_pipeline import SPEC, frames, make_project, snakemake, stream_seconds
 
 PREVIEW_SPEC = SPEC.replace("size: [96, 64]", "size: [96, 64]\npreview_scale: 0.5")
@@ -38,10 +39,10 @@ def test_preview_zooms_at_the_full_renders_pace(tmp_path, monkeypatch):
     quarter of the size) would drift away from the full render."""
     text = SPEC.replace("size: [96, 64]", "size: [192, 128]").replace("zoom_speed: 32", "zoom_speed: 48")
     full, small = plans(text, tmp_path, monkeypatch)
-    seed = frame.read_rgb(REPO / "tests/data/golden_input.png")
+    seed = pictures.read_rgb(REPO / "tests/data/golden_input.png")
 
     def chain(plan, drop=()):
-        pixels = frame.fit(seed, plan.size)
+        pixels = pictures.fit(seed, plan.size)
         for record in plan.frames[1:]:
             pixels = render.prepare(pixels, {k: v for k, v in record.items() if k not in drop})
         return pixels.astype(float)
@@ -61,7 +62,7 @@ def test_preview_renders_beside_the_full_frames(spec_render, tmp_path, model_env
     shots = sorted((root / "dreams/t/preview").glob("*.png"))
     assert [p.name for p in shots] == [f"{i:06d}.png" for i in range(12)]
     assert {Image.open(p).size for p in shots} == {(24, 16)}  # 96x64 at 0.25
-    from dreamvideo import video
+    from dreamvideo.outputs import video
     assert video.streams(root / "dreams/t/preview.mp4") == {"video": ["h264"], "audio": ["aac"]}
     for stream in "va":
         assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)

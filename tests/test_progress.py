@@ -6,7 +6,7 @@ import re
 import subprocess
 
 from conftest import BIN, REPO
-from dreamvideo import progress
+from dreamvideo.outputs import progress
 from test_pipeline import make_project
 
 RECORD = {"segment": 1, "objective": [["mixed3", 0.25, []], ["mixed5", 0.75, []]]}

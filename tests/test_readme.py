@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from dreamvideo import audio, spec
+from dreamvideo.plan import audio, spec
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BLOCKS = [(page, b) for page in PAGES for b in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S) if "segments:" in b]

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from conftest import REPO
-from dreamvideo import contact_sheet, frame
+from dreamvideo.frame import pictures
+from dreamvideo.outputs import contact_sheet
 from test_pipeline import snakemake
 
 
@@ -53,7 +54,7 @@ def tile(sheet, index, frame_size, columns=6):
 
 
 def closeness(sheet, index, path):
-    pixels = Image.fromarray(frame.read_frame(path)).resize((contact_sheet.TILE_WIDTH, tile(sheet, 0, (96, 64)).shape[0]),
+    pixels = Image.fromarray(pictures.read_frame(path)).resize((contact_sheet.TILE_WIDTH, tile(sheet, 0, (96, 64)).shape[0]),
                                                             Image.Resampling.LANCZOS)
     return np.abs(tile(sheet, index, (96, 64)) - np.asarray(pixels, float)).mean()
 

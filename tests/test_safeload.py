@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from dreamvideo import safeload
+from dreamvideo.network import safeload
 
 
 class Exploit:

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dreamvideo.schedule import ScheduleError, is_schedule, resolve, smoothstep
+from dreamvideo.plan.schedule import ScheduleError, is_schedule, resolve, smoothstep
 
 
 def test_constant():

@@ -2,7 +2,7 @@
 import pytest
 
 from conftest import REPO
-from dreamvideo import spec
+from dreamvideo.plan import spec
 
 
 def plan(text_spec):
@@ -64,7 +64,7 @@ def test_precision_auto_is_resolved_into_every_record(monkeypatch, native):
 
 
 def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
-    from dreamvideo import models
+    from dreamvideo.network import models
 
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     cpuinfo = tmp_path / "cpuinfo"
@@ -97,10 +97,10 @@ def test_a_schedule_is_held_to_the_schemas_range_for_constants(field, value, mes
 
 
 def test_every_record_holds_the_seed_images_spread_and_its_own_color_hold():
-    from dreamvideo import colour, frame
+    from dreamvideo.frame import colour, pictures
 
     frames = plan({"segments": [{"frames": 4}, {"frames": 4, "color_hold": "0.1*t", "transition": 2}]})
-    seed = frame.fit(frame.read_rgb(REPO / "tests/data/golden_input.png"), (96, 64))
+    seed = pictures.fit(pictures.read_rgb(REPO / "tests/data/golden_input.png"), (96, 64))
     assert all(f["reference_vividness"] == pytest.approx(colour.vividness(seed), abs=1e-4) for f in frames[1:])
     default = spec.validate({"segments": [{"frames": 1}]})["defaults"]["color_hold"]
     assert [f["color_hold"] for f in frames[1:4]] == [default] * 3

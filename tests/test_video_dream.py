@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from dreamvideo import flow, frame, source, spec, video
+from dreamvideo.frame import flow, pictures, source
+from dreamvideo.outputs import video
+from dreamvideo.plan import spec
 from dreamvideo.testmedia import FPS, FRAMES, HEIGHT, SPEED, WIDTH, make_clip
 from test_pipeline import kill_at, render_in_process, snakemake, stream_seconds, temporaries
 
@@ -39,8 +41,8 @@ def frames(root):
 def warping_error(root):
     """The output's temporal warping error along the source's own (DIS) flow."""
     src = root / "dreams/t/frames_source"
-    outputs = [frame.read_frame(p) for p in frames(root)]
-    flows = [None] + [flow.backward(frame.read_frame(src / f"{i - 1:06d}.png"), frame.read_frame(src / f"{i:06d}.png"))
+    outputs = [pictures.read_frame(p) for p in frames(root)]
+    flows = [None] + [flow.backward(pictures.read_frame(src / f"{i - 1:06d}.png"), pictures.read_frame(src / f"{i:06d}.png"))
                       for i in range(1, len(outputs))]
     return flow.warping_error(outputs, flows)
 
@@ -67,7 +69,7 @@ def test_a_clip_dreams_into_a_video_of_its_frames_rate_duration_and_sound(dreame
     assert source.probe(final)["fps"] == FPS
     assert stream_seconds(final, "v") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
     assert stream_seconds(final, "a") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
-    dreamt = [np.abs(frame.read_frame(p).astype(np.float64) - frame.read_frame(root / "dreams/t/frames_source" / p.name)).mean()
+    dreamt = [np.abs(pictures.read_frame(p).astype(np.float64) - pictures.read_frame(root / "dreams/t/frames_source" / p.name)).mean()
               for p in frames(root)]
     assert dreamt[0] > 0.3 and min(dreamt[20:]) > 2 * dreamt[0]  # each frame dreams; carried, the dream builds up
 
@@ -166,4 +168,4 @@ def test_a_variable_frame_rate_clip_comes_out_at_the_spec_rate(tmp_path):
     count = source.frame_count(info["duration"], 24)
     paths = [tmp_path / f"out/{i:06d}.png" for i in range(count)]
     source.extract(vfr, tmp_path / "out", count, 24, (WIDTH, HEIGHT))
-    assert all(p.exists() for p in paths) and frame.read_frame(paths[-1]).shape == (HEIGHT, WIDTH, 3)
+    assert all(p.exists() for p in paths) and pictures.read_frame(paths[-1]).shape == (HEIGHT, WIDTH, 3)

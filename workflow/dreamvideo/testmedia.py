@@ -7,7 +7,7 @@ import wave
 import cv2
 import numpy as np
 
-from . import video
+from .outputs import video
 
 SR = 44100  # samples per second of the sounds made here
 

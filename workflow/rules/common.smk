@@ -4,7 +4,11 @@ import functools
 import json
 import sys
 
-from dreamvideo import chunks, contact_sheet, layout, mask, models, preview, progress, render, runlock, spec
+from dreamvideo import runlock
+from dreamvideo.frame import mask, render
+from dreamvideo.network import models
+from dreamvideo.outputs import contact_sheet, progress
+from dreamvideo.plan import chunks, layout, preview, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -183,7 +187,7 @@ def look_input(wildcards):
 
 def look_rows(wildcards, inputs):
     """The look of a dream's frames (look.of_frames), dream strength included, from look_input's files."""
-    from dreamvideo import look
+    from dreamvideo.outputs import look
 
     p = plan(wildcards)
     look.use_threads(p.threads)

@@ -1,5 +1,5 @@
 # Weights are fetched, verified and converted once into the model cache; frames depend on them.
-from dreamvideo import models, weights
+from dreamvideo.network import models, weights
 
 for _model in models.MODELS.values():
 

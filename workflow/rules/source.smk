@@ -1,7 +1,8 @@
 # A video dream's footage: its frames, extracted once at the dream's fps and size, and the optical
 # flow between each pair of them, computed once per method. Each is one job with a folder as its
 # output: the frame jobs read their frames from it, and a re-dream with other settings reuses both.
-from dreamvideo import flow, layout, source
+from dreamvideo.frame import flow, source
+from dreamvideo.plan import layout
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).

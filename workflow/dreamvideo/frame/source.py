@@ -6,7 +6,8 @@ import subprocess
 
 import numpy as np
 
-from . import frame, video
+from . import pictures
+from ..outputs import video
 
 
 def probe(path):
@@ -51,7 +52,7 @@ def extract(path, out_dir, count, fps, size, start=0.0):
             if len(data) < width * height * 3:
                 break
             last = np.frombuffer(data, np.uint8).reshape(height, width, 3)
-            frame.write_frame(frame.fit(last, size), out)
+            pictures.write_frame(pictures.fit(last, size), out)
             count += 1
         error = proc.stderr.read().decode(errors="replace")
     if count == 0:
@@ -59,4 +60,4 @@ def extract(path, out_dir, count, fps, size, start=0.0):
     if count < len(out_paths) - 2:
         raise video.MediaError(f"{path}: {count} frames where its header promised {len(out_paths)}")
     for out in out_paths[count:]:
-        frame.write_frame(frame.fit(last, size), out)
+        pictures.write_frame(pictures.fit(last, size), out)

@@ -10,10 +10,10 @@ has no marker and runs again; the jobs that read frames check them against the m
 so a frame deleted or changed since its chunk made it is an error that names the marker to
 delete, never a silently wrong video."""
 
-import hashlib
 from pathlib import Path
 
-from . import frame, layout
+from .. import files
+from . import layout
 
 
 class ChunkError(RuntimeError):
@@ -60,13 +60,9 @@ def markers(plan, k):
     return [marker_path(plan, c) for c in range(count(len(plan.frames), k))]
 
 
-def digest(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def write_marker(path, frame_paths):
     """The chunk is done: its frames' digests, atomically."""
-    frame.write_bytes_atomic("".join(f"{digest(p)}  {p}\n" for p in frame_paths).encode(), path)
+    files.write_bytes_atomic("".join(f"{files.digest(p)}  {p}\n" for p in frame_paths).encode(), path)
 
 
 def check(marker):
@@ -74,7 +70,7 @@ def check(marker):
     paths = []
     for line in Path(marker).read_text().splitlines():
         expected, path = line.split("  ", 1)
-        if not Path(path).is_file() or digest(path) != expected:
+        if not Path(path).is_file() or files.digest(path) != expected:
             what = "is missing" if not Path(path).is_file() else "has changed"
             raise ChunkError(f"{path} {what} since its chunk made it: delete {marker} to render that chunk "
                              "and the ones after it again")

@@ -5,7 +5,8 @@ segments moved onto the soundtrack's beats."""
 
 from dataclasses import dataclass
 
-from . import source, video
+from ..frame import source
+from ..outputs import video
 
 
 @dataclass(frozen=True)

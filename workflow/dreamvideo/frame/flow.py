@@ -8,7 +8,8 @@ the picture): the mask is 0 there, 1 where the flow holds."""
 import cv2
 import numpy as np
 
-from . import frame
+from .. import files
+from . import pictures
 
 METHODS = ("dis", "farneback", "none")
 
@@ -59,7 +60,7 @@ def backward(previous, current, method="dis"):
 
 def save(path, flow, mask):
     """float16 flow (1/500 px steps at 10 px of motion is plenty) and an 8-bit mask."""
-    with frame.atomic(path) as tmp, open(tmp, "wb") as stream:
+    with files.atomic(path) as tmp, open(tmp, "wb") as stream:
         np.savez_compressed(stream, flow=flow.astype(np.float16), mask=np.round(mask * 255).astype(np.uint8))
 
 
@@ -78,7 +79,7 @@ def compute_folder(source_dir, out_dir, count, method, threads=None):
     if threads:
         cv2.setNumThreads(threads)
     for index in range(1, count):
-        pair = [frame.read_frame(f"{source_dir}/{index + k - 1:06d}.png") for k in (0, 1)]
+        pair = [pictures.read_frame(f"{source_dir}/{index + k - 1:06d}.png") for k in (0, 1)]
         save(f"{out_dir}/{index:06d}.npz", *backward(*pair, method))
 
 

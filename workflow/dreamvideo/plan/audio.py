@@ -13,7 +13,6 @@ loud hit does not flatten the rest):
   bass, mid, treble   spectral energy (dB) below, between and above the two `audio_bands` (Hz)
 and `tempo`, the track's tempo in beats per minute (one number, the same on every frame)."""
 
-import hashlib
 import json
 import subprocess
 import sys
@@ -21,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import frame, layout, video
+from .. import files
+from ..outputs import video
+from . import layout
 
 FEATURES = ("rms", "onset", "beat", "bass", "mid", "treble", "tempo")
 SR = 22050  # librosa's default rate: enough for the bands and the beat
@@ -87,13 +88,8 @@ def analyse(samples, bands, sr=SR):
 
 
 def _key(path, bands):
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
     settings = json.dumps({"v": _VERSION, "sr": SR, "hop": HOP, "n_fft": N_FFT, "bands": list(bands)})
-    digest.update(settings.encode())
-    return digest.hexdigest()[:24]
+    return files.digest(f"{files.digest(path)} {settings}".encode())[:24]
 
 
 def analysis(path, bands=(250, 4000), cache=None):
@@ -104,7 +100,7 @@ def analysis(path, bands=(250, 4000), cache=None):
             return {key: (data[key].item() if data[key].ndim == 0 else data[key]) for key in data.files}
     result = analyse(decode(path), bands)
     entry.parent.mkdir(parents=True, exist_ok=True)
-    with frame.atomic(entry) as tmp, open(tmp, "wb") as stream:
+    with files.atomic(entry) as tmp, open(tmp, "wb") as stream:
         np.savez(stream, **result)
     return result
 

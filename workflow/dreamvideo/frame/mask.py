@@ -16,7 +16,7 @@ import math
 import cv2
 import numpy as np
 
-from . import frame
+from . import pictures
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
 ASPECT_TOLERANCE = 0.01  # a mask may differ from the frame's aspect ratio by 1 % (rounding of sizes)
@@ -38,8 +38,8 @@ def check_shape(natural, size, what):
 def check_image(path, size):
     """A mask image's errors (missing, unreadable, another shape) as one ValueError line."""
     try:
-        pixels = frame.read_rgb(path)
-    except frame.ImageError as err:
+        pixels = pictures.read_rgb(path)
+    except pictures.ImageError as err:
         raise ValueError(str(err)) from None
     check_shape(pixels.shape[1::-1], size, path)
 
@@ -60,7 +60,7 @@ def check_video(path, size, fps, frames_needed):
 def read(path, size):
     """A mask file → H x W float32 in 0..1 at `size` (width, height): luma of the image, scaled
     (the same aspect ratio, check_shape) with area averaging."""
-    grey = cv2.cvtColor(frame.read_rgb(path), cv2.COLOR_RGB2GRAY)
+    grey = cv2.cvtColor(pictures.read_rgb(path), cv2.COLOR_RGB2GRAY)
     if grey.shape[1::-1] != tuple(size):
         grey = cv2.resize(grey, tuple(size), interpolation=cv2.INTER_AREA)
     return grey.astype(np.float32) / 255.0

@@ -12,7 +12,9 @@ import math
 import numpy as np
 from PIL import Image
 
-from . import frame, models, weights
+from . import pictures
+from .. import files
+from ..network import models
 
 MAX_AREA = 512 * 288  # the guide's features are matched against every position: bound that cost
 
@@ -27,7 +29,7 @@ def size_for(guide_size, frame_size, min_side):
 
 def pixels(path, frame_size, min_side):
     """The guide image as float32 H x W x 3 (0..255) at its size for `frame_size`."""
-    image = Image.fromarray(frame.read_rgb(path))
+    image = Image.fromarray(pictures.read_rgb(path))
     size = size_for(image.size, frame_size, min_side)
     return np.asarray(image.resize(size, Image.Resampling.LANCZOS), np.float32)
 
@@ -47,6 +49,6 @@ def _features(model_name, layer, precision, digest, path, frame_size):
 def features(model_name, layer, channels, precision, path, frame_size):
     """The guide's features at `layer` (only `channels` when given) as positions x channels,
     float32; computed once per process for each guide file content, layer and frame size."""
-    digest = weights.file_hash(path)  # an edited guide is another guide, even at the same path
+    digest = files.digest(path)  # an edited guide is another guide, even at the same path
     found = _features(model_name, layer, precision, digest, str(path), tuple(frame_size))
     return found[:, list(channels)] if channels else found

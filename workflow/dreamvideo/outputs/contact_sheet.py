@@ -6,7 +6,8 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import frame, plot
+from ..frame import pictures
+from . import plot
 
 TILES = 24  # about this many frames on a sheet: 6 columns x 4 rows
 COLUMNS = 6
@@ -44,7 +45,7 @@ def labels(records, fps, indexes):
 def write(frame_paths, texts, out_path, title=""):
     """The frames in a grid of COLUMNS, each over its label, `title` on top; JPEG, written atomically."""
     font = ImageFont.load_default(size=FONT)
-    first = frame.read_frame(frame_paths[0])
+    first = pictures.read_frame(frame_paths[0])
     tile_h = round(TILE_WIDTH * first.shape[0] / first.shape[1])
     label_h, pad, title_h = 2 * FONT + 10, 6, (FONT + 16 if title else 0)
     columns = min(COLUMNS, len(frame_paths))
@@ -56,11 +57,11 @@ def write(frame_paths, texts, out_path, title=""):
         draw.text((pad, pad), title, fill=(235, 235, 235), font=font)
     for k, (path, text) in enumerate(zip(frame_paths, texts)):
         x, y = pad + k % columns * cell_w, title_h + pad + k // columns * cell_h
-        thumb = Image.fromarray(frame.read_frame(path)).resize((TILE_WIDTH, tile_h), Image.Resampling.LANCZOS)
+        thumb = Image.fromarray(pictures.read_frame(path)).resize((TILE_WIDTH, tile_h), Image.Resampling.LANCZOS)
         sheet.paste(thumb, (x, y))
         lines = text.split("\n")
         for n, line in enumerate(lines):
             while draw.textlength(line, font=font) > TILE_WIDTH and len(line) > 4:  # long layer mixes
                 line = line[:-2] + "…"
             draw.text((x + 2, y + tile_h + 3 + n * (FONT + 3)), line, fill=(235, 235, 235), font=font)
-    frame.write_atomic(np.asarray(sheet), out_path, quality=88)
+    pictures.write_atomic(np.asarray(sheet), out_path, quality=88)

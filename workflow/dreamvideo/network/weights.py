@@ -2,7 +2,6 @@
 verified against pinned hashes, and converted into a file the rebuilt network loads
 (models.network); `prepare` does all three and is what the workflow's `model` rule runs."""
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -15,24 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import files
 from . import networks, safeload
 from .models import MODELS, ModelError, get, weights_path
 
 
-def file_hash(data_or_path, algorithm="sha256"):
-    digest = hashlib.new(algorithm)
-    if isinstance(data_or_path, (bytes, bytearray)):
-        digest.update(data_or_path)
-    else:
-        with open(data_or_path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(data_or_path, expected, what):
     algorithm, _, want = expected.rpartition(":")
-    got = file_hash(data_or_path, algorithm or "sha256")
+    got = files.digest(data_or_path, algorithm or "sha256")
     if got != want:
         raise ModelError(f"{what}: {algorithm or 'sha256'} {got} does not match the pinned {want}")
 

@@ -4,7 +4,8 @@
 import contextlib
 from pathlib import Path
 
-from . import camera, colour, flow, frame, guide, mask, models
+from . import camera, colour, flow, guide, mask, pictures
+from ..network import models
 
 DREAM_SETTINGS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend", "tile_size")
 
@@ -55,7 +56,7 @@ def make_frame(index, record, out_path, previous=None, seed_image=None, source=N
     folder differs from the one its DAG was built with stops here); the mask and guide files
     (`guidance`) are read where the record names them."""
     if record["kind"] == "seed_image":
-        frame.write_frame(frame.fit(frame.read_rgb(seed_image or record["seed_image"]), record["size"]), out_path)
+        pictures.write_frame(pictures.fit(pictures.read_rgb(seed_image or record["seed_image"]), record["size"]), out_path)
         return
     if model_weights is not None and Path(model_weights) != models.weights_path(record["model"]):
         raise ValueError(f"the job's model_weights input is {model_weights}, but this process loads "
@@ -85,7 +86,7 @@ def prepared(index, record, previous=None, source=None, flow=None):
     if kind == "seed_image":
         return None
     if kind == "image_dream":
-        return prepare(frame.read_frame(previous), record)
+        return prepare(pictures.read_frame(previous), record)
     if index == 0:
         return video_prepare(f"{source}/000000.png", record)
     return video_prepare(f"{source}/{index:06d}.png", record, previous, f"{source}/{index - 1:06d}.png",
@@ -97,11 +98,11 @@ def video_prepare(source_path, record, prev_path=None, prev_source_path=None, fl
     carried into it (along the flow, as `carry_mode` says; blended as it is with `flow: none`; see
     flow.carry), moved by the camera, its brightness held to the source frame's. Frame 0 has no
     previous."""
-    source = frame.read_frame(source_path)
+    source = pictures.read_frame(source_path)
     pixels = source.astype("float32")
     if prev_path is not None:
         flow_mask = flow.load(flow_path) if flow_path else (None, None)
-        pixels = flow.carry(frame.read_frame(prev_path), frame.read_frame(prev_source_path), source,
+        pixels = flow.carry(pictures.read_frame(prev_path), pictures.read_frame(prev_source_path), source,
                             record["carry"], *flow_mask, move=lambda image: move(image, record), mode=record["carry_mode"],
                             resample=record["carry_resample"])
     vivid = colour.vividness(source) if record["color_hold"] > 0 else None
@@ -111,7 +112,7 @@ def video_prepare(source_path, record, prev_path=None, prev_source_path=None, fl
 def _dream(pixels, record, out_path):
     """Dream on the prepared frame with the record's objective (and its guides), keep the
     undreamed frame where the record's mask says so, write it."""
-    from . import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
+    from ..network import dream  # TensorFlow loads only when a frame is dreamed, not for a dry run
 
     dreamer = dream.for_record(record)
     objective, size = record["objective"], pixels.shape[1::-1]
@@ -119,4 +120,4 @@ def _dream(pixels, record, out_path):
               for layer, _, channels, *guided in objective for path in guided]
     result = dreamer(pixels, seed=record["rng_seed"], weights=[term[1] for term in objective], guides=guides,
                      **{k: record[k] for k in DREAM_SETTINGS})
-    frame.write_frame(dream.to_uint8(mask.apply(result, pixels, record)), out_path)
+    pictures.write_frame(dream.to_uint8(mask.apply(result, pixels, record)), out_path)

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from . import audio, colour, frame, layout, mask, models, records, timeline, video
+from ..frame import colour, mask, pictures
+from ..network import models
+from ..outputs import video
+from . import audio, layout, records, schema, timeline
 
-SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
 
 
 class SpecError(ValueError):
@@ -106,12 +108,12 @@ def _schema_message(error):
 
 def schema_default(field):
     """The default of a top-level spec field, from the schema (its one source)."""
-    return records.schema()["properties"][field]["default"]
+    return schema.schema()["properties"][field]["default"]
 
 
 def frame_default(field):
     """The default of a frame setting (`defaults:` in a spec), from the schema."""
-    return records.schema()["properties"]["defaults"]["properties"][field]["default"]
+    return schema.schema()["properties"]["defaults"]["properties"][field]["default"]
 
 
 def validate(data, source="spec"):
@@ -128,7 +130,7 @@ def validate(data, source="spec"):
                 raise SpecError(f"{source}: {key}: given at the top level and in `defaults`: keep one")
             defaults[key] = data.pop(key)
     try:
-        snakemake_validate(data, str(SCHEMA), set_default=True)
+        snakemake_validate(data, str(schema.SCHEMA), set_default=True)
     except WorkflowError as err:
         cause = err.__context__  # the jsonschema ValidationError, raised while handling it
         raise SpecError(f"{source}: {_schema_message(cause) if hasattr(cause, 'absolute_path') else err}") from None
@@ -208,8 +210,8 @@ def plan(name, spec, source="spec", variables=None):
     if clip is None:
         seed_image = spec.get("seed_image", layout.seed_image(name))
         try:
-            seed_pixels = frame.read_rgb(seed_image)
-        except frame.ImageError as err:
+            seed_pixels = pictures.read_rgb(seed_image)
+        except pictures.ImageError as err:
             fail("seed_image", f"{err} (put the first frame there or set `seed_image:`)")
         natural, fps, soundtrack = seed_pixels.shape[1::-1], spec["fps"], spec.get("audio")
     else:
@@ -239,7 +241,7 @@ def plan(name, spec, source="spec", variables=None):
     per_segment = [records.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
     # An image dream holds its brightness (and vividness) to the seed image's; a video dream to
     # each source frame's (None).
-    fitted = frame.fit(seed_pixels, size) if clip is None else None
+    fitted = pictures.fit(seed_pixels, size) if clip is None else None
     base = {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
             "reference_brightness": round(float(fitted.mean()), 4) if clip is None else None,
             "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if clip is None else None,

@@ -1,19 +1,15 @@
-"""Frame pixels: reading any image as RGB, fitting the seed image to the video size, fast reads and
-writes of the workflow's own PNG frames, and atomic writes (a killed render never leaves half a
-frame)."""
+"""Pictures: reading any image as RGB, fitting the seed image to the video size, fast reads and
+writes of the workflow's own PNG frames (atomic: files.py)."""
 
-import contextlib
-import glob
 import io
 import os
-import re
-import sys
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .. import files
 
 
 class ImageError(ValueError):
@@ -77,7 +73,7 @@ def write_frame(pixels, path):
                              cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_PAETH])
     if not ok:
         raise ImageError(f"{path}: could not encode the frame")
-    write_bytes_atomic(data.tobytes(), path)
+    files.write_bytes_atomic(data.tobytes(), path)
     _last_written["frame"] = (str(path), _identity(path), np.array(pixels, np.uint8))
 
 
@@ -90,74 +86,8 @@ def _identity(path):
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-TEMPORARY = re.compile(r"\.(?P<stem>.+)\.(?P<pid>\d+)\.tmp(\.[^.]*)?")  # the names temporary() gives
-
-
-def temporary(path, pid=None):
-    """The temporary name beside `path` that process `pid` (default this one) writes it under."""
-    path = Path(path)
-    return path.with_name(f".{path.stem}.{pid or os.getpid()}.tmp{path.suffix}")
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-def sweep(path):
-    """Delete the temporary files of `path` that a killed writer left (SIGKILL skips atomic()'s
-    clean-up): those of processes that no longer run here. A live process's file is left alone.
-    On a cluster's shared disk a dead node's file whose pid happens to run here stays until the
-    next write of `path`."""
-    path = Path(path)
-    for tmp in path.parent.glob(f".{glob.escape(path.stem)}.*.tmp{glob.escape(path.suffix)}"):
-        found = TEMPORARY.fullmatch(tmp.name)
-        if found and found["stem"] == path.stem and int(found["pid"]) != os.getpid() and not _alive(int(found["pid"])):
-            tmp.unlink(missing_ok=True)
-
-
-def _hold(path, tmp):
-    """A test hook: with DREAMVIDEO_HOLD=<the end of a path> (`frames/000007.png`), the writer of that
-    file stops for good once its temporary file is complete, and says so on stderr, so a test can
-    kill a render at that exact point."""
-    held = os.environ.get("DREAMVIDEO_HOLD")
-    if held and Path(path).absolute().as_posix().endswith("/" + held):
-        sys.stderr.write(f"dreamvideo: holding {tmp}\n")
-        sys.stderr.flush()
-        while True:
-            time.sleep(60)
-
-
-@contextlib.contextmanager
-def atomic(path):
-    """Yield a temporary path beside `path` to write; on success it is renamed over `path`, on
-    any error deleted: a killed or failed write never leaves half a file. Temporary files of
-    `path` that killed writers left are swept first."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sweep(path)
-    tmp = temporary(path)
-    try:
-        yield tmp
-        _hold(path, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_bytes_atomic(data, path):
-    with atomic(path) as tmp:
-        tmp.write_bytes(data)
-
-
 def write_atomic(pixels, path, **save_args):
     """Any image file (format from the suffix, Pillow's `save_args`), written atomically."""
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format=Image.registered_extensions()[Path(path).suffix.lower()], **save_args)
-    write_bytes_atomic(buffer.getvalue(), path)
+    files.write_bytes_atomic(buffer.getvalue(), path)

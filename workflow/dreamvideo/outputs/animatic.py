@@ -6,7 +6,7 @@ No TensorFlow here: this must stay fast to import and run on any machine."""
 import numpy as np
 
 from . import video
-from .render import prepare  # imported by name: this module's own `render` is the animatic
+from ..frame.render import prepare  # imported by name: this module's own `render` is the animatic
 
 
 def frames(seed_pixels, records):
@@ -30,9 +30,9 @@ def render(seed_pixels, records, fps, out_path, crf=18):
 
 def render_plan(plan, out_path, crf=18):
     """The animatic of a frame plan (spec.Plan): its seed image fitted to the video size, moved."""
-    from . import frame
+    from ..frame import pictures
 
     if plan.video:
         raise ValueError(f"{plan.name} dreams a video, whose motion is its footage: motion.mp4 is for image dreams "
                          f"(see dreams/{plan.name}/preview.mp4 instead)")
-    render(frame.fit(frame.read_rgb(plan.seed_image), plan.size), plan.frames, plan.fps, out_path, crf)
+    render(pictures.fit(pictures.read_rgb(plan.seed_image), plan.size), plan.frames, plan.fps, out_path, crf)

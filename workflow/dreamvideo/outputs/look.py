@@ -70,7 +70,7 @@ def objective_values(images, model_name, objective, precision="float32"):
     image, in one forward pass (no tiles, no gradient). A guided term counts as its layer's mean
     square (the guide is not read). Images smaller than the network's minimum are enlarged as the
     dreamer does."""
-    from . import dream
+    from ..network import dream
 
     dreamer = dream.dreamer(model_name, objective, precision)
     batch = np.stack([np.asarray(image, np.float32) for image in images])
@@ -124,7 +124,7 @@ def use_threads(count):
     """TensorFlow's pools at `count` threads (the frames' `threads`) where this process has not
     set them yet; as they are otherwise (another pool size changes a sum's rounding, not what the
     strength says: it need not be byte-exact, the frames must)."""
-    from . import dream
+    from ..network import dream
 
     try:
         dream.use_threads(count)
@@ -138,11 +138,11 @@ def of_frames(paths, records=None, source=None, flow=None):
     dream strength, against what it dreamed on (render.prepared: frame i-1 as saved, moved and
     coloured; for a video the source frame with the dream carried in); None for an image dream's
     seed frame, and for all without `records`."""
-    from . import frame, render
+    from ..frame import pictures, render
 
     rows, previous = [], None
     for index, path in enumerate(paths):
-        pixels = frame.read_rgb(path)
+        pixels = pictures.read_rgb(path)
         value = None
         if records is not None:
             record = records[index]
@@ -158,9 +158,9 @@ def write_csv(rows, path):
     """The metrics as CSV, one row per frame (3 decimals: far finer than they vary)."""
     import csv
 
-    from . import frame
+    from .. import files
 
-    with frame.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
+    with files.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
         out = csv.writer(stream, lineterminator="\n")
         out.writerow(["frame", *METRICS])
         out.writerows([row["frame"], *("" if row.get(k) is None else f"{row[k]:.3f}" for k in METRICS)] for row in rows)
@@ -171,7 +171,7 @@ def write_png(rows, fps, path, title=""):
     in its title (mean of the last 40 frames / frames 10-30) where the video is long enough."""
     from matplotlib.figure import Figure
 
-    from . import frame
+    from .. import files
 
     times = np.array([row["frame"] for row in rows]) / fps
     fig = Figure(figsize=(12, 1.2 + 2.0 * len(METRICS)), dpi=100, layout="constrained")
@@ -191,5 +191,5 @@ def write_png(rows, fps, path, title=""):
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("time (s)")
     axes[0].secondary_xaxis("top", functions=(lambda t: t * fps, lambda f: f / fps)).set_xlabel("frame")
-    with frame.atomic(path) as tmp:
+    with files.atomic(path) as tmp:
         fig.savefig(tmp, format="png")

@@ -3,65 +3,14 @@ numbers, names and paths, one small record per frame. A frame's record is all th
 depend on beside its input files, so the workflow hands it to the frame's job as its params:
 editing a segment changes exactly the records of its frames."""
 
-import functools
 import re
-from pathlib import Path
 
 import numpy as np
-import yaml
 
-from . import audio, frame, layout, mask, models, schedule
-
-SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "dream.schema.yaml"
-INTEGERS = ("num_iterations", "num_repeats", "tile_size", "zoom_speed")  # rounded; every other number is a float
-
-
-def _range(bounds):
-    """(test a resolved array must pass, the rule in words) from a schema entry's bounds: the
-    schema checks constants, this the values a schedule resolves to, by the same numbers."""
-    low, high = bounds.get("minimum"), bounds.get("maximum")
-    above, below = bounds.get("exclusiveMinimum"), bounds.get("exclusiveMaximum")
-
-    def test(v):
-        ok = v == v  # not NaN
-        for limit, passes in ((low, v >= (low or 0)), (high, v <= (high or 0)), (above, v > (above or 0)),
-                              (below, v < (below or 0))):
-            ok = ok & passes if limit is not None else ok
-        return ok
-
-    if above is not None and below is not None:
-        return test, f"between {above:g} and {below:g}"
-    if low is not None and high is not None:
-        return test, f"{low:g}..{high:g}"
-    if low is not None or above is not None:
-        return test, f">= {low:g}" if low is not None else f"> {above:g}"
-    return test, "a number"
-
-
-@functools.cache
-def schema():
-    """The dream schema, parsed once per process (libyaml's safe loader where PyYAML has it: the
-    same data, 3x faster; every `snakemake` run parses it at import)."""
-    return yaml.load(SCHEMA.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-
-
-def _rules(keys):
-    """{key: (int or float, test, rule)} for numeric settings, from the schema's $defs."""
-    defs = schema()["$defs"]
-    return {key: (int if key in INTEGERS else float, *_range(defs[key])) for key in keys}
-
-
-# Numeric frame settings: each a constant or a schedule.
-NUMBERS = _rules(["num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size", "zoom_speed",
-                  "zoom", "angle", "translate_x", "translate_y", "color_rate", "color_hold"])
-VIDEO_NUMBERS = _rules(["carry"])  # in video dreams' records only
-# In the records of masked or guided frames only (folded into "mask" and "objective").
-SHARES = _rules(["mask_strength", "guide_weight"])
-# Settings of several numbers, each number a constant or a schedule: (test, rule) of each number.
-VECTORS = {key: _range(schema()["$defs"][key]["items"])
-           for key in ("color_balance", "target_color", "center")}
-_SCALARS = {**NUMBERS, **VIDEO_NUMBERS, **SHARES}
-
+from ..frame import mask, pictures
+from ..network import models
+from . import audio, layout, schedule
+from .schema import NUMBERS, VECTORS, VIDEO_NUMBERS, scalar_rules, vector_rules
 
 def _checked(values, field, kind, test, rule, start, fail):
     """Round (ints) or keep 9 significant digits (floats): the record holds exactly what renders."""
@@ -102,12 +51,12 @@ class Settings:
     def __call__(self, s, key):
         """Per-frame values of a setting for segment s (+ the next transition), checked."""
         start = self.timeline.start(s)
-        if key in _SCALARS:
-            return _checked(*self._values(s, key), *_SCALARS[key], start, self.fail)
+        if key in scalar_rules():
+            return _checked(*self._values(s, key), *scalar_rules()[key], start, self.fail)
         vector = self.segments[s].get(key, self.defaults[key])
         if vector is None:  # no target colour
             return None
-        columns = [_checked(*self._values(s, key, c), float, *VECTORS[key], start, self.fail) for c in range(len(vector))]
+        columns = [_checked(*self._values(s, key, c), float, *vector_rules()[key], start, self.fail) for c in range(len(vector))]
         return [list(row) for row in zip(*columns)]
 
 
@@ -176,8 +125,8 @@ def segment(model, spec, settings, s, size, mask_videos, fail):
                 fail(where("mask"), err)
     if merged["guide"] is not None:
         try:
-            frame.read_rgb(merged["guide"])
-        except frame.ImageError as err:
+            pictures.read_rgb(merged["guide"])
+        except pictures.ImageError as err:
             fail(where("guide"), f"{err} (give an image whose textures the dream should grow)")
         resolved["guide_weight"] = settings(s, "guide_weight")
     span = len(resolved["zoom"])

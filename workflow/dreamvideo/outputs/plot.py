@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import frame
-from .audio import FEATURES
+from .. import files
+from ..plan.audio import FEATURES
 
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
@@ -98,7 +98,7 @@ def write_csv(records, fps, path):
     def cell(value):
         return "" if value is None else _number(value) if _is_number(value) else str(value)
 
-    with frame.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
+    with files.atomic(path) as tmp, open(tmp, "w", newline="") as stream:
         out = csv.writer(stream, lineterminator="\n")
         out.writerow(columns(records))
         out.writerows([cell(v) for v in row.values()] for row in rows(records, fps))
@@ -236,5 +236,5 @@ def write_png(records, fps, path, title=""):
     axes[-1].set_xlabel("time (s)   [dashed: segment boundary, gold: transition]")
     top = axes[0].secondary_xaxis("top", functions=(lambda t: t * fps, lambda f: f / fps))
     top.set_xlabel("frame")
-    with frame.atomic(path) as tmp:
+    with files.atomic(path) as tmp:
         fig.savefig(tmp, format="png")

@@ -7,7 +7,8 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from . import frame
+from .. import files
+from ..frame import pictures
 
 # Audio codecs an MP4 holds as they are; anything else is encoded to AAC.
 MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3"}
@@ -44,7 +45,7 @@ def probe_audio(path):
 def encode_pixels(pixel_frames, out_path, fps, crf=18, preset=None):
     """uint8 H x W x 3 frames → H.264 yuv420p MP4 at `fps`, written atomically. `preset`: x264's
     speed/size trade-off (None: its default)."""
-    with frame.atomic(out_path) as tmp:
+    with files.atomic(out_path) as tmp:
         writer, first = None, None
         try:
             for pixels in pixel_frames:
@@ -69,11 +70,11 @@ def encode_pixels(pixel_frames, out_path, fps, crf=18, preset=None):
 def encode(frame_paths, out_path, fps, crf=18):
     """PNG frames → H.264 yuv420p MP4 at `fps`."""
     def read(path):
-        pixels = frame.read_frame(path)
+        pixels = pictures.read_frame(path)
         if pixels.shape != first:
             raise MediaError(f"{path}: {pixels.shape[1]}x{pixels.shape[0]} differs from the first frame")
         return pixels
-    first = frame.read_frame(frame_paths[0]).shape
+    first = pictures.read_frame(frame_paths[0]).shape
     encode_pixels((read(path) for path in frame_paths), out_path, fps, crf)
 
 
@@ -90,7 +91,7 @@ def mux(video_path, audio_path, out_path, offset=0.0):
         cmd += ["-af", f"adelay={-offset * 1000:.3f}:all=1"] if offset < 0 else []  # silence first
     else:
         cmd += ["-map", "0:v:0", "-c", "copy"]
-    with frame.atomic(out_path) as tmp:
+    with files.atomic(out_path) as tmp:
         done = subprocess.run(cmd + ["-movflags", "+faststart", str(tmp)], capture_output=True, text=True)
         if done.returncode:
             raise MediaError(f"ffmpeg could not mux {video_path} and {audio_path}: {done.stderr.strip()[-500:]}")

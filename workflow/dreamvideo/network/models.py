@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import networks
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 DEFAULT_MODEL = "inception_v3"
 
 

@@ -1,0 +1,1 @@
+"""A frame: its record and input files to its pixels, step by step (camera, colour, carry, dream, mask)."""

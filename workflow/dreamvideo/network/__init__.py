@@ -1,0 +1,1 @@
+"""The network: the dream's gradient ascent, the model registry, the rebuilt networks and their weights."""

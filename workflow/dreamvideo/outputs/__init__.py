@@ -1,0 +1,1 @@
+"""What a render is seen through: the video, contact sheets, plots, the animatic, the look, progress."""
