@@ -55,7 +55,7 @@ def test_octave_mode_is_in_every_record_detail_unless_a_segment_says_blend():
 
 @pytest.mark.parametrize("native", [True, False])
 def test_precision_auto_is_resolved_into_every_record(monkeypatch, native):
-    monkeypatch.setattr(spec.models, "native_bfloat16", lambda: native)
+    monkeypatch.setattr(spec.models.cpu, "native_bfloat16", lambda: native)
     frames = plan({"precision": "auto", "segments": [{"frames": 3}]})
     assert {f["precision"] for f in frames[1:]} == {"bfloat16" if native else "float32"}
     # A model without bfloat16 resolves to float32 whatever the CPU.
@@ -64,20 +64,20 @@ def test_precision_auto_is_resolved_into_every_record(monkeypatch, native):
 
 
 def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
-    from dreamvideo.network import models
+    from dreamvideo import cpu
 
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
-    assert models.native_bfloat16(cpuinfo)
+    assert cpu.native_bfloat16(cpuinfo)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")  # its kernels off: bfloat16 emulated
-    assert not models.native_bfloat16(cpuinfo)
+    assert not cpu.native_bfloat16(cpuinfo)
     monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 amx_bf16 amx_tile\n")
-    assert models.native_bfloat16(cpuinfo)
+    assert cpu.native_bfloat16(cpuinfo)
     cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 fma\n")
-    assert not models.native_bfloat16(cpuinfo)
-    assert not models.native_bfloat16(tmp_path / "missing")
+    assert not cpu.native_bfloat16(cpuinfo)
+    assert not cpu.native_bfloat16(tmp_path / "missing")
 
 
 @pytest.mark.parametrize("field,value,message", [

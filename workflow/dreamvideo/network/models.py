@@ -7,12 +7,12 @@ loaded once per process."""
 
 import functools
 import os
-import re
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import cpu
 from . import networks
 
 REPO = Path(__file__).resolve().parents[3]
@@ -173,22 +173,12 @@ PRECISIONS = ("float32", "bfloat16")
 BFLOAT16_MODELS = ("inception_v3", "inception_v3_keras")
 
 
-def native_bfloat16(cpuinfo="/proc/cpuinfo"):
-    """True where the CPU computes bfloat16 natively (AVX512_BF16 or AMX) and TensorFlow's oneDNN
-    kernels, which use it, are not turned off: elsewhere bfloat16 is emulated and slower."""
-    try:
-        flags = set(re.search(r"^flags\s*:(.*)$", Path(cpuinfo).read_text(), re.M).group(1).split())
-    except (OSError, AttributeError):  # no /proc (not Linux): assume none
-        return False
-    return bool(flags & {"avx512_bf16", "amx_bf16"}) and os.environ.get("TF_ENABLE_ONEDNN_OPTS") != "0"
-
-
 def resolve_precision(precision, model_name):
     """A spec's `precision` → what a frame record holds: `auto` is bfloat16 where it is native
-    (`native_bfloat16`) and the model has it, float32 elsewhere."""
+    (cpu.native_bfloat16) and the model has it, float32 elsewhere."""
     if precision != "auto":
         return precision
-    return "bfloat16" if model_name in BFLOAT16_MODELS and native_bfloat16() else "float32"
+    return "bfloat16" if model_name in BFLOAT16_MODELS and cpu.native_bfloat16() else "float32"
 
 
 @functools.cache
