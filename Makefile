@@ -24,7 +24,7 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP)
 
 weights: venv
-	$(BIN)/python scripts/prepare_model.py inception_v3 vgg16  # the offline models the tests use
+	$(BIN)/prepare-model inception_v3 vgg16  # the offline models the tests use
 
 # Test files run on TEST_JOBS workers, each file on one (its renders share fixtures): 2 workers took
 # the suite from about 19 to 11 minutes on 2 cores (7.5 now). The renders' bytes do not depend on the load.
@@ -40,7 +40,7 @@ gallery: weights
 	$(BIN)/python scripts/gallery.py
 
 benchmark: weights
-	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python -m benchmarks
 
 format: venv
 	$(BIN)/snakefmt Snakefile workflow/rules

@@ -1,15 +1,12 @@
 import fcntl
 import os
 import shutil
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from helpers import REPO, make_project, snakemake
 
 
 def pytest_configure(config):
@@ -30,11 +27,11 @@ def pytest_configure(config):
 @pytest.fixture(scope="session", autouse=True)
 def frame_job_threads():
     """Tests dream in this process as a frame job does: TensorFlow's pools at the default `threads`
-    of the dream schema, set before any test runs an operation (see dream.use_threads)."""
-    from dreamvideo.network import dream
+    of the dream schema, set before any test runs an operation (see setup.use_threads)."""
+    from dreamvideo.network import setup
     from dreamvideo.plan import spec
 
-    dream.use_threads(spec.schema_default("threads"))
+    setup.use_threads(spec.schema_default("threads"))
 
 
 @pytest.fixture(scope="session")
@@ -63,31 +60,13 @@ def model_env():
     return {**os.environ, "DREAM_MODEL_DIR": str(models.model_dir())}
 
 
-def blob(width, height, x, y, sigma=2.5):
-    """A black uint8 frame with one bright Gaussian dot centred at pixel (x, y)."""
-    yy, xx = np.mgrid[0:height, 0:width]
-    dot = 255.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * sigma**2))
-    return np.repeat(np.round(dot).astype(np.uint8)[..., None], 3, axis=2)
-
-
-def centroid(pixels, floor=0):
-    """Intensity-weighted centre (x, y) in pixel-centre coordinates; summed levels under `floor`
-    (a video codec's noise on black) count as 0."""
-    weight = pixels.astype(np.float64).sum(axis=2)
-    weight[weight < floor] = 0
-    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
-    return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
-
-
 @pytest.fixture(scope="session")
 def spec_render(tmp_path_factory, model_env):
-    """test_pipeline.SPEC rendered once for the whole test run, even across pytest-xdist workers (a
+    """helpers.SPEC rendered once for the whole test run, even across pytest-xdist workers (a
     lock in their common temporary folder): its draft preview's contact sheet alone first (which
     renders the draft preview; that sheet is kept as dreams/t/early_sheet.jpg), then final.mp4 and preview.mp4.
     Returns copy(folder): a copy of that project at `folder` (modification times and Snakemake's
     records kept, so it is up to date there too) and the log of the full render."""
-    from test_pipeline import make_project, snakemake
-
     base = tmp_path_factory.getbasetemp()
     base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     original = base / "spec_render"

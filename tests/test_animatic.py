@@ -3,13 +3,12 @@
 import subprocess
 import sys
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from conftest import blob, centroid
 from dreamvideo.frame import render
 from dreamvideo.outputs import animatic
+from helpers import blob, centroid, decode
 
 FPS = 24
 
@@ -24,13 +23,6 @@ def plan(seed, count, **changes):
                "color_hold": 0.0, "reference_vividness": None}
     first = {"kind": "seed_image", "seed_image": "seed.png", "size": [width, height]}
     return [first] + [{**neutral, **changes}] * (count - 1)
-
-
-def decode(path):
-    reader = imageio_ffmpeg.read_frames(str(path))
-    meta = next(reader)
-    width, height = meta["size"]
-    return meta, [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
 
 
 @pytest.mark.parametrize("size", [(96, 64), (160, 90)])

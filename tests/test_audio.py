@@ -5,10 +5,10 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import REPO
 from dreamvideo.outputs import video
 from dreamvideo.plan import audio, spec
 from dreamvideo.testmedia import SR, click_track, write_wav
+from helpers import REPO
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ import pytest
 
 from PIL import Image
 
-from conftest import blob, centroid
 from dreamvideo.frame import camera, lanczos
+from helpers import blob, centroid
 
 
 def chain(pixels, m, frames, border="reflect"):

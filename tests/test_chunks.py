@@ -5,9 +5,8 @@ import re
 
 import pytest
 
-import test_video_dream
 from dreamvideo.plan import chunks
-from test_pipeline import frames, kill_at, make_project, render_in_process, snakemake, temporaries
+from helpers import frames, kill_at, make_project, make_video_project, render_in_process, snakemake, temporaries
 
 K = 5  # 12 frames: chunks of frames 0-4, 5-9 and 10-11 (the last one short)
 
@@ -150,7 +149,7 @@ segments:
 
 
 def test_a_video_dream_in_chunks_equals_its_frame_by_frame_render(tmp_path, model_env):
-    root = test_video_dream.make_project(tmp_path, spec_text=CLIP_SPEC)
+    root = make_video_project(tmp_path, spec_text=CLIP_SPEC)
     done = snakemake(root, model_env, "dreams/t/video.mp4", "--config", f"frames_per_job={K}")
     assert done.returncode == 0, done.stderr[-3000:]
     assert markers(root) == ["000000.done", "000001.done", "000002.done"]

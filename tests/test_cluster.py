@@ -6,9 +6,8 @@ import re
 
 import pytest
 
-from conftest import REPO
 from dreamvideo.frame import render
-from test_pipeline import make_project, render_in_process, snakemake
+from helpers import REPO, make_project, render_in_process, snakemake
 
 SPEC = """\
 size: [80, 56]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
+from helpers import REPO
 
 # (width, height, objective, precision): odd sizes, shallow and deep layers, a mix with channels.
 CASES = [
@@ -96,7 +96,7 @@ segments:
 @pytest.fixture(scope="module")
 def resume_reference(tmp_path_factory):
     """The frames' digests of an uninterrupted render of RESUME_SPEC (in this process)."""
-    from test_pipeline import make_project, render_in_process
+    from helpers import make_project, render_in_process
 
     whole = make_project(tmp_path_factory.mktemp("whole"), RESUME_SPEC)
     render_in_process(whole, whole / "reference")
@@ -110,7 +110,7 @@ def test_killed_render_at_an_odd_size_resumes_to_the_same_bytes(resume_reference
     equal an uninterrupted render's, byte for byte, and only the missing ones are rendered. At the
     size and layer where the nondeterminism showed (321x181, layer 6; even for H.264), with the
     camera, a transition and a colour target."""
-    from test_pipeline import frames, kill_at, make_project, snakemake, temporaries
+    from helpers import frames, kill_at, make_project, snakemake, temporaries
 
     root = make_project(tmp_path / "killed", RESUME_SPEC)
     kill_at(root, model_env, "dreams/t/video.mp4", 4)

@@ -1,17 +1,14 @@
-"""scripts/dream_image.py, run as a user runs it."""
+"""`dream-image` (the venv's command, dreamvideo.cli), run as a user runs it."""
 import subprocess
-import sys
 
 import pytest
 from PIL import Image
 
-from conftest import REPO
-
-SCRIPT = str(REPO / "scripts/dream_image.py")
+from helpers import BIN
 
 
 def dream_image(env, *args):
-    return subprocess.run([sys.executable, SCRIPT, *map(str, args)], env=env, capture_output=True, text=True)
+    return subprocess.run([str(BIN / "dream-image"), *map(str, args)], env=env, capture_output=True, text=True)
 
 
 def test_layer_6_on_a_photo_twice_gives_the_same_bytes(photo, tmp_path, model_env):

@@ -4,7 +4,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import BIN, REPO
+from helpers import BIN, REPO
 
 
 def test_snakefile_and_rules_are_formatted():

@@ -116,7 +116,7 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
     """23 frames of half-pixel motion, each frame carrying 0.85 of the one before along the flow
     (nothing dreamed, so nothing adds detail): the default Lanczos carry keeps the source's fine
     detail; bilinear (the seed's carry) loses a third of it, compounding frame after frame."""
-    from dreamvideo.frame import flow
+    from dreamvideo.frame import carry
 
     sources = moving_texture(24, 0.5)
     motion = np.zeros((*sources[0].shape[:2], 2), np.float32)
@@ -126,11 +126,11 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
     for resample in ("lanczos", "bilinear"):
         carried = sources[0]
         for t in range(1, len(sources)):
-            carried = np.round(flow.carry(carried, sources[t - 1], sources[t], 0.85, motion, everywhere,
+            carried = np.round(carry.carry(carried, sources[t - 1], sources[t], 0.85, motion, everywhere,
                                           resample=resample)).astype(np.uint8)
         kept[resample] = look.detail(carried) / look.detail(sources[-1])
     assert kept["lanczos"] >= 0.95 and kept["bilinear"] < 0.75, kept
-    assert inspect.signature(flow.carry).parameters["resample"].default == "lanczos"
+    assert inspect.signature(carry.carry).parameters["resample"].default == "lanczos"
 
 
 def _image_plan(tmp_path, **segment):
@@ -173,22 +173,26 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
     """The dream strength's "before" (render.prepared) is exactly what each frame job handed its
     dreamer, for an image dream (frame i-1 moved and coloured) and for a video dream (the footage
     with the previous dream carried in along the flow; frame 0 the source frame)."""
-    from dreamvideo.frame import flow, pictures, render, source
+    import dataclasses
+
+    from dreamvideo.frame import flow, pictures, render, source, steps
     from dreamvideo.plan import spec
     from dreamvideo.testmedia import make_clip
 
     seen = {}
 
-    def fake_dream(pixels, record, out_path):  # what a frame job dreams on, saved unchanged
-        seen[out_path] = np.array(pixels)
-        pictures.write_frame(np.clip(np.round(pixels), 0, 255).astype(np.uint8), out_path)
+    def fake_dream(canvas, record, _):  # what a frame job dreams on, passed on undreamed
+        seen[record["kind"], record["rng_seed"][1]] = np.array(canvas.pixels)
+        return dataclasses.replace(canvas, undreamed=canvas.pixels)
 
-    monkeypatch.setattr(render, "_dream", fake_dream)
+    fake = dataclasses.replace(steps.DREAM, run=fake_dream)
+    monkeypatch.setattr(steps, "CHAINS", {kind: tuple(fake if step is steps.DREAM else step for step in chain)
+                                          for kind, chain in steps.CHAINS.items()})
     p = _image_plan(tmp_path, zoom_speed=0, zoom=1.05, angle=3)
     paths = _render(p, tmp_path / "image")
     assert render.prepared(0, p.frames[0], None) is None
     for i in (1, 2):
-        np.testing.assert_array_equal(render.prepared(i, p.frames[i], paths[i - 1]), seen[paths[i]])
+        np.testing.assert_array_equal(render.prepared(i, p.frames[i], paths[i - 1]), seen["image_dream", i])
 
     clip = make_clip(tmp_path / "clip.mp4", frames=4, audio=False)
     v = spec.plan("v", spec.validate({"video": str(clip), "seed": 2, "segments": [{"frames": 4, "layer": 3}]}), "v.yaml")
@@ -199,8 +203,8 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
     render.make_frames(range(len(out)), v.frames, out, source=str(tmp_path / "src"), flow=str(tmp_path / "flow"))
     for i in range(len(out)):
         before = render.prepared(i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow"))
-        np.testing.assert_array_equal(before, seen[out[i]])
-    assert v.frames[1]["carry"] > 0 and np.abs(seen[out[1]] - pictures.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
+        np.testing.assert_array_equal(before, seen[v.frames[i]["kind"], i])
+    assert v.frames[1]["carry"] > 0 and np.abs(seen["video_dream", 1] - pictures.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
 
 
 def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_did_not(tmp_path, model_env):

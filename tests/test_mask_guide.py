@@ -7,10 +7,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import REPO
 from dreamvideo.frame import guide, mask, render
 from dreamvideo.outputs import video
 from dreamvideo.plan import preview, spec
+from helpers import REPO
 
 SIZE = (96, 64)
 
@@ -43,7 +43,7 @@ def make_files(root):
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    from test_pipeline import make_project
+    from helpers import make_project
 
     root = make_project(tmp_path_factory.mktemp("mask"))
     make_files(root)
@@ -223,7 +223,7 @@ segments:
 @pytest.fixture(scope="module")
 def masked_render(tmp_path_factory, model_env):
     """MASKED rendered through Snakemake, uninterrupted: the project and its frames' bytes."""
-    from test_pipeline import frames, make_project, snakemake
+    from helpers import frames, make_project, snakemake
 
     root = make_project(tmp_path_factory.mktemp("masked"), MASKED)
     make_files(root)
@@ -233,7 +233,7 @@ def masked_render(tmp_path_factory, model_env):
 
 
 def test_a_masked_guided_render_killed_and_resumed_gives_the_same_bytes(masked_render, tmp_path, model_env):
-    from test_pipeline import frames, kill_at, make_project, snakemake, temporaries
+    from helpers import frames, kill_at, make_project, snakemake, temporaries
 
     _, expected = masked_render
     root = make_project(tmp_path, MASKED)
@@ -249,7 +249,7 @@ def test_a_masked_guided_render_killed_and_resumed_gives_the_same_bytes(masked_r
 
 
 def test_editing_a_mask_rerenders_the_frames_that_use_it_and_those_after(masked_render, model_env):
-    from test_pipeline import frames, snakemake
+    from helpers import frames, snakemake
 
     root, expected = masked_render
     before = {p.name: p.stat().st_mtime_ns for p in frames(root)}

@@ -10,7 +10,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from dreamvideo.network import dream, models, networks, weights
+from dreamvideo.network import dream, loading, models, networks, weights
 
 
 def test_converted_inception_v3_matches_the_torchscript_reference(repo):
@@ -20,7 +20,7 @@ def test_converted_inception_v3_matches_the_torchscript_reference(repo):
     x = (pixels[None] - 128.0) / 128.0
     checked = 0
     for layer, ref in reference["layers"].items():
-        activations = models.features("inception_v3", layer)(x, training=False).numpy()[0]
+        activations = loading.features("inception_v3", layer)(x, training=False).numpy()[0]
         assert list(activations.shape) == [*ref["spatial"], ref["channels"]]
         pooled = activations.mean(axis=(0, 1))
         for channel, value in ref["pooled"].items():
@@ -63,7 +63,7 @@ def test_inception5h_download_verify_and_dream(tmp_path, monkeypatch):
     assert path.read_bytes() == pb
 
     image = np.random.default_rng(1).uniform(0, 255, (1, 80, 90, 3)).astype(np.float32)
-    got = models.features("inception5h", 1)(tf.constant(image - 117.0)).numpy()
+    got = loading.features("inception5h", 1)(tf.constant(image - 117.0)).numpy()
     want = tf.nn.relu(tf.nn.conv2d(image - 117.0, kernel, 1, "SAME")).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-3)
 
@@ -109,7 +109,7 @@ def test_keras_imagenet_weights_load_from_a_verified_h5(tmp_path, monkeypatch):
     x = rng.uniform(-1, 1, (1, 150, 180, 3)).astype(np.float32)
     for layer in ("mixed2", "mixed7"):
         want = keras.Model(source.inputs, source.get_layer(layer).output)(x).numpy()
-        got = models.features("inception_v3_keras", layer)(x).numpy()
+        got = loading.features("inception_v3_keras", layer)(x).numpy()
         np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-4 * np.abs(want).max())
 
 
@@ -129,7 +129,7 @@ def test_fast_network_has_the_plain_networks_gradient():
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, 157, 203, 3)).astype(np.float32))
     for layer in ("mixed2", "mixed5", "mixed9"):
         grads = []
-        for features in (models.features("inception_v3", layer), keras.Model(plain.input, plain.get_layer(layer).output)):
+        for features in (loading.features("inception_v3", layer), keras.Model(plain.input, plain.get_layer(layer).output)):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 loss = tf.reduce_mean(tf.square(features(x)))

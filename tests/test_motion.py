@@ -7,9 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import blob, centroid
-from test_animatic import decode
-from test_pipeline import frames, make_project, snakemake
+from helpers import blob, centroid, decode, frames, make_project, snakemake
 
 
 DOTS = {"tx160": ((160, 90), "translate_x: 0.02"), "tx320": ((320, 180), "translate_x: 0.02"),

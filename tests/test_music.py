@@ -9,7 +9,7 @@ import pytest
 from dreamvideo.frame import pictures
 from dreamvideo.outputs import video
 from dreamvideo.testmedia import click_track
-from test_pipeline import frames, make_project, snakemake
+from helpers import frames, make_project, snakemake
 
 SPEC = """\
 size: [128, 96]

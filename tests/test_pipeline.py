@@ -1,88 +1,15 @@
 """The real workflow: Snakemake renders, reruns, resumes and refuses bad specs."""
-import contextlib
 import json
-import os
 import re
-import signal
-import subprocess
-import threading
 import time
 
 import pytest
 import yaml
 from PIL import Image
 
-from conftest import BIN, REPO
-from dreamvideo import files
-from helpers import holding
 from dreamvideo.outputs import video
 from dreamvideo.plan import spec
-
-SPEC = """\
-size: [96, 64]
-fps: 24
-seed: 3
-audio: dreams/t/tone.flac
-defaults: {zoom_speed: 32}
-segments:
-  - {frames: 4, layer: 3, color_balance: [0.5, 0.5, 0.0]}
-  - {frames: 4, layer: mixed5}
-  - {frames: 4, layer: 8, num_iterations: 2}
-"""
-
-
-def make_project(root, spec=SPEC):
-    (root / "config/dreams").mkdir(parents=True)
-    (root / "dreams/t").mkdir(parents=True)
-    (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
-    (root / "config/dreams/t.yaml").write_text(spec)
-    Image.open(REPO / "tests/data/golden_input.png").resize((120, 90)).save(root / "dreams/t/img_0.jpg")
-    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-                    "-ac", "2", str(root / "dreams/t/tone.flac")], check=True)
-    return root
-
-
-def snakemake(root, env, *args, **kwargs):
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", *args]
-    return subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, **kwargs)
-
-
-def render_in_process(root, out, name="t"):
-    """Dream `name` of the project at `root` made in this process, every frame in order, by the
-    frame jobs' own function (render.make_frames) from the plan the Snakefile builds: the
-    uninterrupted render a Snakemake run must equal, without a Snakemake process of its own. The
-    frames go to the folder `out`; a video dream reads the footage and flow a Snakemake run of it
-    left in `root`. Returns {frame name: bytes}."""
-    from dreamvideo.frame import render
-    from dreamvideo.network import models
-
-    config = yaml.safe_load((root / "config/config.yaml").read_text())
-    out.mkdir(parents=True, exist_ok=True)
-    with contextlib.chdir(root):  # the plan's paths are the project's
-        spec.plan_for.cache_clear()
-        p = spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
-        spec.plan_for.cache_clear()
-        assert p.threads == spec.schema_default("threads"), "this process's TensorFlow pools have the default size"
-        paths = [out / f"{i:06d}.png" for i in range(len(p.frames))]
-        inputs = {"model_weights": str(models.weights_path(p.model))}
-        if not p.video:
-            inputs["seed_image"] = p.seed_image
-        else:
-            inputs.update(source=p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {}))
-        render.make_frames(range(len(p.frames)), p.frames, paths, **inputs)
-    return {path.name: path.read_bytes() for path in paths}
-
-
-def frames(root):
-    return sorted(p for p in (root / "dreams/t/frames").glob("*.png") if not p.name.startswith("."))
-
-
-def stream_seconds(path, stream):
-    """Duration of one stream ('v' or 'a'), decoded to the end."""
-    done = subprocess.run([video.ffmpeg(), "-i", str(path), "-map", f"0:{stream}:0", "-f", "null", "-"],
-                          capture_output=True, text=True)
-    h, m, s = re.findall(r"time=(\d+):(\d+):([\d.]+)", done.stderr)[-1]
-    return int(h) * 3600 + int(m) * 60 + float(s)
+from helpers import SPEC, frames, held_at, make_project, snakemake, stream_seconds, temporaries
 
 
 @pytest.fixture(scope="module")
@@ -124,35 +51,6 @@ def test_rerun_unchanged_does_nothing_and_an_edit_rerenders_only_its_segment(ren
     assert (root / "dreams/t/frames/000009.png").read_bytes() != frame_bytes["000009.png"]
 
 
-@contextlib.contextmanager
-def held_at(root, env, target, frame_index):
-    """`snakemake target`, running until the writer of frame `frame_index` holds with that frame's
-    temporary file complete and not yet renamed (tests/hooks: DREAMVIDEO_HOLD): the same moment
-    in every run. Yields the process; SIGKILLs its whole process group on leaving."""
-    cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
-    proc = subprocess.Popen(cmd, cwd=root, env=holding(env, f"frames/{frame_index:06d}.png"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    watchdog = threading.Timer(600, os.killpg, (proc.pid, signal.SIGKILL))  # never hang the suite
-    watchdog.start()
-    try:
-        held = any(line.startswith("dreamvideo: holding ") for line in proc.stderr)
-        assert held, f"the render ended (exit {proc.poll()}) before frame {frame_index} was written"
-        yield proc
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def kill_at(root, env, target, frame_index):
-    """A render SIGKILLed at its worst moment: frame `frame_index` written to its temporary file, not
-    yet renamed (the kill leaves that file behind)."""
-    with held_at(root, env, target, frame_index):
-        pass
-    assert len(temporaries(root)) == 1
-
-
 def test_a_second_run_of_a_dream_being_rendered_stops_in_one_line(rendered, tmp_path, model_env):
     _, expected, _ = rendered
     root = make_project(tmp_path)
@@ -168,11 +66,6 @@ def test_a_second_run_of_a_dream_being_rendered_stops_in_one_line(rendered, tmp_
     assert done.returncode == 0, done.stderr[-3000:]
     assert {p.name: p.read_bytes() for p in frames(root)} == {f"{i:06d}.png": expected[f"{i:06d}.png"] for i in range(4)}
     assert temporaries(root) == []
-
-
-def temporaries(root):
-    """Temporary files anywhere under dreams/ (files.atomic's names)."""
-    return [p for p in (root / "dreams").rglob(".*") if files.TEMPORARY.fullmatch(p.name)]
 
 
 def test_dag_of_3600_frames_builds(tmp_path, model_env):
@@ -222,7 +115,7 @@ def bad_project(tmp_path_factory):
 
 @pytest.mark.parametrize("old,new,message", BAD_SPECS, ids=[m.split(":")[0] + "-" + str(i) for i, (_, _, m) in enumerate(BAD_SPECS)])
 def test_bad_spec_is_one_line_naming_the_field(bad_project, monkeypatch, old, new, message):
-    """Through the function the Snakefile calls before it builds the DAG (the CLI test below runs it there)."""
+    """Through the function the workflow calls when its DAG first needs the plan (the CLI test below runs it there)."""
     assert old in SPEC
     (bad_project / "config/dreams/t.yaml").write_text(SPEC.replace(old, new, 1))
     monkeypatch.chdir(bad_project)

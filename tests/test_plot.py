@@ -147,3 +147,18 @@ def test_png_needs_frames(tmp_path):
     with pytest.raises(ValueError):
         plot.write_png(records(1), FPS, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
+
+
+def test_a_dreamed_frame_0_has_its_settings_and_a_seed_image_has_none(tmp_path):
+    """A video dream's frame 0 is dreamed (kind video_start): its row, CSV line and curves hold its
+    settings; an image dream's frame 0, its seed image, has only frame and time."""
+    image = records(count=6, change=3, ramp=1)
+    video = [{**record, "kind": "video_start" if index == 0 else "video_dream", "carry": 0.8}
+             for index, record in enumerate([{**image[1], "rng_seed": [0, 0]}, *image[1:]])]
+    image_rows, video_rows = list(plot.rows(image, FPS)), list(plot.rows(video, FPS))
+    assert image_rows[0]["layer"] is None and image_rows[0]["zoom"] is None
+    assert video_rows[0]["layer"] == "mixed2" and video_rows[0]["zoom"] == video[0]["zoom"]
+    assert video_rows[0]["carry"] == 0.8 and "carry" not in plot.columns(image)
+    plot.write_csv(video, FPS, tmp_path / "video.csv")
+    _, lines = read_csv(tmp_path / "video.csv")
+    assert lines[0]["layer"] == "mixed2" and lines[0]["step_size"] == repr(video[0]["step_size"])

@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
 from dreamvideo.frame import pictures, render
 from dreamvideo.plan import preview, spec
-from test_pipeline import SPEC, frames, make_project, snakemake, stream_seconds
+from helpers import REPO, SPEC, frames, make_project, snakemake, stream_seconds
 
 PREVIEW_SPEC = SPEC.replace("size: [96, 64]", "size: [96, 64]\npreview_scale: 0.5")
 

@@ -5,9 +5,8 @@ import pty
 import re
 import subprocess
 
-from conftest import BIN, REPO
 from dreamvideo.outputs import progress
-from test_pipeline import make_project
+from helpers import BIN, REPO, make_project
 
 RECORD = {"segment": 1, "objective": [["mixed3", 0.25, []], ["mixed5", 0.75, []]]}
 

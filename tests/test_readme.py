@@ -5,8 +5,8 @@ import re
 import pytest
 import yaml
 
-from conftest import REPO
 from dreamvideo.plan import audio, spec
+from helpers import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 BLOCKS = [(page, b) for page in PAGES for b in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S) if "segments:" in b]

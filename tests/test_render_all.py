@@ -1,7 +1,7 @@
 """rule all: a bare `snakemake` renders every dream in config/dreams/."""
 import re
 
-from test_pipeline import SPEC, make_project, snakemake
+from helpers import SPEC, make_project, snakemake
 
 
 OTHER = SPEC.replace("seed: 3", "seed: 3\nseed_image: dreams/t/img_0.jpg")  # a second dream, u

@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO
 from dreamvideo.frame import pictures
 from dreamvideo.outputs import contact_sheet
-from test_pipeline import snakemake
+from helpers import REPO, snakemake
 
 
 

@@ -1,8 +1,8 @@
 """The plan: what a spec resolves to, frame by frame (no rendering)."""
 import pytest
 
-from conftest import REPO
 from dreamvideo.plan import spec
+from helpers import REPO
 
 
 def plan(text_spec):

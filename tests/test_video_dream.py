@@ -6,32 +6,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import REPO
 from dreamvideo.frame import flow, pictures, source
 from dreamvideo.outputs import video
 from dreamvideo.plan import spec
 from dreamvideo.testmedia import FPS, FRAMES, HEIGHT, SPEED, WIDTH, make_clip
-from test_pipeline import kill_at, render_in_process, snakemake, stream_seconds, temporaries
-
-
-SPEC = """\
-video: dreams/t/clip.mp4
-seed: 1
-flow: {flow}
-defaults: {{layer: 3, num_iterations: 3, step_size: 2.0}}
-segments:
-  - {{seconds: 1, layer: 3}}
-  - {{seconds: 1, layer: 5, transition: 6}}
-"""
-
-
-def make_project(root, flow_method="dis", spec_text=None):
-    (root / "config/dreams").mkdir(parents=True)
-    (root / "dreams/t").mkdir(parents=True)
-    (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
-    (root / "config/dreams/t.yaml").write_text(spec_text or SPEC.format(flow=flow_method))
-    make_clip(root / "dreams/t/clip.mp4")
-    return root
+from helpers import kill_at, make_video_project, render_in_process, snakemake, stream_seconds, temporaries
 
 
 def frames(root):
@@ -51,11 +30,11 @@ def warping_error(root):
 def dreamed(tmp_path_factory, model_env):
     """The clip dreamed through Snakemake with DIS flow, and the same dream without flow (`flow:
     none`, made in this process from the footage that run extracted: what it is compared with)."""
-    roots = {"dis": make_project(tmp_path_factory.mktemp("dis"), "dis")}
+    roots = {"dis": make_video_project(tmp_path_factory.mktemp("dis"), "dis")}
     done = snakemake(roots["dis"], model_env, "dreams/t/final.mp4")
     assert done.returncode == 0, done.stderr[-3000:]
     roots["bytes"] = {p.name: p.read_bytes() for p in frames(roots["dis"])}  # before any test edits the spec
-    roots["none"] = make_project(tmp_path_factory.mktemp("none"), "none")
+    roots["none"] = make_video_project(tmp_path_factory.mktemp("none"), "none")
     shutil.copytree(roots["dis"] / "dreams/t/frames_source", roots["none"] / "dreams/t/frames_source")
     render_in_process(roots["none"], roots["none"] / "dreams/t/frames")
     return roots
@@ -101,7 +80,7 @@ def test_unchanged_renders_nothing_and_an_edit_of_the_last_segment_rerenders_onl
 
 def test_a_killed_video_dream_resumes_to_the_same_bytes(dreamed, tmp_path, model_env):
     expected = dreamed["bytes"]
-    root = make_project(tmp_path)
+    root = make_video_project(tmp_path)
     kill_at(root, model_env, "dreams/t/final.mp4", 20)
     assert [p.name for p in frames(root)] == [f"{i:06d}.png" for i in range(20)]
     done = snakemake(root, model_env, "dreams/t/final.mp4")

@@ -11,7 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from .plan import layout
+from . import layout
 
 FOLDER = Path(layout.RUN_LOCKS)
 _held = {}  # name -> open lock file: kept open (and so locked) until this process ends

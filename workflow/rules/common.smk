@@ -5,10 +5,11 @@ import json
 import sys
 
 from dreamvideo import runlock
-from dreamvideo.frame import mask, render
+from dreamvideo.frame import render
 from dreamvideo.network import models
 from dreamvideo.outputs import contact_sheet, progress
-from dreamvideo.plan import chunks, layout, preview, spec
+from dreamvideo import layout
+from dreamvideo.plan import chunks, preview, records, spec
 from snakemake.logging import logger
 
 # The jobs whose blocks would bury the progress line: one per frame, or listing every frame.
@@ -24,8 +25,16 @@ def dream_names():
     return sorted(p.stem for p in Path(config["specs"]).glob("*.yaml"))
 
 
+@functools.cache
 def dream_plan(name):
-    return spec.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+    """Dream `name`'s plan, built once, the first time the DAG asks for it. A spec that cannot be
+    planned stops the run there, before any job, in one line that names the field and the fix
+    (not a traceback from inside the DAG): only the dreams the run's targets need are checked."""
+    shared = json.dumps(config["dream_defaults"], sort_keys=True)
+    for error in spec.check([name], config["specs"], shared):
+        sys.stderr.write(f"{error}\n")
+        sys.exit(1)
+    return spec.plan_for(name, config["specs"], shared)
 
 
 def plan(wildcards):
@@ -55,11 +64,13 @@ def label(wildcards):
 
 
 def frame_progress(wildcards, record, index):
-    """Reports frame `index` (>= 1) after it is made (the workflow knows the frame count, the frame
-    job does not); frame 0 is not counted."""
-    if not index:
+    """Reports frame `index` after it is made, if it is dreamed, as the how-manieth dreamed frame of
+    how many (the workflow knows the count, the frame job does not); a fitted seed image is not counted."""
+    if not records.dreams(record):
         return contextlib.nullcontext()
-    return progress.progress.frame(label(wildcards), index, len(frame_plan(wildcards).frames) - 1, record)
+    frames = frame_plan(wildcards).frames
+    undreamed = next(i for i, r in enumerate(frames) if records.dreams(r))  # the frames before the dream starts
+    return progress.progress.frame(label(wildcards), index - undreamed + 1, len(frames) - undreamed, record)
 
 
 def frames_per_job(p):
@@ -76,19 +87,15 @@ def job_records(wildcards):
     return [p.frames[i] for i in chunk_indices(wildcards)]
 
 
-def dreams(records):
-    return any(record["kind"] != "seed_image" for record in records)
-
-
 def job_threads(wildcards):
     """A frame or chunk job's CPU threads: its dream's `threads`, the size of the TensorFlow pools
-    it dreams with (dream.use_threads), so Snakemake and SLURM give it what it uses; 1 for a job
+    it dreams with (network/setup.py: use_threads), so Snakemake and SLURM give it what it uses; 1 for a job
     that only fits the seed image."""
-    return frame_plan(wildcards).threads if dreams(job_records(wildcards)) else 1
+    return frame_plan(wildcards).threads if any(map(records.dreams, job_records(wildcards))) else 1
 
 
 def job_gpus(wildcards):
-    return frame_gpus() if dreams(job_records(wildcards)) else 0
+    return frame_gpus() if any(map(records.dreams, job_records(wildcards))) else 0
 
 
 def frame_mem_mb(wildcards, attempt):
@@ -111,7 +118,7 @@ def hold_dreams(workflow):
 def check_one_thread_pool(workflow):
     """Stops a run, before its first job, that would dream frames of different `threads` in the
     Snakemake process (profiles/default): the process has one TensorFlow pool, sized by the first
-    frame it dreams (dream.use_threads)."""
+    frame it dreams (network/setup.py: use_threads)."""
     from snakemake_interface_executor_plugins.settings import ExecMode
 
     settings = workflow.execution_settings
@@ -163,54 +170,30 @@ def frames_made(wildcards):
     return made(frame_plan(wildcards))
 
 
-def footage(p):
-    """A video dream's footage, and the flow along which its dream moves (none with `flow: none`)."""
-    return {"source": p.source_dir(), **({"flow": p.flow_dir()} if p.flow != "none" else {})}
-
-
-def guidance(records):
-    """The mask and guide files (or extracted mask videos) that frames of `records` read: inputs
-    of their jobs, so editing one re-renders exactly the frames that use it (and those after)."""
-    found = {}
-    for record in records:
-        found.update(dict.fromkeys(mask.inputs(record)))
-        found.update(dict.fromkeys(term[3] for term in record.get("objective", ()) if len(term) > 3))
-    return {"guidance": list(found)} if found else {}
-
-
 def look_input(wildcards):
-    """The look's inputs: the frames, the model (for the dream strength) and a video's footage."""
+    """The look's inputs: the frames, and what their dream strength prepares them from again (the
+    model, a video's footage and flow)."""
     p = plan(wildcards)
-    inputs = {"frames": made(p), "model_weights": str(models.weights_path(p.model))}
-    return {**inputs, **footage(p)} if p.video else inputs
+    prepared_from = {k: v for k, v in p.inputs(p.frames).items() if k in ("model_weights", "source", "flow")}
+    return {"frames": made(p), **prepared_from}
 
 
 def look_rows(wildcards, inputs):
     """The look of a dream's frames (look.of_frames), dream strength included, from look_input's files."""
+    from dreamvideo.network import setup
     from dreamvideo.outputs import look
 
     p = plan(wildcards)
-    look.use_threads(p.threads)
+    setup.use_threads_if_unset(p.threads)
     footage_dirs = {key: getattr(inputs, key) for key in ("source", "flow") if key in inputs.keys()}
     return look.of_frames(checked_frames(inputs.frames), p.frames, **footage_dirs)
 
 
-def job_input(p, records, previous):
-    """The inputs of a job making frames of plan p with `records`, by their kinds: `previous` (the
-    frame before them, or the marker of the chunk that holds it; none for frame 0), the seed image
-    (to fit), the model's weights (to dream), a video dream's footage and flow, and the mask and
-    guide files their records read (so editing one re-renders exactly the frames that use it)."""
-    kinds = {record["kind"] for record in records}
-    inputs = {"previous": previous} if previous else {}
-    if "seed_image" in kinds:
-        inputs["seed_image"] = p.seed_image
-    if dreams(records):
-        inputs["model_weights"] = str(models.weights_path(p.model))
-    if "video_dream" in kinds:
-        inputs["source"] = p.source_dir()
-        if any(record["flow"] != "none" for record in records):
-            inputs["flow"] = p.flow_dir()
-    return {**inputs, **guidance(records)}
+def job_input(p, frames, previous):
+    """The inputs of a job making `frames` (records) of plan p (Plan.inputs: what their kinds read),
+    `previous` being the frame before them or the marker of the chunk that holds it. The mask and
+    guide files are inputs so that editing one re-renders exactly the frames that use it."""
+    return p.inputs(frames, previous)
 
 
 def frame_input(wildcards):
@@ -237,15 +220,15 @@ def render_frame(wildcards, input, record, out_path):
         render.make_frame(index, record, out_path, **input)
 
 
-def render_chunk(wildcards, input, records):
-    """A chunk job's frames, rendered: the first from the previous chunk's last frame, checked
-    against its marker (or from the seed image / the first source frame). Returns their paths."""
+def render_chunk(wildcards, input, frames):
+    """A chunk job's frames (records), rendered: the first from the previous chunk's last frame,
+    checked against its marker (or from the seed image / the first source frame). Returns their paths."""
     p, indices = frame_plan(wildcards), chunk_indices(wildcards)
     paths = [p.frame_path(i) for i in indices]
     previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
-    named = {key: input[key] for key in ("seed_image", "model_weights", "source", "flow") if key in input.keys()}
+    named = {key: input[key] for key in input.keys() if key != "previous"}
     each = lambda index, record: frame_progress(wildcards, record, index)
-    render.make_frames(indices, records, paths, previous, each=each, **named)
+    render.make_frames(indices, frames, paths, previous, each=each, **named)
     return paths
 
 

@@ -5,7 +5,7 @@
 # editing a segment re-renders exactly its frames (params changed) and those after them (input
 # changed), nothing before. {folder} is `frames` for the full render, `preview` for the draft
 # preview (the same records at a smaller size).
-from dreamvideo.plan import layout
+from dreamvideo import layout
 
 
 wildcard_constraints:

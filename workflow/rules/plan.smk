@@ -2,7 +2,7 @@
 # (schedule.png) and an animatic of the camera path and colour steering without dreaming
 # (motion.mp4). All three are cheap: seconds, not the hours of a render.
 from dreamvideo.outputs import animatic, contact_sheet, plot
-from dreamvideo.plan import layout
+from dreamvideo import layout
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).

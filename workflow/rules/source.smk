@@ -2,7 +2,7 @@
 # flow between each pair of them, computed once per method. Each is one job with a folder as its
 # output: the frame jobs read their frames from it, and a re-dream with other settings reuses both.
 from dreamvideo.frame import flow, source
-from dreamvideo.plan import layout
+from dreamvideo import layout
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).

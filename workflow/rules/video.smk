@@ -1,7 +1,7 @@
 # All frames → video.mp4 (H.264, the spec's fps) → final.mp4 (with the soundtrack, if any); the
 # draft preview's frames the same way → preview.mp4.
 from dreamvideo.outputs import look, video
-from dreamvideo.plan import layout
+from dreamvideo import layout
 
 
 # No log (lint): runs in the Snakemake process; its errors are in Snakemake's log (.snakemake/log/).

@@ -1,4 +1,5 @@
-"""Optical flow between source video frames, and carrying a dream along it (OpenCV).
+"""Optical flow between source video frames (OpenCV): computed, saved, loaded, warped along, and
+the warping error it measures a video's coherence by (carrying a dream along it: carry.py).
 
 For frame t the flow is *backward*: for each pixel x of source frame t, `flow[x]` is where that
 pixel was in frame t-1, so `warp(image_of_t-1, flow)` lines frame t-1's content up with frame t.
@@ -9,6 +10,7 @@ import cv2
 import numpy as np
 
 from .. import files
+from .. import layout
 from . import pictures
 
 METHODS = ("dis", "farneback", "none")
@@ -69,9 +71,6 @@ def load(path):
         return data["flow"].astype(np.float32), data["mask"].astype(np.float32) / 255.0
 
 
-MODES = ("dream", "residual")
-
-
 def compute_folder(source_dir, out_dir, count, method, threads=None):
     """The flow into each of frames 1..count-1 of `source_dir` (000000.png, ...) as
     `out_dir`/<index>.npz, on `threads` of OpenCV's threads (its flow's bytes do not depend on
@@ -79,33 +78,8 @@ def compute_folder(source_dir, out_dir, count, method, threads=None):
     if threads:
         cv2.setNumThreads(threads)
     for index in range(1, count):
-        pair = [pictures.read_frame(f"{source_dir}/{index + k - 1:06d}.png") for k in (0, 1)]
-        save(f"{out_dir}/{index:06d}.npz", *backward(*pair, method))
-
-
-def carry(dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None, mode="dream",
-          resample="lanczos"):
-    """The image frame t dreams on: source frame t with `amount` of the previous dream carried
-    into it. With a flow, where the mask says the flow holds (newly revealed areas start from
-    the source alone):
-      dream     the previous dream, moved along the flow, blended in (DeepDreamAnim's way);
-      residual  what dreaming added to frame t-1 (dream - source), moved along the flow, added
-                to the fresh source (the footage stays sharp; the dream flickers more: benchmarks/).
-    Without a flow, graphific's blend: (1-amount)·source + amount·previous dream.
-    `move`: a camera move for what is carried (the dream drifts over the footage).
-    `resample`: how the carried image is moved along the flow. Bilinear blurs a little at every
-    subpixel shift and it compounds over frames (the demo kept 11.0 of its source's 15.5 units of
-    fine detail); Lanczos (the default) keeps it (benchmarks/look.md, "The video demo")."""
-    move = move or (lambda image: image)
-    source_cur = source_cur.astype(np.float32)
-    dream_prev = dream_prev.astype(np.float32)
-    if flow is None:
-        return np.clip((1 - amount) * source_cur + amount * move(dream_prev), 0, 255)
-    if mode == "residual":
-        residual = warp(dream_prev - source_prev.astype(np.float32), flow, resample=resample) * mask[..., None]
-        return np.clip(source_cur + amount * move(residual), 0, 255)
-    share = amount * mask[..., None]
-    return np.clip((1 - share) * source_cur + share * move(warp(dream_prev, flow, resample=resample)), 0, 255)
+        pair = [pictures.read_frame(layout.indexed(source_dir, index + k - 1)) for k in (0, 1)]
+        save(layout.indexed(out_dir, index, ".npz"), *backward(*pair, method))
 
 
 def warping_error(outputs, flows):

@@ -14,7 +14,7 @@ from PIL import Image
 
 from . import pictures
 from .. import files
-from ..network import models
+from ..network import loading, models
 
 MAX_AREA = 512 * 288  # the guide's features are matched against every position: bound that cost
 
@@ -41,7 +41,7 @@ def _features(model_name, layer, precision, digest, path, frame_size):
     model = models.get(model_name)
     image = pixels(path, frame_size, model.min_size)
     batch = (image[None] - np.float32(model.mean)) / np.float32(model.std)
-    act = models.features(model_name, layer, precision)(tf.constant(batch), training=False)
+    act = loading.features(model_name, layer, precision)(tf.constant(batch), training=False)
     act = np.asarray(tf.cast(act, tf.float32))
     return act.reshape(-1, act.shape[-1])
 

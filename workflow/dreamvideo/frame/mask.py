@@ -16,6 +16,7 @@ import math
 import cv2
 import numpy as np
 
+from .. import layout
 from . import pictures
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".webm", ".avi", ".m4v", ".gif")
@@ -99,11 +100,5 @@ def apply(dreamed, undreamed, record):
 def path(record_layer):
     """The file a mask layer reads: its image, or its frame of a mask video's extracted frames."""
     if "folder" in record_layer:
-        return f"{record_layer['folder']}/{record_layer['frame']:06d}.png"
+        return layout.indexed(record_layer["folder"], record_layer["frame"])
     return record_layer["path"]
-
-
-def inputs(record):
-    """What a record's mask layers read, as a job's inputs: an image, or the folder a mask
-    video's frames are extracted to (the output of rule mask_frames)."""
-    return [item.get("folder") or item["path"] for item in record.get("mask") or ()]

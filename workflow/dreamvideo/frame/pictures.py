@@ -49,6 +49,11 @@ def fit(pixels, size):
     return np.asarray(ImageOps.fit(img, tuple(size), Image.Resampling.LANCZOS))
 
 
+def to_uint8(pixels):
+    """A frame's float pixels as the 8-bit frame that is saved: rounded, clipped."""
+    return np.clip(np.round(pixels), 0, 255).astype(np.uint8)
+
+
 _last_written = {}  # the frame this process wrote last: its path, file identity and pixels
 
 

@@ -1,32 +1,24 @@
 """A source video to dream on: what it holds (read from its header, so a plan is quick) and its
 frames, extracted once at the dream's fps and size by the ffmpeg that imageio-ffmpeg ships."""
 
-import re
 import subprocess
 
 import numpy as np
 
 from . import pictures
-from ..outputs import video
+from .. import media
 
 
 def probe(path):
     """{'duration': s, 'fps': frames/s, 'size': (w, h), 'audio': bool} from the container header;
     MediaError (one line) for a missing file, a file that is no video, or one without a duration."""
-    found = video.streams(path)  # MediaError when missing
-    if not found["video"]:
-        raise video.MediaError(f"{path}: has no video stream")
-    done = subprocess.run([video.ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    stream = re.search(r"Stream #\S+.*?: Video: .*", done.stderr)[0]
-    size = re.search(r", (\d{2,5})x(\d{2,5})", stream)
-    rate = re.search(r", ([\d.]+)(k?) fps", stream) or re.search(r", ([\d.]+)(k?) tbr", stream)
-    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", done.stderr)
-    if not (size and rate and duration):
-        raise video.MediaError(f"{path}: ffmpeg reads no frame size, frame rate and duration from it (is it a video?)")
-    h, m, s = duration.groups()
-    return {"duration": int(h) * 3600 + int(m) * 60 + float(s),
-            "fps": float(rate[1]) * (1000 if rate[2] else 1),
-            "size": (int(size[1]), int(size[2])), "audio": bool(found["audio"])}
+    found = media.probe(path)  # MediaError when missing
+    if not found["streams"]["video"]:
+        raise media.MediaError(f"{path}: has no video stream")
+    if None in (found["size"], found["fps"], found["duration"]):
+        raise media.MediaError(f"{path}: ffmpeg reads no frame size, frame rate and duration from it (is it a video?)")
+    return {"duration": found["duration"], "fps": found["fps"], "size": found["size"],
+            "audio": bool(found["streams"]["audio"])}
 
 
 def frame_count(duration, fps, start=0.0, end=None):
@@ -43,7 +35,7 @@ def extract(path, out_dir, count, fps, size, start=0.0):
     frame repeats."""
     out_paths = [f"{out_dir}/{index:06d}.png" for index in range(count)]
     width, height = probe(path)["size"]
-    cmd = [video.ffmpeg(), "-v", "error", "-ss", f"{start:.6f}", "-i", str(path), "-map", "0:v:0",
+    cmd = [media.ffmpeg(), "-v", "error", "-ss", f"{start:.6f}", "-i", str(path), "-map", "0:v:0",
            "-vf", f"fps={fps}", "-frames:v", str(len(out_paths)), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     count, last = 0, None
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
@@ -56,8 +48,8 @@ def extract(path, out_dir, count, fps, size, start=0.0):
             count += 1
         error = proc.stderr.read().decode(errors="replace")
     if count == 0:
-        raise video.MediaError(f"{path}: no frames from {start:g} s on ({' '.join(error.split())[-200:] or 'empty'})")
+        raise media.MediaError(f"{path}: no frames from {start:g} s on ({' '.join(error.split())[-200:] or 'empty'})")
     if count < len(out_paths) - 2:
-        raise video.MediaError(f"{path}: {count} frames where its header promised {len(out_paths)}")
+        raise media.MediaError(f"{path}: {count} frames where its header promised {len(out_paths)}")
     for out in out_paths[count:]:
         pictures.write_frame(pictures.fit(last, size), out)

@@ -23,6 +23,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import models
+from . import objective as objectives  # `objective` names dreamer()'s argument
+
 
 def gaussian_blur(image, sigma):
     """Separable Gaussian over H and W of an H x W x 3 float32 array, reflected edges (scipy's
@@ -84,7 +86,7 @@ class Dreamer:
     def __init__(self, model_name, terms, precision="float32"):
         self.model = models.get(model_name)
         self.terms = terms  # ((layer name, channels tuple, guided), ...)
-        self.features = models.features(model_name, tuple(layer for layer, _, _ in terms), precision)
+        self.features = objectives.features(model_name, terms, precision)
         self.mean = tf.constant(self.model.mean, tf.float32)
         self.std = tf.constant(self.model.std, tf.float32)
         signature = [
@@ -103,25 +105,12 @@ class Dreamer:
         self.octave = tf.function(self._octave, input_signature=signature, autograph=False)
 
     def _loss(self, tiles, weights, guides=()):
-        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone). A
-        plain term is the mean square of its activations; a guided term (Google's notebook) the
-        mean over positions of the best dot product with any of the guide's features, whose
-        gradient pulls each position toward the guide feature it matches best."""
-        activations = self.features((tiles - self.mean) / self.std, training=False)
-        if not isinstance(activations, (list, tuple)):  # Keras hands back a lone output unwrapped
-            activations = [activations]
+        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone), its
+        terms as objective.term_value says."""
+        activations = objectives.activations(self.features, self.mean, self.std, tiles)
         total, guides = 0.0, list(guides)
         for k, ((_, channels, guided), act) in enumerate(zip(self.terms, activations)):
-            act = tf.cast(act, tf.float32)
-            if channels:
-                act = tf.gather(act, list(channels), axis=-1)
-            if guided:
-                shape = tf.shape(act)
-                positions = tf.reshape(act, [shape[0], shape[1] * shape[2], shape[3]])
-                matches = tf.matmul(positions, guides.pop(0), transpose_b=True)  # tiles x positions x guide's
-                per_tile = tf.reduce_mean(tf.reduce_max(matches, axis=2), axis=1)
-            else:
-                per_tile = tf.reduce_mean(tf.square(act), axis=[1, 2, 3])
+            per_tile = objectives.term_value(act, channels, guides.pop(0) if guided else None)
             if len(self.terms) > 1:  # scale-free: d(L / const) = dL / L
                 per_tile = weights[k] * per_tile / (tf.stop_gradient(per_tile) + 1e-12)
             total += tf.reduce_sum(per_tile)
@@ -217,17 +206,6 @@ class Dreamer:
                            tf.constant(step_size, tf.float32), weights, *extra)
 
 
-def terms(model_name, objective):
-    """An objective → its terms ((layer name, channels, guided), ...) and weights. `objective` is a
-    layer (number or name) or a plan record's list of [layer, weight, channels] terms, a guided
-    term with its guide image's path as a fourth item."""
-    model = models.get(model_name)
-    if isinstance(objective, (int, str)):
-        return ((model.layer_name(objective), (), False),), (1.0,)
-    return (tuple((model.layer_name(term[0]), tuple(term[2]), len(term) > 3) for term in objective),
-            tuple(float(term[1]) for term in objective))
-
-
 @functools.cache
 def _dreamer(model_name, shape, precision):
     return Dreamer(model_name, shape, precision)
@@ -236,33 +214,8 @@ def _dreamer(model_name, shape, precision):
 def dreamer(model_name, objective, precision="float32"):
     """The compiled dreamer for a model and the shape of an objective (its layers and
     channels), built once per process; pass the objective's weights when calling it."""
-    shape, _ = terms(model_name, objective)
+    shape, _ = objectives.terms(model_name, objective)
     return _dreamer(model_name, shape, precision)
-
-
-def for_record(record):
-    """The one set-up of this process for a frame record's dream, and its dreamer: TensorFlow's
-    thread pools at the record's `threads`, exact kernels on a GPU, the model and objective of
-    the record (loaded and compiled once per process; later records reuse them)."""
-    use_threads(record["threads"])
-    if tf.config.list_physical_devices("GPU"):  # cuDNN picks kernels by speed unless told to be exact
-        tf.config.experimental.enable_op_determinism()
-    return dreamer(record["model"], record["objective"], record["precision"])
-
-
-def use_threads(count):
-    """TensorFlow's CPU thread pools at `count` threads, for this whole process. Eigen splits a
-    convolution's sums by the pool's size, so the size changes a dream's bytes (the same dream
-    with 1, 2, 4 and 8 threads gave four different images): it comes from the frame's record,
-    and is set before the first operation runs. Asking for another size after that is an error."""
-    threading = tf.config.threading
-    try:
-        threading.set_intra_op_parallelism_threads(count)  # a no-op when it is already `count`
-        threading.set_inter_op_parallelism_threads(count)
-    except RuntimeError:
-        running = threading.get_intra_op_parallelism_threads() or "its default number of"
-        raise RuntimeError(f"TensorFlow already runs {running} threads in this process, and a frame asks for "
-                           f"{count}: render frames of another `threads` in another process") from None
 
 
 def to_uint8(image):

@@ -204,10 +204,17 @@ def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dty
     Built once, from these layers where Keras' builder asks for its own (building Keras' model and
     copying it layer by layer took twice as long: about 1.4 s more in every process that dreams);
     the weights are read from the file (`stored_layers`)."""
-    import keras
-    from keras.src.applications import inception_v3 as builder
+    made = {"conv_of": {}, "average": 0}
+    net = _build_inception_v3(_dreaming_layers(made, max_pool_mixed10, fast_gradients, dtype_policy))
+    _load_folded(net, path, made)
+    return net
 
-    ExactMaxPooling2D = _exact_max_pooling_class()
+
+def _dreaming_layer_classes(fast_gradients):
+    """The Identity that stands where a BatchNormalization was, and the Conv2D whose input
+    gradient is `_fast_conv` where it can be (`fast_gradients`)."""
+    import keras
+
     layers = keras.layers
 
     class Identity(layers.Layer):  # stands where a BatchNormalization was
@@ -222,7 +229,19 @@ def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dty
                 return _fast_conv(inputs, kernel, stride, self.padding.upper())
             return super().convolution_op(inputs, kernel)
 
-    made = {"conv_of": {}, "average": 0}
+    return Identity, Conv2D
+
+
+def _dreaming_layers(made, max_pool_mixed10, fast_gradients, dtype_policy):
+    """What Keras' InceptionV3 builder gets for the layers it asks for by name: the dreaming
+    network's. `made` records what they made: each Identity's conv (conv_of), the batch norms'
+    epsilon, the count of average pools, and the two layer classes (Conv2D, Identity)."""
+    import keras
+
+    layers = keras.layers
+    Identity, Conv2D = _dreaming_layer_classes(fast_gradients)
+    made.update(Identity=Identity, Conv2D=Conv2D)
+    ExactMaxPooling2D = _exact_max_pooling_class()
     policy = {"dtype": dtype_policy} if dtype_policy else {}
 
     def conv(*args, use_bias=False, **kwargs):  # the folded batch norm's shift is the conv's bias
@@ -241,25 +260,38 @@ def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dty
             return ExactMaxPooling2D(3, strides=1, padding="same", name="mixed10_max_pool", **policy)
         return layers.AveragePooling2D(*args, **kwargs, **policy)
 
-    given = {
+    return {
         "Conv2D": conv, "BatchNormalization": norm, "AveragePooling2D": average,
         "MaxPooling2D": lambda *a, **k: ExactMaxPooling2D(*a, **k, **policy),
         "Activation": lambda *a, **k: layers.Activation(*a, **k, **policy),
         "concatenate": lambda inputs, axis=-1, **k: layers.Concatenate(axis=axis, **k, **policy)(inputs),
     }
+
+
+def _build_inception_v3(given):
+    """Keras' InceptionV3 (no top, any input size, no weights), its builder given the layers in
+    `given` where it asks for Keras' own."""
+    import keras
+    from keras.src.applications import inception_v3 as builder
+
+    layers = keras.layers
     with _BUILDING:  # Snakemake may run two jobs' threads in one process
         keras_layers = builder.layers
         builder.layers = types.SimpleNamespace(**{**{n: getattr(layers, n) for n in dir(layers)}, **given})
         try:
-            net = builder.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
+            return builder.InceptionV3(include_top=False, weights=None, input_shape=(None, None, 3))
         finally:
             builder.layers = keras_layers
-    convs = [layer for layer in net.layers if isinstance(layer, Conv2D)]  # the weights file's order
-    norms = [layer for layer in net.layers if isinstance(layer, Identity)]
+
+
+def _load_folded(net, path, made):
+    """The weights of the file at `path` into the dreaming network: each batch norm folded into
+    the conv before it."""
+    convs = [layer for layer in net.layers if isinstance(layer, made["Conv2D"])]  # the weights file's order
+    norms = [layer for layer in net.layers if isinstance(layer, made["Identity"])]
     assert made["average"] == AVERAGE_POOLS and len(convs) == len(norms) == CONVS, (made["average"], len(convs))
     kernels = {id(layer): weights[0] for layer, weights in zip(convs, stored_layers(path, "conv2d"), strict=True)}
     for identity, (beta, mean, var) in zip(norms, stored_layers(path, "batch_normalization"), strict=True):
         layer = made["conv_of"][id(identity)]
         scale = 1.0 / np.sqrt(var + made["epsilon"])
         layer.set_weights([kernels[id(layer)] * scale, beta - mean * scale])
-    return net

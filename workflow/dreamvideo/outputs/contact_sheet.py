@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..frame import pictures
+from ..plan.records import dreams
 from . import plot
 
 TILES = 24  # about this many frames on a sheet: 6 columns x 4 rows
@@ -37,7 +38,7 @@ def labels(records, fps, indexes):
     for i in indexes:
         record = records[i]
         # An image dream's frame 0 is its seed image; a video dream dreams its frame 0 too.
-        second = "seed image" if record["kind"] == "seed_image" else segment_text(record)
+        second = segment_text(record) if dreams(record) else "seed image"
         out.append(f"frame {i} · {i / fps:.2f} s\n{second}")
     return out
 

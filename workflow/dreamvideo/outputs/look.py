@@ -1,6 +1,6 @@
 """The look of a frame, measured: contrast, colourfulness, fine detail and the change from the
 frame before. A dream video should hold these over thousands of frames; these numbers say
-whether it does (scripts/benchmark_look.py, dreams/<name>/look.csv).
+whether it does (`python -m benchmarks.look`, dreams/<name>/look.csv).
 
 All take an RGB frame H x W x 3 in 0..255 (uint8 or float) and return a float:
   contrast       std of luma (0.299 R + 0.587 G + 0.114 B)
@@ -14,8 +14,6 @@ and, given the frame's plan record and what it dreamed on (render.prepared), its
                  dream (strength(): one forward pass of both at the frame's size); 1 = the dream
                  did nothing, 2 = it doubled its layers' mean square activation
 """
-
-import functools
 
 import cv2
 import numpy as np
@@ -63,50 +61,13 @@ def measure(pixels, previous=None, strength=None):
             "change": change(pixels, previous), "strength": strength}
 
 
-def objective_values(images, model_name, objective, precision="float32"):
-    """The objective of a plan record (`objective`: its [layer, weight, channels(, guide)] terms)
-    on each of `images` (H x W x 3, 0..255, all one size): per image, one value per term, the mean
-    square of that layer's activations (of its channels where the term names some) over the whole
-    image, in one forward pass (no tiles, no gradient). A guided term counts as its layer's mean
-    square (the guide is not read). Images smaller than the network's minimum are enlarged as the
-    dreamer does."""
-    from ..network import dream
-
-    dreamer = dream.dreamer(model_name, objective, precision)
-    batch = np.stack([np.asarray(image, np.float32) for image in images])
-    if min(batch.shape[1:3]) < dreamer.model.min_size:
-        scale = dreamer.model.min_size / min(batch.shape[1:3])
-        size = (int(np.ceil(batch.shape[2] * scale)), int(np.ceil(batch.shape[1] * scale)))
-        batch = np.stack([cv2.resize(image, size, interpolation=cv2.INTER_LINEAR) for image in batch])
-    return _forward(dreamer)(batch).numpy().astype(np.float64)  # images x terms
-
-
-@functools.cache  # one per dreamer (each dreamer is built once per process), open sizes: one trace
-def _forward(dreamer):
-    """A compiled forward pass for a dreamer's terms: per image, each term's mean square."""
-    import tensorflow as tf
-
-    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
-    def forward(batch):
-        activations = dreamer.features((batch - dreamer.mean) / dreamer.std, training=False)
-        if not isinstance(activations, (list, tuple)):
-            activations = [activations]
-        values = []
-        for (_, channels, _), act in zip(dreamer.terms, activations):
-            act = tf.cast(act, tf.float32)
-            if channels:
-                act = tf.gather(act, list(channels), axis=-1)
-            values.append(tf.reduce_mean(tf.square(act), axis=[1, 2, 3]))
-        return tf.stack(values, axis=1)
-
-    return forward
-
-
 def strength(before, after, model_name, objective, precision="float32"):
     """A dream's strength on one frame: the objective's value on `after` (the dreamed frame) over
     its value on `before` (what it dreamed on). With several terms, each term's ratio weighted by
     its weight (the dreamer scales each term by its own value, so each pulls by its ratio)."""
-    values = objective_values([before, after], model_name, objective, precision)
+    from ..network import objective as objectives  # TensorFlow loads only when a strength is measured
+
+    values = objectives.values([before, after], model_name, objective, precision)
     ratios = values[1] / np.maximum(values[0], 1e-12)
     weights = np.array([abs(float(term[1])) for term in objective], np.float64)
     return float((weights * ratios).sum() / weights.sum()) if weights.sum() else float(ratios.mean())
@@ -120,38 +81,33 @@ def ratio(values, early=(10, 30), late=40):
     return float(values[-late:].mean() / start) if start else float("nan")
 
 
-def use_threads(count):
-    """TensorFlow's pools at `count` threads (the frames' `threads`) where this process has not
-    set them yet; as they are otherwise (another pool size changes a sum's rounding, not what the
-    strength says: it need not be byte-exact, the frames must)."""
-    from ..network import dream
-
-    try:
-        dream.use_threads(count)
-    except RuntimeError:
-        pass
-
-
 def of_frames(paths, records=None, source=None, flow=None):
     """One dict per frame file, in order: `frame` and the METRICS. With the frames' plan `records`
     (and a video dream's `source` and `flow` folders, as its frame jobs get them) also each frame's
-    dream strength, against what it dreamed on (render.prepared: frame i-1 as saved, moved and
-    coloured; for a video the source frame with the dream carried in); None for an image dream's
-    seed frame, and for all without `records`."""
-    from ..frame import pictures, render
+    dream strength (`dream_strength`); None for all without `records`."""
+    from ..frame import pictures
 
     rows, previous = [], None
-    for index, path in enumerate(paths):
+    for index, (path, previous_path) in enumerate(zip(paths, [None, *paths[:-1]])):
         pixels = pictures.read_rgb(path)
-        value = None
-        if records is not None:
-            record = records[index]
-            before = render.prepared(index, record, paths[index - 1] if index else None, source, flow)
-            if before is not None:
-                value = strength(before, pixels, record["model"], record["objective"], record["precision"])
+        value = None if records is None else dream_strength(index, records[index], pixels, previous_path, source, flow)
         rows.append({"frame": index, **measure(pixels, previous, value)})
         previous = pixels
     return rows
+
+
+def dream_strength(index, record, pixels, previous_path=None, source=None, flow=None):
+    """The strength of frame `index`'s dream (`pixels`, as saved), by its record's kind: None for the
+    seed image (kind seed_image: fitted, not dreamed); every other kind is dreamed, a video's frame 0
+    too, and measured against what it dreamed on (render.prepared: for an image dream the frame
+    before, `previous_path`, as saved, moved and coloured; for a video the source frame, with the
+    dream carried in after frame 0)."""
+    from ..frame import render
+
+    if record["kind"] == "seed_image":
+        return None
+    before = render.prepared(index, record, previous_path, source, flow)
+    return strength(before, pixels, record["model"], record["objective"], record["precision"])
 
 
 def write_csv(rows, path):

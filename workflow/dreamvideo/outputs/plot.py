@@ -7,22 +7,23 @@ import csv
 import numbers
 import textwrap
 from pathlib import Path
+from typing import get_type_hints
 
 import numpy as np
 
 from .. import files
+from ..plan.records import Identity, Settings, dreams
 from ..plan.audio import FEATURES
 
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
-COLUMNS = ["frame", "time", "segment", "transition", "layer",
-           "num_iterations", "step_size", "rescale_factor", "num_repeats", "octave_mode", "blend",
-           "tile_size", "zoom", "angle", "translate_x", "translate_y", "center_x", "center_y", "border", "zoom_speed",
-           "color_balance_r", "color_balance_g", "color_balance_b",
-           "target_color_r", "target_color_g", "target_color_b", "color_rate", "color_hold"]
+# The columns: frame and time, then the records' settings (records.Settings, in its order), the
+# objective as the layer's name.
+COLUMNS = ["frame", "time", *(
+    "layer" if key == "objective" else key for key in get_type_hints(Settings) for key in
+    ([f"{key}_{part}" for part in _SPLIT[key]] if key in _SPLIT else [key]))]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
-_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", "model", "precision", "rng_seed", "reference_brightness",
-              "reference_vividness", "kind", "seed_image", "size"}
+_NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", *get_type_hints(Identity), "kind", "seed_image", "size"}
 
 
 def _is_number(value):
@@ -57,15 +58,15 @@ def layer_text(record):
 
 
 def with_features(records, features):
-    """Copies of the records with each frame's music features added (frame 0, the seed image, has none)."""
-    return [record if not index else {**record, **{k: float(v[index]) for k, v in features.items()}}
+    """Copies of the records with each dreamed frame's music features added (a seed image has none)."""
+    return [{**record, **{k: float(v[index]) for k, v in features.items()}} if dreams(record) else record
             for index, record in enumerate(records)]
 
 
 def extra_columns(records):
     """Scalar numeric keys beyond the known ones, over all frame records: the music features in
     their usual order, then the rest sorted."""
-    keys = {key for record in records[1:] for key, value in record.items()
+    keys = {key for record in records for key, value in record.items()
             if key not in _NOT_EXTRA and _is_number(value)}
     return [key for key in FEATURES if key in keys] + sorted(keys - set(FEATURES))
 
@@ -75,13 +76,13 @@ def columns(records):
 
 
 def rows(records, fps):
-    """One dict per frame, keyed by `columns(records)`; a missing value is None. Frame 0 (the seed
-    image) has only frame and time."""
+    """One dict per frame, keyed by `columns(records)`; a missing value is None. A frame that is not
+    dreamed (the seed image) has only frame and time."""
     names = columns(records)
     for index, record in enumerate(records):
         row = dict.fromkeys(names)
         row.update(frame=index, time=index / fps)
-        if index:
+        if dreams(record):
             for key in names[2:]:
                 if key in record:
                     row[key] = record[key]
@@ -177,52 +178,38 @@ def _own_objectives(column):
     return [own.get(segment, text) for segment, text in zip(column["segment"], column["layer"])]
 
 
-def write_png(records, fps, path, title=""):
-    """Stacked panels of every setting that changes, over time (s) with frame numbers on top.
-    Segment boundaries are vertical lines, transitions (transition < 1) shaded spans."""
-    from matplotlib.figure import Figure  # the object API: no pyplot state, renders with Agg
-    from matplotlib.ticker import MaxNLocator
-
-    frame_rows = list(rows(records, fps))[1:]
-    if not frame_rows:
-        raise ValueError("the plan has no frames after the seed image")
-    times = np.array([row["time"] for row in frame_rows])
-    column = {key: [row[key] for row in frame_rows] for key in frame_rows[0]}
-
+def _chosen(records, column):
+    """(bands, panels, constant): the text settings drawn as bands, the panels of the numbers that
+    change, and `key=value` of the settings that do not."""
     panels = [(name, [line for line in lines if line[0] in column]) for name, lines in PANELS
               if any(key in column and _varies(column[key]) for key, _, _ in lines)]
+    # Any other number that changes gets a panel of its own: a new setting or an extra key.
     drawn = {key for _, lines in PANELS for key, _, _ in lines}
-    panels += [(key, [(key, key, "tab:pink")]) for key in extra_columns(records)
-               if key not in drawn and _varies(column[key])]
+    panels += [(key, [(key, key, "tab:pink")]) for key in columns(records)[5:]
+               if key not in drawn and _varies(column[key]) and all(v is None or _is_number(v) for v in column[key])]
     bands = [key for key in ("layer", "border", "octave_mode") if key == "layer" or _varies(column[key])]
     shown = {key for _, lines in panels for key, _, _ in lines} | set(bands)
     constant = [f"{key}={_number(v) if _is_number(v) else v}" for key in columns(records)[4:]
                 if key not in shown and not _varies(column[key]) and (v := column[key][0]) is not None]
+    return bands, panels, constant
 
-    ratios = [0.6] * len(bands) + [1.0] * len(panels)
-    height = min(_MAX_HEIGHT, 1.2 + 2.0 * sum(ratios))
-    fig = Figure(figsize=(12, height), dpi=100, layout="constrained")
-    axes = fig.subplots(len(ratios), 1, sharex=True, squeeze=False, height_ratios=ratios)[:, 0]
-    heading = title or "dream plan"
-    heading += f"  ({len(records)} frames, {len(records) / fps:.2f} s at {_number(fps)} fps)"
-    notes = textwrap.wrap("constant: " + ", ".join(constant), 170) if constant else []
-    fig.suptitle("\n".join([heading, *notes]), fontsize=10)
 
-    for ax, key in zip(axes, bands):
-        _bands(ax, times, _own_objectives(column) if key == "layer" else column[key], fps,
-               column["transition"] if key == "layer" else None)
-        ax.set_ylabel(key, rotation=0, ha="right", va="center")
-    for ax, (name, lines) in zip(axes[len(bands):], panels):
-        for key, label, colour in lines:
-            ax.plot(times, _series(frame_rows, key), color=colour, lw=1.5, label=label,
-                    drawstyle="steps-mid" if key in _STEPPED else "default")
-        ax.set_title(name, loc="left", fontsize=9, pad=2)
-        if all(key in _STEPPED for key, _, _ in lines):
-            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        if len(lines) > 1:
-            ax.legend(loc="upper left", fontsize=8, ncols=len(lines), framealpha=0.8)
+def _draw_panel(ax, lines, times, frame_rows, name):
+    from matplotlib.ticker import MaxNLocator
 
+    for key, label, colour in lines:
+        ax.plot(times, _series(frame_rows, key), color=colour, lw=1.5, label=label,
+                drawstyle="steps-mid" if key in _STEPPED else "default")
+    ax.set_title(name, loc="left", fontsize=9, pad=2)
+    if all(key in _STEPPED for key, _, _ in lines):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    if len(lines) > 1:
+        ax.legend(loc="upper left", fontsize=8, ncols=len(lines), framealpha=0.8)
+
+
+def _mark_segments(axes, times, column, fps, bands):
+    """Segment boundaries as dashed lines, transitions as gold spans (the layer band shows its own)."""
     segments = column["segment"]
     boundaries = [times[i] - 0.5 / fps for i in range(1, len(segments)) if segments[i] != segments[i - 1]]
     fading = [t is not None and t < 1 for t in column["transition"]]
@@ -230,8 +217,35 @@ def write_png(records, fps, path, title=""):
     for i, ax in enumerate(axes):
         for x in boundaries:
             ax.axvline(x, color="black", lw=1, ls="--", alpha=0.7)
-        for left, right in spans if i >= len(bands) else []:  # the layer band shows its own crossfade
+        for left, right in spans if i >= len(bands) else []:
             ax.axvspan(left, right, color="gold", alpha=0.25, lw=0)
+
+
+def write_png(records, fps, path, title=""):
+    """Stacked panels of every setting that changes, over time (s) with frame numbers on top, for
+    the dreamed frames. Segment boundaries are vertical lines, transitions (transition < 1) shaded spans."""
+    from matplotlib.figure import Figure  # the object API: no pyplot state, renders with Agg
+
+    frame_rows = [row for row, record in zip(rows(records, fps), records) if dreams(record)]
+    if not frame_rows:
+        raise ValueError("the plan dreams no frame")
+    times = np.array([row["time"] for row in frame_rows])
+    column = {key: [row[key] for row in frame_rows] for key in frame_rows[0]}
+    bands, panels, constant = _chosen(records, column)
+
+    ratios = [0.6] * len(bands) + [1.0] * len(panels)
+    fig = Figure(figsize=(12, min(_MAX_HEIGHT, 1.2 + 2.0 * sum(ratios))), dpi=100, layout="constrained")
+    axes = fig.subplots(len(ratios), 1, sharex=True, squeeze=False, height_ratios=ratios)[:, 0]
+    heading = (title or "dream plan") + f"  ({len(records)} frames, {len(records) / fps:.2f} s at {_number(fps)} fps)"
+    notes = textwrap.wrap("constant: " + ", ".join(constant), 170) if constant else []
+    fig.suptitle("\n".join([heading, *notes]), fontsize=10)
+    for ax, key in zip(axes, bands):
+        _bands(ax, times, _own_objectives(column) if key == "layer" else column[key], fps,
+               column["transition"] if key == "layer" else None)
+        ax.set_ylabel(key, rotation=0, ha="right", va="center")
+    for ax, (name, lines) in zip(axes[len(bands):], panels):
+        _draw_panel(ax, lines, times, frame_rows, name)
+    _mark_segments(axes, times, column, fps, bands)
     axes[0].set_xlim(0, times[-1] + 0.5 / fps)
     axes[-1].set_xlabel("time (s)   [dashed: segment boundary, gold: transition]")
     top = axes[0].secondary_xaxis("top", functions=(lambda t: t * fps, lambda f: f / fps))

@@ -1,45 +1,18 @@
 """Video out through the ffmpeg that imageio-ffmpeg ships: encode frames to H.264, mux audio."""
 
-import re
 import subprocess
-from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 
 from .. import files
 from ..frame import pictures
+# What a file holds is media.py's to read; video.streams, video.ffmpeg and video.MediaError stay
+# importable here (the same objects).
+from ..media import MediaError, ffmpeg, probe_audio, streams  # noqa: F401
 
 # Audio codecs an MP4 holds as they are; anything else is encoded to AAC.
 MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3"}
-
-
-class MediaError(ValueError):
-    pass
-
-
-def ffmpeg():
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def streams(path):
-    """{'video': [codec, ...], 'audio': [codec, ...]} as ffmpeg reads the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise MediaError(f"{path}: no such file")
-    done = subprocess.run([ffmpeg(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    found = {"video": [], "audio": []}
-    for kind, codec in re.findall(r"Stream #\S+.*?: (Video|Audio): (\w+)", done.stderr):
-        found[kind.lower()].append(codec)
-    return found
-
-
-def probe_audio(path):
-    """The codec of the file's first audio stream; MediaError if it has none."""
-    audio = streams(path)["audio"]
-    if not audio:
-        raise MediaError(f"{path}: has no audio stream")
-    return audio[0]
 
 
 def encode_pixels(pixel_frames, out_path, fps, crf=18, preset=None):

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import files
-from ..outputs import video
-from . import layout
+from .. import files, media
+from .. import layout
 
 FEATURES = ("rms", "onset", "beat", "bass", "mid", "treble", "tempo")
 SR = 22050  # librosa's default rate: enough for the bands and the beat
@@ -36,12 +35,12 @@ _VERSION = 1  # bump when the analysis changes: old cache entries are then ignor
 def decode(path, sr=SR, seconds=None):
     """The file's first audio stream (its first `seconds`, or all) as mono float32 samples at
     `sr` Hz, via ffmpeg. MediaError, one line, for a missing file, no audio stream, or bad data."""
-    video.probe_audio(path)
-    cmd = [video.ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sr),
+    media.probe_audio(path)
+    cmd = [media.ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sr),
            *(["-t", str(seconds)] if seconds else []), "-f", "f32le", "-"]
     done = subprocess.run(cmd, capture_output=True)
     if done.returncode:  # ffmpeg's own lines name its internals, not the problem
-        raise video.MediaError(f"{path}: ffmpeg cannot decode its audio (a damaged file, or not a sound file?)")
+        raise media.MediaError(f"{path}: ffmpeg cannot decode its audio (a damaged file, or not a sound file?)")
     return np.frombuffer(done.stdout, dtype=np.float32)
 
 

@@ -13,7 +13,7 @@ delete, never a silently wrong video."""
 from pathlib import Path
 
 from .. import files
-from . import layout
+from .. import layout
 
 
 class ChunkError(RuntimeError):

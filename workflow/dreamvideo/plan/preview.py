@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import json
 
-from . import spec
+from . import records, spec
 
 
 def preview_size(size, scale):
@@ -38,10 +38,9 @@ def plan(full, scale):
         return {**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
                 "trim_size": list(full.size), **masked}
 
-    if full.video:  # every frame dreams, the first too; the footage is extracted at the preview's size
-        return dataclasses.replace(small, frames=tuple(map(smaller, full.frames)))
-    first = {**full.frames[0], "size": list(size)}
-    return dataclasses.replace(small, frames=(first, *map(smaller, full.frames[1:])))
+    # A seed image is fitted to the preview's size; a video's footage is extracted at it.
+    frames = (smaller(r) if records.dreams(r) else {**r, "size": list(size)} for r in full.frames)
+    return dataclasses.replace(small, frames=tuple(frames))
 
 
 @functools.cache

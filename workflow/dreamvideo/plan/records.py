@@ -1,198 +1,149 @@
-"""Per-frame records: every setting of a validated spec resolved, over its timeline, to plain
-numbers, names and paths, one small record per frame. A frame's record is all that its pixels
-depend on beside its input files, so the workflow hands it to the frame's job as its params:
-editing a segment changes exactly the records of its frames."""
+"""The frame record: the project's central data. A frame's record and its input files are all
+that its pixels depend on; the plan (spec.py, resolve.py) builds one record per frame, the
+workflow hands it to the frame's job as its Snakemake params (plain data, so an edit re-renders
+exactly the frames whose records changed), and the job makes the frame by running its kind's
+chain of steps (frame/steps.py) on the job's inputs.
 
-import re
+One TypedDict per kind of frame, each key documented where it is defined, and KINDS: what each
+kind's job reads. Everything that needs a frame's keys or inputs derives them from here: the
+jobs' inputs (workflow/rules/common.smk), the frame jobs (frame/render.py), the plot's columns
+(outputs/plot.py), the tests' in-process render and the benchmarks."""
 
-import numpy as np
-
-from ..frame import mask, pictures
-from ..network import models
-from . import audio, layout, schedule
-from .schema import NUMBERS, VECTORS, VIDEO_NUMBERS, scalar_rules, vector_rules
-
-def _checked(values, field, kind, test, rule, start, fail):
-    """Round (ints) or keep 9 significant digits (floats): the record holds exactly what renders."""
-    values = np.round(values) if kind is int else np.array([float(f"{v:.9g}") for v in values])
-    bad = np.flatnonzero(~test(values))
-    if bad.size:
-        fail(field, f"{values[bad[0]]:g} at frame {start + bad[0]} is out of range (must be {rule})")
-    return [kind(v) for v in values]
+from dataclasses import dataclass
+from typing import Literal, NotRequired, TypedDict, get_type_hints
 
 
-class Settings:
-    """The settings of a spec's segments, per frame, over a timeline: `variables` are per-frame
-    arrays (music features) that schedule expressions may name, one value per frame of the video."""
+class SeedImage(TypedDict):
+    """An image dream's frame 0: its seed image fitted to the size (centre crop), not dreamed."""
 
-    def __init__(self, defaults, segments, timeline, fps, variables, has_audio, fail):
-        self.defaults, self.segments, self.timeline = defaults, segments, timeline
-        self.fps, self.variables, self.has_audio, self.fail = fps, variables, has_audio, fail
-
-    def _values(self, s, key, component=None):
-        """Setting `key` over segment s's frames and the next segment's transition: a segment's
-        own schedule counts t from its first frame, a `defaults` schedule from the video's."""
-        tl, own = self.timeline, key in self.segments[s]
-        value, field = (self.segments[s][key], f"segments[{s}].{key}") if own else (self.defaults[key], f"defaults.{key}")
-        if component is not None:
-            value, field = value[component], f"{field}[{component}]"
-        span, first = tl.span(s), tl.start(s)
-        start, length = (first, span) if own else (0, tl.total)
-        try:
-            out = schedule.resolve(value, length, self.fps, {k: v[start:start + length] for k, v in self.variables.items()},
-                                   start, length=tl.counts[s] if own else tl.total)
-        except ValueError as err:
-            name = re.search(r"unknown name '(\w+)'", str(err))
-            if not self.has_audio and name and name[1] in audio.FEATURES:
-                self.fail(field, f"{name[1]} is a music feature: set `audio:` to a soundtrack to use it")
-            self.fail(field, err)
-        return (out if own else out[first:first + span]), field
-
-    def __call__(self, s, key):
-        """Per-frame values of a setting for segment s (+ the next transition), checked."""
-        start = self.timeline.start(s)
-        if key in scalar_rules():
-            return _checked(*self._values(s, key), *scalar_rules()[key], start, self.fail)
-        vector = self.segments[s].get(key, self.defaults[key])
-        if vector is None:  # no target colour
-            return None
-        columns = [_checked(*self._values(s, key, c), float, *vector_rules()[key], start, self.fail) for c in range(len(vector))]
-        return [list(row) for row in zip(*columns)]
+    kind: Literal["seed_image"]
+    seed_image: str  # the image file
+    size: list  # [width, height] of the video
 
 
-def objective(model, settings, field, fail):
-    """`layer` (+ `channels`) → [[layer name, weight, [channels]], ...]."""
-    layer = settings["layer"]
-    mix = layer if isinstance(layer, dict) else {layer: {"weight": 1.0, "channels": settings.get("channels", [])}}
-    terms = []
-    for key, term in mix.items():
-        term = term if isinstance(term, dict) else {"weight": term}
-        try:
-            name = model.layer_name(key)
-        except models.ModelError as err:
-            fail(field, err)
-        channels = [int(c) for c in term.get("channels", [])]
-        count = model.channels[model.layers.index(name)]
-        if any(c >= count for c in channels):
-            fail(field, f"{name} has channels 0..{count - 1}: {max(channels)} is not one of them")
-        terms.append([name, float(term.get("weight", 1.0)), channels])
-    return terms
+class Identity(TypedDict):
+    """What a dreamed frame is run and held with: not settings a person schedules."""
+
+    model: str  # the model registry's name (network/models.py)
+    precision: str  # float32 or bfloat16: the one that runs (`auto` resolved when planned)
+    threads: int  # the TensorFlow pool size of the job's process (it changes the bytes)
+    rng_seed: list  # [the spec's seed, the frame's index]: the dream's random tile shifts
+    reference_brightness: float | None  # the mean the balance holds to (the seed image's; None: each source frame's)
+    reference_vividness: list | None  # the contrast and saturation color_hold holds to (None: each source frame's)
 
 
-def blend_objectives(old, new, w):
-    """Cross-fade: old terms weighted 1-w, new terms w (the same layer, channels and guide merge)."""
-    merged = {}
-    for terms, share in ((old, 1.0 - w), (new, w)):
-        for name, weight, channels, *guided in terms:
-            key = (name, tuple(channels), *guided)
-            merged[key] = merged.get(key, 0.0) + weight * share
-    return [[name, float(f"{weight:.9g}"), list(channels), *guided]
-            for (name, channels, *guided), weight in merged.items() if weight > 0]
+class Settings(TypedDict):
+    """A dreamed frame's settings, each resolved from a constant, a schedule or a transition: those
+    the schema makes schedules are resolved frame by frame (plan/schema.py), in this order, which
+    is also the order of the plan's plot and table (outputs/plot.py)."""
+
+    segment: int  # the segment the frame belongs to
+    transition: float  # 0..1: how far the frame has eased from the previous segment into its own (1 = its own)
+    objective: list  # [[layer name, weight, [channels], *guide image paths], ...]: what the dream maximises
+    # The dream (network/dream.py): gradient steps, octaves, tiles.
+    num_iterations: int
+    step_size: float
+    rescale_factor: float
+    num_repeats: int
+    octave_mode: str  # detail or blend: how an octave's dream goes up to the next size
+    blend: float
+    tile_size: int
+    # The camera (frame/camera.py): one affine move per frame.
+    zoom_speed: int  # the original project's whole-pixel trim zoom (0 in video dreams)
+    zoom: float
+    angle: float
+    translate_x: float
+    translate_y: float
+    center: list  # [x, y] of the zoom and rotation, as shares of the frame
+    border: str  # what fills the edges the camera uncovers
+    # The colour (frame/colour.py).
+    color_balance: list  # [r, g, b]: the original project's brightness balance weights
+    target_color: list | None  # [r, g, b] the mean colour steers to, or None
+    color_rate: float  # the share of the distance to target_color closed per frame
+    color_hold: float  # the share of lost contrast and saturation given back per frame
 
 
-def guided(terms, guide, weight):
-    """A segment's objective with its guide: each term split into the plain term (1 - weight)
-    and the guided one (weight); terms of weight 0 are left out."""
-    if guide is None:
-        return terms
-    split = [[n, w * (1.0 - weight), c] for n, w, c in terms] + [[n, w * weight, c, guide] for n, w, c in terms]
-    return [[t[0], float(f"{t[1]:.9g}"), *t[2:]] for t in split if t[1] > 0]
+class Dreamed(Identity, Settings):
+    """Every dreamed frame's record. The plan writes its keys in a fixed order (resolve.py): the
+    order is part of the params Snakemake compares."""
+
+    mask: NotRequired[list]  # [{path, or folder + frame, invert, feather, weight}]: where the frame dreams
+    mask_open: NotRequired[float]  # the share of the frame that dreams unmasked (a transition out of a mask)
+    trim_size: NotRequired[list]  # a preview's: the full size whose whole-pixel trims its zoom keeps
 
 
-def segment(model, spec, settings, s, size, mask_videos, fail):
-    """Segment s's settings, each a list over its frames (and the next transition), or constant;
-    `mask_videos` (path → (number, field)) gains the mask videos it uses."""
-    seg = settings.segments[s]
-    merged = {**settings.defaults, **seg}
-    numbers = (*NUMBERS, *VIDEO_NUMBERS) if spec.get("video") else NUMBERS
-    field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
-    resolved = {key: settings(s, key) for key in (*numbers, *VECTORS)}
-    resolved.update(objective=objective(model, merged, field, fail), border=merged["border"],
-                    octave_mode=merged["octave_mode"], mask=merged["mask"], guide=merged["guide"],
-                    mask_invert=merged["mask_invert"], mask_feather=float(merged["mask_feather"]), mask_video=None)
+class ImageDream(Dreamed):
+    """A frame of an image dream after frame 0: frame i-1 as saved, moved by the camera, coloured,
+    dreamed, masked."""
 
-    def where(key):
-        return f"segments[{s}].{key}" if key in seg else f"defaults.{key}"
-
-    if merged["mask"] is not None:
-        resolved["mask_strength"] = settings(s, "mask_strength")
-        if mask.is_video(merged["mask"]):
-            resolved["mask_video"] = mask_videos.setdefault(merged["mask"], (len(mask_videos), where("mask")))[0]
-        else:
-            try:
-                mask.check_image(merged["mask"], size)
-            except ValueError as err:
-                fail(where("mask"), err)
-    if merged["guide"] is not None:
-        try:
-            pictures.read_rgb(merged["guide"])
-        except pictures.ImageError as err:
-            fail(where("guide"), f"{err} (give an image whose textures the dream should grow)")
-        resolved["guide_weight"] = settings(s, "guide_weight")
-    span = len(resolved["zoom"])
-    if resolved["target_color"] is None:  # the original project's balance; no steering
-        resolved["color_rate"] = [0.0] * span
-    else:  # steering replaces the balance
-        resolved["color_balance"] = [[0.0, 0.0, 0.0]] * span
-    return resolved
+    kind: Literal["image_dream"]
 
 
-def _masking(side, k, index):
-    """A segment's mask at its frame k (the video's frame `index`): (layers, open share); no
-    mask: ([], 1.0). A mask video's layer names its number until the plan's folder is known."""
-    if side["mask"] is None:
-        return [], 1.0
-    number = side["mask_video"]
-    where = {"path": side["mask"]} if number is None else {"folder": number, "frame": index}
-    return [{**where, "invert": side["mask_invert"], "feather": side["mask_feather"],
-             "weight": side["mask_strength"][k]}], 0.0
+class OnFootage(Dreamed):
+    """What a video dream's frames add: how the previous dream is carried into the source frame."""
+
+    carry: float  # the share of the previous dream carried into the frame
+    flow: str  # the flow method the carry follows (`none`: blended in place)
+    carry_mode: str  # dream or residual: what is carried along the flow
+    carry_resample: str  # how the carried image is resampled along the flow
 
 
-def frame_record(name, index, timeline, per_segment, base, video):
-    """The record of frame `index` (>= 1 for an image dream) from its segment's settings, eased
-    from the previous segment's over a transition. `base`: the keys every record shares."""
-    s = timeline.segment_of(index)
-    j = index - timeline.start(s)
-    cur = per_segment[s]
-    w = float(f"{schedule.smoothstep((j + 1) / (timeline.transitions[s] + 1)):.9g}") if j < timeline.transitions[s] else 1.0
-    prev = per_segment[s - 1] if w < 1.0 else None
-    pj = index - timeline.start(s - 1) if prev else None
+class VideoStart(OnFootage):
+    """A video dream's first frame: its source frame, coloured, dreamed, masked; nothing carried in
+    (its `flow` is `none`)."""
 
-    def eased(key):
-        if prev is None:
-            return cur[key][j]
-        a, b = prev[key][pj], cur[key][j]
-        if isinstance(b, list):
-            return [float(f"{(1 - w) * x + w * y:.9g}") for x, y in zip(a, b)]
-        value = (1 - w) * a + w * b
-        return int(round(value)) if isinstance(b, int) else float(f"{value:.9g}")
+    kind: Literal["video_start"]
 
-    def aimed(side, k):  # a side's objective at its frame k, with its guide
-        return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
 
-    objective = blend_objectives(aimed(prev, pj), aimed(cur, j), w) if prev else aimed(cur, j)
-    kind = "video_dream" if video else "image_dream"  # how render.make_frame makes it
-    record = {"kind": kind, **base["identity"], "segment": s, "transition": w, "objective": objective}
-    layers, open_share = [], 0.0
-    for side, k, share in ((prev, pj, 1.0 - w), (cur, j, w)) if prev else ((cur, j, 1.0),):
-        own, own_open = _masking(side, k, index)
-        layers += [{**layer, "weight": float(f"{layer['weight'] * share:.9g}")} for layer in own]
-        open_share += own_open * share
-    if layers:
-        for layer in layers:
-            if "folder" in layer:
-                layer["folder"] = layout.mask(name, "frames", layer["folder"])
-        record.update(mask=layers, mask_open=float(f"{open_share:.9g}"))
-    record.update({key: eased(key) for key in ((*NUMBERS, *VIDEO_NUMBERS) if video else NUMBERS)})
-    record.update(center=eased("center"), border=cur["border"], octave_mode=cur["octave_mode"],
-                  color_balance=eased("color_balance"), reference_brightness=base["reference_brightness"],
-                  reference_vividness=base["reference_vividness"])
-    # Where only one side of a transition steers to a colour, its target holds while the
-    # rate eases out (or in) and the other side's balance eases in (or out).
-    sides = [(side["target_color"], k) for side, k in ((prev, pj), (cur, j)) if side and side["target_color"]]
-    record["target_color"] = None if not sides else eased("target_color") if len(sides) == 2 else sides[0][0][sides[0][1]]
-    record["rng_seed"] = [base["rng_seed"], index]  # the dream's random shifts: the spec's `seed` and the frame
-    if video:  # the footage moves: the original project's pixel-trim zoom is for image dreams only
-        record.update(zoom_speed=0, flow=base["flow"] if index else "none", carry_mode=base["carry_mode"],
-                      carry_resample=base["carry_resample"])
-    return record
+class VideoDream(OnFootage):
+    """A video dream's frame after the first: its source frame with `carry` of the previous dream
+    carried in along the flow (moved by the camera), coloured, dreamed, masked."""
+
+    kind: Literal["video_dream"]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of frame: its record's keys and the job inputs its frame is made from."""
+
+    record: type
+    reads: tuple  # job inputs: previous, seed_image, source, flow, model_weights, guidance
+
+    @property
+    def dreams(self):
+        return "model_weights" in self.reads
+
+    def keys(self):
+        return tuple(get_type_hints(self.record))
+
+
+# What each kind's job reads (the frame before it, the seed image, the footage and its flow, the
+# model's weights, the mask and guide files its record names): common.smk's job_input builds the
+# jobs' inputs from it, and frame/steps.py's chains read no other.
+KINDS = {
+    "seed_image": Kind(SeedImage, ("seed_image",)),
+    "image_dream": Kind(ImageDream, ("previous", "model_weights", "guidance")),
+    "video_start": Kind(VideoStart, ("source", "model_weights", "guidance")),
+    "video_dream": Kind(VideoDream, ("previous", "source", "flow", "model_weights", "guidance")),
+}
+
+
+def kind(record):
+    return KINDS[record["kind"]]
+
+
+def dreams(record):
+    """False for a frame that is not dreamed (the seed image, fitted)."""
+    return kind(record).dreams
+
+
+def reads(record):
+    """The job inputs a record's frame is made from (KINDS), less a flow its record turns off."""
+    return tuple(name for name in kind(record).reads if name != "flow" or record.get("flow", "none") != "none")
+
+
+def guidance(record):
+    """The mask and guide files a record reads: mask images, the folders mask videos are extracted
+    to (the output of rule mask_frames), guide images."""
+    masks = [layer.get("folder") or layer["path"] for layer in record.get("mask") or ()]
+    return [*masks, *(path for term in record.get("objective", ()) for path in term[3:])]

@@ -26,43 +26,23 @@ Expressions are parsed with ``ast.parse`` and the tree is walked over numpy arra
 once.  Names: ``t`` (frame within this schedule), ``f`` (global frame), ``s`` (seconds, t/fps),
 ``max_f`` (frames-1), ``fps``, ``pi``, ``e`` and any extra per-frame ``variables`` (audio features).
 """
-import ast
-import functools
 import math
-import numbers
 import re
 
 import numpy as np
 
-MAX_EXPRESSION = 1000  # characters; real schedules are far shorter
+from .expression import FUNCTIONS, ScheduleError, is_number, literal, parse, run, to_float
+
 INTERPOLATIONS = ("linear", "smooth", "step")
 
 
-class ScheduleError(ValueError):
-    """A value that is not a valid schedule; a one-line phrase without the field name."""
-
-
-# name: (function, number of arguments; None = two or more)
-_FUNCS = {
-    "sin": (np.sin, 1), "cos": (np.cos, 1), "tan": (np.tan, 1), "asin": (np.arcsin, 1),
-    "acos": (np.arccos, 1), "atan": (np.arctan, 1), "atan2": (np.arctan2, 2), "sinh": (np.sinh, 1),
-    "cosh": (np.cosh, 1), "tanh": (np.tanh, 1), "exp": (np.exp, 1), "log": (np.log, 1),
-    "log10": (np.log10, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1), "floor": (np.floor, 1),
-    "ceil": (np.ceil, 1), "round": (np.round, 1), "sign": (np.sign, 1), "pow": (np.power, 2),
-    "clip": (np.clip, 3), "min": (lambda *a: functools.reduce(np.minimum, a), None),
-    "max": (lambda *a: functools.reduce(np.maximum, a), None),
-}
-_BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
-           ast.FloorDiv: np.floor_divide, ast.Mod: np.mod, ast.Pow: np.power}
-_CMPOPS = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
-           ast.Eq: np.equal, ast.NotEq: np.not_equal}
 _RESERVED = ("t", "f", "s", "max_f", "fps", "pi", "e")
 _SECONDS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*s", re.ASCII)
 
 
 def is_schedule(value):
     """True for anything that is not a plain number (an expression, a keyframe string or mapping)."""
-    return not _is_number(value)
+    return not is_number(value)
 
 
 def smoothstep(x):
@@ -80,8 +60,8 @@ def resolve(value, frames, fps, variables=None, offset=0, length=None):
     if frames < 1 or not fps > 0:
         raise ValueError(f"need frames >= 1 and fps > 0, got {frames} and {fps}")
     ctx = _Context(frames, float(fps), variables or {}, offset, length or frames)
-    if _is_number(value):
-        return _finite(np.full(frames, _float(value)), np.arange(frames))
+    if is_number(value):
+        return _finite(np.full(frames, to_float(value)), np.arange(frames))
     if isinstance(value, dict):
         method = value.get("interpolation", "linear")
         if method not in INTERPOLATIONS:
@@ -96,7 +76,7 @@ def resolve(value, frames, fps, variables=None, offset=0, length=None):
         if any(len(p) != 2 for p in pieces):
             raise ScheduleError("expected keyframes like '0:(1.0), 30:(1.02)'")
         return _keyframes(_collect(pieces, ctx), "linear", ctx)
-    return _evaluate(_parse(value), np.arange(frames), ctx)
+    return _evaluate(parse(value), np.arange(frames), ctx)
 
 
 class _Context:
@@ -104,7 +84,7 @@ class _Context:
         self.frames, self.fps, self.offset, self.variables = frames, fps, offset, variables
         self.max_f = float(length - 1)
         for name, array in variables.items():
-            if name in _RESERVED or name in _FUNCS:
+            if name in _RESERVED or name in FUNCTIONS:
                 raise ValueError(f"variable name {name!r} is reserved")
             if np.shape(array) != (frames,):
                 raise ValueError(f"variable {name!r} must have {frames} values, not {np.shape(array)}")
@@ -119,17 +99,6 @@ class _Context:
         return names
 
 
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _float(number):
-    try:
-        return float(number)
-    except OverflowError:  # a huge integer
-        raise ScheduleError("number too large") from None
-
-
 def _split(text, sep):
     """Split on `sep` outside brackets, so `max(a, b)` stays one piece."""
     parts, depth, start = [], 0, 0
@@ -141,82 +110,8 @@ def _split(text, sep):
     return parts + [text[start:]]
 
 
-def _parse(text):
-    text = text.strip()
-    if not text:
-        raise ScheduleError("empty expression")
-    if len(text) > MAX_EXPRESSION:
-        raise ScheduleError(f"expression longer than {MAX_EXPRESSION} characters")
-    try:
-        return ast.parse(" ".join(text.splitlines()), mode="eval").body
-    except SyntaxError as exc:
-        raise ScheduleError(f"syntax error in {text[:60]!r}: {exc.msg}") from None
-    except (ValueError, RecursionError, MemoryError):
-        raise ScheduleError(f"cannot parse {text[:60]!r}") from None
-
-
-def _literal(node):
-    """The number a literal like `1.5`, `(-2)` stands for (Deforum interpolates those), else None."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        number = _literal(node.operand)
-        return None if number is None else (-number if isinstance(node.op, ast.USub) else number)
-    return _float(node.value) if isinstance(node, ast.Constant) and _is_number(node.value) else None
-
-
-def _eval(node, names):
-    """Evaluate a whitelisted expression tree over numpy arrays."""
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, (str, bytes)):
-            raise ScheduleError("strings are not allowed")
-        if not _is_number(node.value):
-            raise ScheduleError(f"constant {node.value!r} is not allowed")
-        return np.float64(node.value)  # floats from the start: 10**10**10 overflows, never hangs
-    if isinstance(node, ast.Name):
-        if node.id in names:
-            return names[node.id]
-        raise ScheduleError(f"unknown name {node.id!r} (variables: {', '.join(names)})")
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_eval(node.left, names), _eval(node.right, names))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return (-1.0 if isinstance(node.op, ast.USub) else 1.0) * _eval(node.operand, names)
-    if isinstance(node, ast.Compare) and all(type(op) in _CMPOPS for op in node.ops):
-        left, result = _eval(node.left, names), True
-        for op, right in zip(node.ops, node.comparators):  # a < b < c as in Python
-            right = _eval(right, names)
-            result = np.logical_and(result, _CMPOPS[type(op)](left, right))
-            left = right
-        return np.asarray(result, dtype=np.float64)  # 1.0/0.0, so (t>5)-(t>10) works
-    if isinstance(node, ast.IfExp):
-        return np.where(_eval(node.test, names) != 0, _eval(node.body, names), _eval(node.orelse, names))
-    if isinstance(node, ast.Call):
-        if not isinstance(node.func, ast.Name):
-            _eval(node.func, names)  # names the real problem (attribute, lambda, ...)
-            raise ScheduleError("only named functions can be called")
-        if node.func.id not in _FUNCS:
-            raise ScheduleError(f"unknown function {node.func.id!r} (allowed: {', '.join(_FUNCS)})")
-        if node.keywords:
-            raise ScheduleError(f"keyword arguments are not allowed in {node.func.id}()")
-        func, arity = _FUNCS[node.func.id]
-        if (arity is None and len(node.args) < 2) or (arity is not None and len(node.args) != arity):
-            raise ScheduleError(f"{node.func.id}() takes {arity or 'two or more'} argument(s), "
-                                f"got {len(node.args)}")
-        return func(*(_eval(arg, names) for arg in node.args))
-    if isinstance(node, ast.Attribute):
-        raise ScheduleError(f"attribute access '.{node.attr}' is not allowed")
-    what = type(getattr(node, "op", node)).__name__.lower()
-    raise ScheduleError(f"{what} is not allowed (only numbers, names, arithmetic, comparisons, calls)")
-
-
-def _run(tree, names):
-    try:
-        with np.errstate(all="ignore"):  # inf/nan are reported by the caller, with the frame
-            return _eval(tree, names)
-    except (RecursionError, OverflowError):  # a deep tree; an integer literal beyond float range
-        raise ScheduleError("expression too deeply nested or number too large") from None
-
-
 def _evaluate(tree, idx, ctx):
-    out = _run(tree, ctx.names(idx))
+    out = run(tree, ctx.names(idx))
     return _finite(np.array(np.broadcast_to(out, idx.shape), dtype=np.float64), idx)
 
 
@@ -237,12 +132,12 @@ def _position(key, ctx):
     elif isinstance(key, str):
         names = {"max_f": ctx.max_f, "fps": ctx.fps, "pi": math.pi, "e": math.e}
         try:
-            key = float(_run(_parse(text), names))
+            key = float(run(parse(text), names))
         except ScheduleError as exc:
             raise ScheduleError(f"keyframe position {shown}: {exc}") from None
-    if not _is_number(key):
+    if not is_number(key):
         raise ScheduleError(f"keyframe position {shown} is not a frame number")
-    key = _float(key)
+    key = to_float(key)
     if not math.isfinite(key) or abs(key - round(key)) > 1e-9:
         raise ScheduleError(f"keyframe position {shown} is not a whole frame (write '2.5s' for seconds)")
     if not 0 <= key <= 1e9:  # a huge frame would overflow the index arithmetic
@@ -258,10 +153,10 @@ def _collect(pairs, ctx):
         if frame in keys:
             raise ScheduleError(f"duplicate keyframe {frame}")
         try:
-            if not (_is_number(value) or isinstance(value, str)):
+            if not (is_number(value) or isinstance(value, str)):
                 raise ScheduleError("value must be a number or an expression")
-            tree = value if _is_number(value) else _parse(value)
-            number = _float(tree) if _is_number(tree) else _literal(tree)
+            tree = value if is_number(value) else parse(value)
+            number = to_float(tree) if is_number(tree) else literal(tree)
             if number is not None and not math.isfinite(number):
                 raise ScheduleError("value is not finite")
         except ScheduleError as exc:

@@ -4,8 +4,11 @@ settings that records resolve per frame, read from it."""
 
 import functools
 from pathlib import Path
+from typing import get_type_hints
 
 import yaml
+
+from . import records
 
 SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "dream.schema.yaml"
 INTEGERS = ("num_iterations", "num_repeats", "tile_size", "zoom_speed")  # rounded; every other number is a float
@@ -46,23 +49,43 @@ def _rules(keys):
     return {key: (int if key in INTEGERS else float, *_range(defs[key])) for key in keys}
 
 
-# Numeric frame settings, each a constant or a schedule.
-NUMBERS = ("num_iterations", "step_size", "rescale_factor", "num_repeats", "blend", "tile_size", "zoom_speed",
-           "zoom", "angle", "translate_x", "translate_y", "color_rate", "color_hold")
-VIDEO_NUMBERS = ("carry",)  # in video dreams' records only
+def _schedules(record_type, items=False):
+    """The keys of a record type (records.py) that the schema makes schedules (or, with `items`,
+    lists of schedules), in the record type's order."""
+    ref = {"$ref": "#/$defs/schedule"}
+    defs = schema()["$defs"]
+    return tuple(key for key in get_type_hints(record_type) if key in defs
+                 and (defs[key].get("items", {}).get("$ref") if items else defs[key].get("$ref")) == ref["$ref"])
+
+
+@functools.cache
+def numbers():
+    """Numeric settings of every dreamed frame, each a constant or a schedule (records.Settings)."""
+    return _schedules(records.Settings)
+
+
+@functools.cache
+def video_numbers():
+    """Those a video dream's frames add (records.OnFootage)."""
+    return tuple(key for key in _schedules(records.OnFootage) if key not in numbers())
+
+
+@functools.cache
+def vectors():
+    """Settings of several numbers, each number a constant or a schedule."""
+    return _schedules(records.Settings, items=True)
+
+
 SHARES = ("mask_strength", "guide_weight")  # in masked or guided frames' records only (folded into "mask", "objective")
-VECTORS = ("color_balance", "target_color", "center")  # several numbers, each a constant or a schedule
 
 
 @functools.cache
 def scalar_rules():
     """{key: (int or float, test, rule)} of every numeric setting a record resolves."""
-    return _rules([*NUMBERS, *VIDEO_NUMBERS, *SHARES])
+    return _rules([*numbers(), *video_numbers(), *SHARES])
 
 
 @functools.cache
 def vector_rules():
     """{key: (test, rule)} of each number of the settings of several numbers."""
-    return {key: _range(schema()["$defs"][key]["items"]) for key in VECTORS}
-
-
+    return {key: _range(schema()["$defs"][key]["items"]) for key in vectors()}

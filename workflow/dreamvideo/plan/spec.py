@@ -2,14 +2,13 @@
 
 Here: loading and validating a spec (the schema is the one place for its fields and defaults),
 and `plan`, which checks what the schema cannot and puts the plan together from the timeline
-(timeline.py: segments, snap, a clip's length) and the per-frame records (records.py). A frame's
+(timeline.py: segments, snap, a clip's length) and the per-frame records (resolve.py; their kinds: records.py). A frame's
 record holds only that frame's own settings, so the workflow can hand it to Snakemake as the
 frame job's params: editing a segment changes exactly the records of its frames."""
 
 import functools
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -17,57 +16,14 @@ import yaml
 from ..frame import colour, mask, pictures
 from ..network import models
 from ..outputs import video
-from . import audio, layout, records, schema, timeline
+from .. import layout
+from . import audio, resolve, schema, timeline
+from .frames import Plan
 
 
 
 class SpecError(ValueError):
     """A spec problem, phrased as `file: field: what is wrong (what to do)`."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    name: str
-    seed_image: str | None  # None for a video dream
-    audio: str | None
-    fps: float
-    size: tuple  # (width, height)
-    model: str
-    frames: tuple  # frames[i] is the record of frame i (its `kind`: seed_image, image_dream or video_dream)
-    audio_offset: float = 0.0
-    beat_decay: float = 0.25
-    audio_bands: tuple = (250, 4000)
-    video: str | None = None  # a video dream's clip
-    start: float = 0.0  # where in the clip it starts (s)
-    flow: str = "none"  # the flow method between its frames
-    threads: int = 1  # CPU threads of a frame job (its records say the same)
-    folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
-    mask_videos: tuple = ()  # (path, frames used) of each mask video its records use; extracted to mask_dir(n)
-
-    # Its files (layout.py): frames, mask videos' frames, a video dream's footage at this plan's
-    # size and the flow between its frames (one folder per method).
-    def frame_path(self, index):
-        return layout.frame(self.name, self.folder, index)
-
-    def mask_dir(self, number):
-        """Where mask video `number` (of mask_videos) is extracted, one frame per dream frame."""
-        return layout.mask(self.name, self.folder, number)
-
-    def source_dir(self):
-        return layout.source(self.name, self.folder)
-
-    def flow_dir(self):
-        return layout.flow(self.name, self.folder, self.flow)
-
-    def frame_paths(self):
-        return [self.frame_path(i) for i in range(len(self.frames))]
-
-    def features(self):
-        """The music features per frame ({} without audio): what schedules saw, for the plots."""
-        if not self.audio:
-            return {}
-        return audio.per_frame(audio.analysis(self.audio, self.audio_bands), self.fps, len(self.frames),
-                               self.audio_offset, self.beat_decay)
 
 
 _MUSIC = re.compile(r"\b(" + "|".join(audio.FEATURES) + r")\b")
@@ -197,62 +153,44 @@ def _with_colours(settings, where, fail):
         fail(f"{where}.target_color", err)
 
 
-def plan(name, spec, source="spec", variables=None):
-    """The frame plan of a validated spec; checks what the schema cannot (files, layers, sizes,
-    schedules). Every setting is resolved to plain numbers per frame here (records.py): a frame's
-    record is all that its pixels depend on. `variables`: extra per-frame arrays (audio features)
-    for schedule expressions, one value per frame of the whole video."""
-    def fail(field, message):
-        raise SpecError(f"{source}: {field}: {message}")
-
-    model, precision = _model(spec, fail)
-    clip = spec.get("video")
-    if clip is None:
-        seed_image = spec.get("seed_image", layout.seed_image(name))
-        try:
-            seed_pixels = pictures.read_rgb(seed_image)
-        except pictures.ImageError as err:
-            fail("seed_image", f"{err} (put the first frame there or set `seed_image:`)")
-        natural, fps, soundtrack = seed_pixels.shape[1::-1], spec["fps"], spec.get("audio")
-    else:
-        seed_image = None
-        natural, fps, clip_frames, soundtrack = timeline.clip(spec, fail)
-    size, soundtrack = _size(spec, natural, fail), _soundtrack(soundtrack, fail)
-
-    defaults = _with_colours(spec["defaults"], "defaults", fail)
-    segments = [_with_colours(seg, f"segments[{s}]", fail) for s, seg in enumerate(spec["segments"])]
-    counts = timeline.counts(segments, fps)
-    if clip is not None:
-        counts = timeline.fitted(counts, clip_frames, fail)
+def _music(spec, soundtrack, defaults, segments, counts, fps, variables, source, fail):
+    """(per-frame variables, counts): the music features schedules may name, and the segments'
+    frame counts snapped to beats, where a schedule uses music or a segment snaps."""
     variables = dict(variables or {})
-    if soundtrack is not None and (_uses_music([defaults, segments]) or any("snap" in seg for seg in segments)):
-        try:
-            analysis = audio.analysis(soundtrack, tuple(spec["audio_bands"]))
-        except video.MediaError as err:
-            fail("audio", err)
-        audio.warn_if_silent(analysis, soundtrack, source)
-        total = sum(counts)
-        variables = {**audio.per_frame(analysis, fps, total, spec["audio_offset"], spec["beat_decay"]), **variables}
-        counts = timeline.snapped(counts, segments, audio.beat_frames(analysis, fps, total, spec["audio_offset"]), fail)
-    span = timeline.of(segments, counts, fps, fail)
+    if soundtrack is None or not (_uses_music([defaults, segments]) or any("snap" in seg for seg in segments)):
+        return variables, counts
+    try:
+        analysis = audio.analysis(soundtrack, tuple(spec["audio_bands"]))
+    except video.MediaError as err:
+        fail("audio", err)
+    audio.warn_if_silent(analysis, soundtrack, source)
+    total = sum(counts)
+    variables = {**audio.per_frame(analysis, fps, total, spec["audio_offset"], spec["beat_decay"]), **variables}
+    counts = timeline.snapped(counts, segments, audio.beat_frames(analysis, fps, total, spec["audio_offset"]), fail)
+    return variables, counts
 
-    settings = records.Settings(defaults, segments, span, fps, variables, soundtrack is not None, fail)
-    mask_videos = {}  # mask video path → (its number, the field that names it)
-    per_segment = [records.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
-    # An image dream holds its brightness (and vividness) to the seed image's; a video dream to
-    # each source frame's (None).
-    fitted = pictures.fit(seed_pixels, size) if clip is None else None
-    base = {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
-            "reference_brightness": round(float(fitted.mean()), 4) if clip is None else None,
-            "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if clip is None else None,
+
+def _base(spec, model, precision, fitted):
+    """The keys every dreamed record shares. An image dream holds its brightness (and vividness)
+    to the seed image's (`fitted`); a video dream (None) to each source frame's."""
+    return {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
+            "reference_brightness": round(float(fitted.mean()), 4) if fitted is not None else None,
+            "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if fitted is not None else None,
             "rng_seed": spec["seed"], "flow": spec["flow"], "carry_mode": spec["carry_mode"],
             "carry_resample": spec["carry_resample"]}
-    # A record's `kind` says how its frame is made (render.make_frame): an image dream's frame 0 is
-    # its seed image fitted to the size, every other frame (a video's frame 0 too) is dreamed.
-    frames = [] if clip else [{"kind": "seed_image", "seed_image": seed_image, "size": list(size)}]
-    frames += [records.frame_record(name, index, span, per_segment, base, clip is not None)
-               for index in range(len(frames), span.total)]
-    extracted = []  # (mask video, the frames of it the dream uses)
+
+
+def _kinds(total, clip):
+    """Each frame's kind (records.KINDS), which says how its job makes it: an image dream starts
+    from its seed image fitted to the size, a video dream from its first source frame dreamed;
+    every later frame continues from the one before."""
+    first, later = ("video_start", "video_dream") if clip else ("seed_image", "image_dream")
+    return [first] + [later] * (total - 1)
+
+
+def _extracted(name, frames, mask_videos, size, fps, fail):
+    """(mask video, the frames of it the dream uses), each checked against the dream."""
+    extracted = []
     for path, (number, field) in mask_videos.items():
         folder = layout.mask(name, "frames", number)
         needed = 1 + max(item["frame"] for r in frames for item in r.get("mask", ()) if item.get("folder") == folder)
@@ -261,10 +199,54 @@ def plan(name, spec, source="spec", variables=None):
         except (ValueError, video.MediaError) as err:
             fail(field, err)
         extracted.append((path, needed))
+    return tuple(extracted)
+
+
+def _source(name, spec, fail):
+    """(seed image, its pixels, natural size, fps, clip frames, soundtrack) of an image or video dream."""
+    if spec.get("video") is not None:
+        natural, fps, clip_frames, soundtrack = timeline.clip(spec, fail)
+        return None, None, natural, fps, clip_frames, soundtrack
+    seed_image = spec.get("seed_image", layout.seed_image(name))
+    try:
+        seed_pixels = pictures.read_rgb(seed_image)
+    except pictures.ImageError as err:
+        fail("seed_image", f"{err} (put the first frame there or set `seed_image:`)")
+    return seed_image, seed_pixels, seed_pixels.shape[1::-1], spec["fps"], None, spec.get("audio")
+
+
+def plan(name, spec, source="spec", variables=None):
+    """The frame plan of a validated spec; checks what the schema cannot (files, layers, sizes,
+    schedules). Every setting is resolved to plain numbers per frame here (resolve.py): a frame's
+    record is all that its pixels depend on. `variables`: extra per-frame arrays (audio features)
+    for schedule expressions, one value per frame of the whole video."""
+    def fail(field, message):
+        raise SpecError(f"{source}: {field}: {message}")
+
+    model, precision = _model(spec, fail)
+    clip = spec.get("video")
+    seed_image, seed_pixels, natural, fps, clip_frames, soundtrack = _source(name, spec, fail)
+    size, soundtrack = _size(spec, natural, fail), _soundtrack(soundtrack, fail)
+    defaults = _with_colours(spec["defaults"], "defaults", fail)
+    segments = [_with_colours(seg, f"segments[{s}]", fail) for s, seg in enumerate(spec["segments"])]
+    counts = timeline.counts(segments, fps)
+    if clip is not None:
+        counts = timeline.fitted(counts, clip_frames, fail)
+    variables, counts = _music(spec, soundtrack, defaults, segments, counts, fps, variables, source, fail)
+    span = timeline.of(segments, counts, fps, fail)
+
+    settings = resolve.Settings(defaults, segments, span, fps, variables, soundtrack is not None, fail)
+    mask_videos = {}  # mask video path → (its number, the field that names it)
+    per_segment = [resolve.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
+    base = _base(spec, model, precision, pictures.fit(seed_pixels, size) if clip is None else None)
+    frames = [{"kind": kind, "seed_image": seed_image, "size": list(size)} if kind == "seed_image"
+              else resolve.frame_record(name, index, kind, span, per_segment, base)
+              for index, kind in enumerate(_kinds(span.total, clip))]
     return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
                 frames=tuple(frames), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
                 audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
-                flow=spec["flow"] if clip else "none", threads=spec["threads"], mask_videos=tuple(extracted))
+                flow=spec["flow"] if clip else "none", threads=spec["threads"],
+                mask_videos=_extracted(name, frames, mask_videos, size, fps, fail))
 
 
 @functools.cache
@@ -275,8 +257,8 @@ def plan_for(name, specs_dir="config/dreams", shared_json="{}"):
 
 
 def check(names, specs_dir="config/dreams", shared_json="{}"):
-    """One `error: ...` line for each named dream whose spec cannot be planned: what the Snakefile
-    prints, before it builds the DAG, for the dreams a run would render."""
+    """One `error: ...` line for each named dream whose spec cannot be planned: what the workflow
+    prints when its DAG first needs a dream's plan (common.smk: dream_plan)."""
     errors = []
     for name in dict.fromkeys(names):
         try:

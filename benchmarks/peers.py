@@ -1,16 +1,24 @@
 """The same frame made the way peers make it, on our model, for side-by-side timings only.
 
-- `seed_frame`: the original project's Hvass-style loop: tiles one by one, each a separate gradient call,
+- `SeedStyle`: the original project's Hvass-style loop: tiles one by one, each a separate gradient call,
   per-tile normalisation and the three Gaussian blurs in numpy, octaves resized with PIL.
-- `tutorial_frame`: the TensorFlow DeepDream tutorial: `TiledGradients` (one tf.function with an
+- `TutorialStyle`: the TensorFlow DeepDream tutorial: `TiledGradients` (one tf.function with an
   input signature, random roll, a tape per tile inside a tf.range loop), octaves in Python.
-Both use the same layer, iterations, octaves and tile size as ours."""
+Both use the same layer, iterations, octaves and tile size as ours. `peer_speed` times a chained
+640x360 frame each way against ours (`frame_time`), and the single image of `dream-image`'s defaults."""
 
 import math
 
 import numpy as np
 import tensorflow as tf
 from PIL import Image
+
+from dreamvideo.frame import pictures, render
+from dreamvideo.network import loading, models
+
+from .base import LAYERS, SIZES, chained, frame_time, median_time, record
+
+SINGLE_IMAGE = dict(num_iterations=10, step_size=3.0, num_repeats=4)  # `dream-image` defaults (dreamvideo/cli.py)
 
 
 def _numpy_blur(image, sigma):
@@ -131,3 +139,33 @@ class TutorialStyle:
                 img = img + self.tiled_gradients(img, shift, tf.constant(tile_size)) * step_size
                 img = tf.clip_by_value(img, 0.0, 255.0)
         return img.numpy()
+
+
+def peer_frame_time(size, layer, runs, dream_fn, settings=None):
+    """A frame as `frame_time` makes it, with a peer's dream in place of ours."""
+    rec = record(layer, size, **(settings or {}))
+
+    def peer_frame():
+        pixels = render.prepare(pictures.read_frame(prev), rec)
+        settings = {k: rec[k] for k in render.DREAM_SETTINGS if k != "octave_mode"}  # each peer has its own octaves
+        result = dream_fn(pixels, seed=1, **settings)
+        pictures.write_frame(np.clip(np.round(result), 0, 255).astype(np.uint8), out)
+
+    with chained(size) as (prev, out):
+        return median_time(peer_frame, runs, warmup=1)
+
+
+def peer_speed(runs):
+    model = models.get(models.DEFAULT_MODEL)
+    rows = []
+    cases = [(layer, "video frame", None, runs) for layer in LAYERS] + [(3, "single image", SINGLE_IMAGE, 1)]
+    for layer, label, settings, n in cases:
+        features = loading.features(model.name, layer)
+        size = SIZES[0]
+        ours = frame_time(record(layer, size, **(settings or {})), size, n)
+        seed = peer_frame_time(size, layer, n, SeedStyle(features, model.mean, model.std), settings)
+        tutorial = peer_frame_time(size, layer, n, TutorialStyle(features, model.mean, model.std), settings)
+        rows.append(dict(layer=layer, label=label, ours=ours, seed=seed, tutorial=tutorial))
+        print(f"layer {layer} 640x360 {label}: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
+              f"tutorial's way {tutorial:.3f} s ({tutorial / ours:.1f}x)", flush=True)
+    return rows

@@ -9,11 +9,10 @@
   `snakemake -n` of a 4,320-frame dream (3 min at 24 fps) whose zoom follows the beat, uncached and
   cached, beside the same dream without music.
 
-    python scripts/benchmark_music.py"""
+    python -m benchmarks.music"""
 
 import datetime
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -21,22 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-import numpy as np  # noqa: E402
+import numpy as np
 
-from dreamvideo.frame import pictures  # noqa: E402
-from dreamvideo.outputs import video
+from dreamvideo import cpu, media
+from dreamvideo.frame import pictures
 from dreamvideo.plan import audio, spec
-from dreamvideo.testmedia import click_track  # noqa: E402
+from dreamvideo.testmedia import click_track
+
+from . import report
+from .base import REPO, SEED, snakemake
 
 DEMO = "fractal_light"
-
-
-def cpu():
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    return platform.processor()
 
 
 def beat_accuracy(tmp):
@@ -78,7 +72,7 @@ def song(tmp, seconds=180):
     out = {}
     for ext, codec in (("flac", ["-c:a", "flac"]), ("mp3", ["-c:a", "libmp3lame", "-b:a", "192k"])):
         out[ext] = tmp / f"song.{ext}"
-        subprocess.run([video.ffmpeg(), "-v", "error", "-stream_loop", "-1", "-i", str(REPO / f"dreams/{DEMO}/soundtrack.flac"),
+        subprocess.run([media.ffmpeg(), "-v", "error", "-stream_loop", "-1", "-i", str(REPO / f"dreams/{DEMO}/soundtrack.flac"),
                         "-t", str(seconds), *codec, str(out[ext])], check=True)
     return out
 
@@ -86,8 +80,7 @@ def song(tmp, seconds=180):
 def fresh(code):
     """Seconds for `code` in a fresh Python process (imports included)."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code],
-                   check=True, cwd=REPO)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     return time.perf_counter() - start
 
 
@@ -96,12 +89,7 @@ def dry_run(root, use_music):
     (root / "config/dreams/m.yaml").write_text(
         f"size: [96, 64]\nfps: 24\naudio: dreams/m/song.flac\ndefaults: {{zoom: {zoom}}}\n"
         f"segments:\n  - {{seconds: 90, layer: 3}}\n  - {{seconds: 90, layer: 6{snap}}}\n")
-    start = time.perf_counter()
-    done = subprocess.run([str(Path(sys.executable).parent / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1",
-                           "-n", "dreams/m/final.mp4"], cwd=root, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(done.stderr[-2000:])
-    return time.perf_counter() - start
+    return snakemake(root, "--cores", "1", "-n", "dreams/m/final.mp4")[0]
 
 
 def speed(tmp):
@@ -110,14 +98,14 @@ def speed(tmp):
     for ext, path in files.items():
         cache = tmp / f"cache-{ext}"
         rows[f"decode + analyse 3 min {ext.upper()}, fresh process"] = fresh(
-            f"from dreamvideo import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
+            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
         rows[f"cached read, fresh process ({ext.upper()})"] = fresh(
-            f"from dreamvideo import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
+            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
     root = tmp / "project"
     (root / "config/dreams").mkdir(parents=True)
     (root / "dreams/m").mkdir(parents=True)
     shutil.copy(REPO / "config/config.yaml", root / "config/config.yaml")
-    shutil.copy(REPO / f"dreams/{DEMO}/img_0.jpg", root / "dreams/m/img_0.jpg")
+    shutil.copy(SEED, root / "dreams/m/img_0.jpg")
     shutil.copy(files["flac"], root / "dreams/m/song.flac")
     rows["`snakemake -n`, 4,320 frames, no music feature"] = dry_run(root, False)
     rows["`snakemake -n`, 4,320 frames, zoom on the beat + snap, first time"] = dry_run(root, True)
@@ -137,7 +125,7 @@ def main():
 
     lines = [
         "# Music analysis", "",
-        f"Written by `scripts/benchmark_music.py` on {datetime.date.today()}; CPU: {cpu()}; "
+        f"Written by `python -m benchmarks.music` on {datetime.date.today()}; CPU: {cpu.describe()}; "
         f"librosa {librosa.__version__}. Nothing here is typed by hand.", "",
         "## Beats on click tracks (20 s each)", "",
         "| BPM | fps | clicks | within ±1 frame | stray peaks | tempo |", "|---|---|---|---|---|---|",
@@ -151,9 +139,7 @@ def main():
         "## Speed, 3-minute song", "",
         "| what | seconds |", "|---|---|", *[f"| {name} | {seconds:.2f} |" for name, seconds in times.items()], "",
     ]
-    out = REPO / "benchmarks/music.md"
-    out.write_text("\n".join(lines))
-    print(f"wrote {out.relative_to(REPO)}")
+    report.write(REPO / "benchmarks/music.md", lines)
 
 
 if __name__ == "__main__":

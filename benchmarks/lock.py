@@ -4,7 +4,7 @@ locks around its whole run, writing every input and output of the DAG into its l
 no-op rerun shows the lock's cost without any dreaming. profiles/default turns the lock off (a
 killed run would leave it: see dreamvideo/runlock.py); this says what that saves. Prints only.
 
-    python scripts/benchmark_lock.py [--frames 3600] [--runs 5]
+    python -m benchmarks.lock [--frames 3600] [--runs 5]
 """
 
 import argparse
@@ -13,7 +13,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from benchmark_scale import cpu_model, finish_without_dreaming, project, run
+from dreamvideo import cpu
+
+from .scale import finish_without_dreaming, project, run
 
 # The settings of profiles/default that matter here, with the profile itself left out so that the
 # lock can be on.
@@ -25,7 +27,7 @@ def main():
     parser.add_argument("--frames", type=int, default=3600)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(f"{cpu_model()}, load average {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"{cpu.describe()}, load average {os.getloadavg()[0]:.1f}", flush=True)
     times = {"lock": [], "nolock": []}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

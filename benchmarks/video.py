@@ -11,23 +11,26 @@ dream's strength (mean |output - source|, from frame 24 on) and seconds per fram
 
 Clips: the tests' texture moving 3 px a frame (128x96, 48 frames), and the video demo's clip.
 
-    python scripts/benchmark_video.py"""
+    python -m benchmarks.video"""
 
 import datetime
-import os
-import platform
+import functools
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-import numpy as np  # noqa: E402
+import numpy as np
 
-from dreamvideo.frame import colour, flow, render, source  # noqa: E402
+from dreamvideo import cpu
+from dreamvideo.frame import carry as carrying
+from dreamvideo.frame import colour, flow, pictures, render, source
 from dreamvideo.network import dream
 from dreamvideo.outputs import look
 from dreamvideo.plan import spec
-from dreamvideo.testmedia import make_clip  # noqa: E402
+from dreamvideo.testmedia import make_clip
+
+from . import report
+from .base import REPO, SEED
 
 # (label, flow method, carry, carry_mode, carry_resample)
 WAYS = [
@@ -38,19 +41,19 @@ WAYS = [
     ("DIS, dream residual carried (carry 0.8, Lanczos)", "dis", 0.8, "residual", "lanczos"),
     ("Farneback, previous dream carried (carry 0.8, Lanczos)", "farneback", 0.8, "dream", "lanczos"),
 ]
-SETTINGS = dict(num_iterations=3, step_size=2.0, rescale_factor=0.7, num_repeats=1, octave_mode="detail", blend=0.2,
-                tile_size=400)
-RECORD = dict(model="inception_v3", objective=[["mixed4", 1.0, []]], precision="float32", target_color=None,
-              color_balance=[0.3333, 0.3333, 0.3334], zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0,
-              center=[0.5, 0.5], zoom_speed=0, border="reflect", color_hold=spec.frame_default("color_hold"),
-              **SETTINGS)
 
 
-def cpu():
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    return platform.processor()
+@functools.cache
+def record():
+    """A dreamed frame's record as the plan makes it: layer mixed4, 3 iterations of step 2, one octave
+    below full size, float32, the schema's colour control (what `colour_control` reads)."""
+    data = spec.validate({"seed_image": str(SEED), "precision": "float32", "segments": [{"frames": 2}],
+                          "defaults": {"layer": "mixed4", "num_iterations": 3, "step_size": 2.0, "zoom_speed": 0}})
+    return spec.plan("video", data).frames[1]
+
+
+def settings():
+    return {key: record()[key] for key in render.DREAM_SETTINGS}
 
 
 def frames_of(path, tmp, limit):
@@ -59,24 +62,23 @@ def frames_of(path, tmp, limit):
     size = (info["size"][0] // 2 * 2, info["size"][1] // 2 * 2)
     paths = [tmp / f"{path.stem}/{i:06d}.png" for i in range(count)]
     source.extract(path, tmp / path.stem, count, info["fps"], size)
-    from dreamvideo.frame import pictures
-
     return [pictures.read_frame(p) for p in paths]
 
 
 def dream_clip(sources, method, carry, mode, resample):
     """Dream every frame the way a video dream's frame jobs do; (outputs, seconds per frame)."""
-    dreamer = dream.dreamer(RECORD["model"], RECORD["objective"], RECORD["precision"])
-    dreamer(sources[0], seed=[0, 0], weights=[1.0], **SETTINGS)  # warm-up: tracing is not a frame's cost
+    rec = record()
+    dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
+    dreamer(sources[0], seed=[0, 0], weights=[1.0], **settings())  # warm-up: tracing is not a frame's cost
     outputs = []
     start = time.perf_counter()
     for i, src in enumerate(sources):
         pixels = src.astype(np.float32)
         if i and (carry or method != "none"):
             moved = flow.backward(sources[i - 1], src, method) if method != "none" else (None, None)
-            pixels = flow.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode, resample=resample)
-        pixels = render.colour_control(pixels, RECORD, float(src.mean()), colour.vividness(src))
-        outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **SETTINGS)))
+            pixels = carrying.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode, resample=resample)
+        pixels = render.colour_control(pixels, rec, float(src.mean()), colour.vividness(src))
+        outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **settings())))
     return outputs, (time.perf_counter() - start) / len(sources)
 
 
@@ -126,7 +128,7 @@ def main():
             results[f"the video demo's clip, {sources[0].shape[1]}x{sources[0].shape[0]}, first 48 frames"] = \
                 measure("demo", sources)
     lines = ["# Coherence of dreamed video", "",
-             f"Written by `scripts/benchmark_video.py` on {datetime.date.today()}; CPU: {cpu()}. Nothing here is typed "
+             f"Written by `python -m benchmarks.video` on {datetime.date.today()}; CPU: {cpu.describe()}. Nothing here is typed "
              "by hand. Layer mixed4, 3 iterations of step 2 per frame, one octave below full size.", "",
              "Warping error: mean |frame t - frame t-1 moved along the source's DIS flow| (0..255) where the flow "
              "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is. "
@@ -138,9 +140,7 @@ def main():
         lines.append("")
     lines += ["## Flow per pair of frames (both directions and the mask; computed once per clip)", "",
               "| size | method | seconds |", "|---|---|---|", *[f"| {s} | {m} | {t:.3f} |" for s, m, t in speeds], ""]
-    out = REPO / "benchmarks/video.md"
-    out.write_text("\n".join(lines))
-    print(f"wrote {out.relative_to(REPO)}")
+    report.write(REPO / "benchmarks/video.md", lines)
 
 
 if __name__ == "__main__":

@@ -1,21 +1,26 @@
-"""Dream on one image, the original project's single-image tool:
-
-    python scripts/dream_image.py in.jpg out.jpg --layer 6 --seed 1
-
-The output has the input's size. Layers: a number 1..11 (1 shallow: wavy lines … 11 deep: birds)
-or a layer name of the model."""
+"""The package's commands, installed into the venv by pyproject.toml's [project.scripts]:
+`dream-image` (one image) and `prepare-model` (the weights' cache)."""
 
 import argparse
 import sys
 import time
 from pathlib import Path
 
-from dreamvideo.frame import pictures  # noqa: E402
 from dreamvideo.network import models, weights
 
+DREAM_IMAGE = """Dream on one image, the original project's single-image tool:
 
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    dream-image in.jpg out.jpg --layer 6 --seed 1
+
+The output has the input's size. Layers: a number 1..11 (1 shallow: wavy lines … 11 deep: birds)
+or a layer name of the model."""
+
+PREPARE_MODEL = "Fetch, verify and convert models' weights into the cache: `prepare-model [MODEL ...]`."
+
+
+def dream_image_args(argv=None):
+    p = argparse.ArgumentParser(prog="dream-image", description=DREAM_IMAGE,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("input", help="image to dream on (any format Pillow reads)")
     p.add_argument("output", help="where to write the dream (.jpg, .png, ...)")
     p.add_argument("--layer", default="6", help="1..11 or a layer name (default 6)")
@@ -36,8 +41,11 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def dream_image(argv=None):
+    """`dream-image IN OUT [options]`: one line on stderr and exit 1 for a bad layer, image or path."""
+    args = dream_image_args(argv)
+    from dreamvideo.frame import pictures
+
     out = Path(args.output)
     try:
         model = models.get(args.model)
@@ -66,5 +74,13 @@ def main(argv=None):
     print(f"wrote {out} in {time.monotonic() - start:.1f} s", file=sys.stderr)
 
 
-if __name__ == "__main__":
-    main()
+def prepare_model(argv=None):
+    """`prepare-model [MODEL ...]` (default: the default model); a model already in the cache is left as it is."""
+    parser = argparse.ArgumentParser(prog="prepare-model", description=PREPARE_MODEL)
+    parser.add_argument("model", nargs="*", default=[models.DEFAULT_MODEL], choices=sorted(models.MODELS))
+    args = parser.parse_args(argv)
+    try:
+        for name in args.model:
+            weights.prepare(name)
+    except models.ModelError as err:
+        sys.exit(f"error: {err}")

@@ -2,31 +2,32 @@
 
 Each recipe renders the same zoom dream from the same seed picture (coloured discs), as frame jobs
 do (render.prepare: camera + colour balance, then the dreamer, then uint8 as a saved frame), with the
-layer switching from 4 to 6 halfway (FACTS.md, "Look metrics"). The recipes take turns frame by frame,
+layer switching from 4 to 6 halfway (FACTS.md, "Look metrics"); its records are the plan's. The recipes take turns frame by frame,
 so a shared machine's drift hits all alike and the seconds per frame compare as ratios.
 
 Prints, per recipe: contrast, colourfulness and detail early (mean of frames 10-30) and late (mean of
 the last 40), their ratio late/early, and seconds per frame; writes every frame's metrics to
 --out/<recipe>.csv and a contact sheet of the start and the end to --out/<recipe>.png.
 
-    python scripts/benchmark_look.py --frames 240 --recipes old new iterations --out /tmp/look
-    python scripts/benchmark_look.py --losses dreams/fractal_light/img_0.jpg   # no dreaming
+    python -m benchmarks.look --frames 240 --recipes old new iterations --out /tmp/look
+    python -m benchmarks.look --losses dreams/fractal_light/img_0.jpg   # no dreaming
 """
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+import numpy as np
+from PIL import Image, ImageDraw
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
-
-from dreamvideo.frame import colour, render  # noqa: E402
-from dreamvideo.network import models
+from dreamvideo.frame import pictures, render
 from dreamvideo.outputs import look
 from dreamvideo.plan import spec
+
+from .base import REPO
+from .notebook import notebook_dream, notebook_zoom
 
 LAYERS = (4, 6)  # first half, second half
 # Recipes: changes to the base record. All cost about one full-size step per frame except where noted.
@@ -41,7 +42,7 @@ RECIPES = {
     "new_2it": dict(octave_mode="detail", num_iterations=2),  # twice the cost
     "old_no_zoom": dict(octave_mode="blend", zoom=1.0),
     "new_no_zoom": dict(octave_mode="detail", zoom=1.0),
-    # Other programs' recipes (notebook_dream below), iterations cut from their 10 to 1 so that a
+    # Other programs' recipes (benchmarks.notebook), iterations cut from their 10 to 1 so that a
     # frame costs about what ours does (`--notebook-iterations` to change it):
     # google/deepdream dream.ipynb: deepdream(net, frame) with its defaults (iter_n=10, octave_n=4,
     # octave_scale=1.4, step_size=1.5, jitter=32, clip), then its zoom loop's
@@ -53,69 +54,6 @@ RECIPES = {
     # frame of a source video, which a still zoom has none of): the notebook's dream in our 1.01 zoom.
     "deepdreamanim": dict(notebook=dict(octave_n=4, octave_scale=1.5, step_size=1.5, jitter=32, s=1 - 1 / 1.01)),
 }
-
-
-def notebook_zoom(pixels, s):
-    """The notebook's zoom: scipy's bilinear affine_transform by 1 - s about the centre."""
-    from scipy import ndimage as nd
-
-    height, width = pixels.shape[:2]
-    return nd.affine_transform(np.asarray(pixels, np.float32), [1 - s, 1 - s, 1], [height * s / 2, width * s / 2, 0], order=1)
-
-
-def notebook_step(dreamer, image, step_size, jitter, rng):
-    """The notebook's make_step on our network: jitter by a random roll, gradient of the mean square
-    of the layer's activations (objective_L2), step of step_size / mean |g|, unroll, clip to 0..255."""
-    import tensorflow as tf
-
-    ox, oy = rng.integers(-jitter, jitter + 1, 2)
-    rolled = np.roll(np.roll(image, ox, 1), oy, 0)
-    grad = _notebook_grad(dreamer)(tf.constant(rolled[np.newaxis])).numpy()[0]
-    rolled = rolled + step_size / (np.abs(grad).mean() + 1e-12) * grad
-    return np.clip(np.roll(np.roll(rolled, -ox, 1), -oy, 0), 0, 255)
-
-
-_GRADS = {}
-
-
-def _notebook_grad(dreamer):
-    if id(dreamer) not in _GRADS:
-        import tensorflow as tf
-
-        @tf.function(input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
-        def grad(image):
-            with tf.GradientTape() as tape:
-                tape.watch(image)
-                act = dreamer.features((image - dreamer.mean) / dreamer.std, training=False)
-                loss = 0.5 * tf.reduce_sum(tf.square(tf.cast(act, tf.float32)))
-            return tape.gradient(loss, image)
-
-        _GRADS[id(dreamer)] = (dreamer, grad)
-    return _GRADS[id(dreamer)][1]
-
-
-def notebook_dream(dreamer, image, iter_n, octave_n, octave_scale, step_size, jitter, rng, **_):
-    """The notebook's deepdream: octaves by scipy's bilinear zoom (those under the network's minimum
-    side dropped, as our dreamer does: Inception v3 takes >= 75 px where GoogLeNet took less), the
-    smallest dreamed first, each larger one starting from its undreamed level + the upscaled detail."""
-    from scipy import ndimage as nd
-
-    octaves = [np.asarray(image, np.float32)]
-    for _ in range(octave_n - 1):
-        smaller = nd.zoom(octaves[-1], (1 / octave_scale, 1 / octave_scale, 1), order=1)
-        if min(smaller.shape[:2]) < dreamer.model.min_size:
-            break
-        octaves.append(smaller)
-    detail = np.zeros_like(octaves[-1])
-    for base in octaves[::-1]:
-        h, w = base.shape[:2]
-        if detail.shape[:2] != (h, w):
-            detail = nd.zoom(detail, (h / detail.shape[0], w / detail.shape[1], 1), order=1)
-        current = base + detail
-        for _ in range(iter_n):
-            current = notebook_step(dreamer, current, step_size, jitter, rng)
-        detail = current - base
-    return current
 
 
 def discs(size, seed=0):
@@ -130,20 +68,18 @@ def discs(size, seed=0):
     return np.clip(image, 0, 255).astype(np.uint8)
 
 
-def record(index, frames, size, seed_pixels, seed=0, **changes):
-    """Frame `index`'s record, with the schema's defaults where the benchmark does not say; `seed`
-    is the dream's (the random tile shifts), the picture stays the same."""
-    model = models.get(models.DEFAULT_MODEL)
-    defaults = spec.validate({"segments": [{"frames": 1}]})["defaults"]
-    layer = LAYERS[0] if index < frames // 2 else LAYERS[1]
-    base = {key: defaults[key] for key in (*render.DREAM_SETTINGS, "color_balance", "color_hold")}
-    base.update(kind="image_dream", model=model.name, precision="float32",
-                objective=[[model.layer_name(layer), 1.0, []]],
-                zoom_speed=0, zoom=1.01, angle=0.0, translate_x=0.0, translate_y=0.0, center=[0.5, 0.5],
-                border="reflect", target_color=None, color_rate=0.0, threads=spec.schema_default("threads"),
-                reference_brightness=float(seed_pixels.mean()), reference_vividness=colour.vividness(seed_pixels),
-                rng_seed=[seed, index])
-    return {**base, **changes}
+def records(frames, size, seed_pixels, seed=0):
+    """The plan's records of the zoom dream of `seed_pixels`: layer LAYERS[0] for the first half,
+    LAYERS[1] after, the schema's defaults elsewhere; `seed` is the dream's (the random tile
+    shifts, records' rng_seed [seed, index]), the picture stays the same."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "discs.png"
+        pictures.write_frame(seed_pixels, path)
+        data = spec.validate({"seed_image": str(path), "size": list(size), "precision": "float32", "seed": seed,
+                              "defaults": {"zoom": 1.01, "zoom_speed": 0},
+                              "segments": [{"frames": frames // 2, "layer": LAYERS[0]},
+                                           {"frames": frames - frames // 2, "layer": LAYERS[1]}]})
+        return spec.plan("look", data).frames
 
 
 def sheet(frames, labels, path, columns=4):
@@ -198,7 +134,7 @@ def losses(picture):
     print(f"| ... blended back as `blend: 0.2` | {look.detail(0.2 * image + 0.8 * up) / look.detail(image):.2f} |")
 
 
-def main():
+def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--frames", type=int, default=240)
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
@@ -210,35 +146,36 @@ def main():
                    help="iterations per octave of the other programs' recipes (theirs: 10)")
     p.add_argument("--seed", type=int, default=0, help="the dream's seed (records' seed [SEED, index]); the picture stays")
     p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
-    args = p.parse_args()
-    if args.losses:
-        from dreamvideo.frame import pictures
+    return p.parse_args()
 
-        return losses(pictures.fit(pictures.read_rgb(args.losses), tuple(args.size)))
+
+def dream_frame(name, prev, planned, index, args):
+    """Recipe `name`'s frame `index` from its previous frame: (what it dreamed on, the frame, its record)."""
     from dreamvideo.network import dream
 
-    dream.use_threads(spec.schema_default("threads"))
-    args.out.mkdir(parents=True, exist_ok=True)
-    size, frames = tuple(args.size), args.frames
-    seed_pixels = discs(size)
+    changes = dict(RECIPES[name])
+    notebook = changes.pop("notebook", None)
+    rec = {**planned, **changes}  # the recipe's settings over the plan's
+    dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
+    if notebook:
+        before = notebook_zoom(prev, notebook["s"])
+        rng = np.random.default_rng([args.seed, index])
+        return before, dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook)), rec
+    before = render.prepare(prev, rec)
+    settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
+    return before, dream.to_uint8(dreamer(before, seed=rec["rng_seed"], **settings)), rec
+
+
+def run_recipes(args, size, frames, seed_pixels):
+    """Every recipe's frames, taking turns frame by frame: {recipe: prev, rows, seconds, kept}."""
+    planned = records(frames, size, seed_pixels, args.seed)
     state = {name: dict(prev=seed_pixels, rows=[look.measure(seed_pixels)], seconds=[], kept={}) for name in args.recipes}
     keep = sorted({1, 10, 30, frames // 2 - 1, frames // 2 + 10, *range(frames - 45, frames, 15), frames - 1})
     for index in range(1, frames):
         for name in args.recipes:
             s = state[name]
-            changes = dict(RECIPES[name])
-            notebook = changes.pop("notebook", None)
-            rec = record(index, frames, size, seed_pixels, args.seed, **changes)
             start = time.perf_counter()
-            dreamer = dream.dreamer(rec["model"], rec["objective"], rec["precision"])
-            if notebook:
-                before = notebook_zoom(s["prev"], notebook["s"])
-                rng = np.random.default_rng([args.seed, index])
-                out = dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook))
-            else:
-                before = render.prepare(s["prev"], rec)
-                settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
-                out = dream.to_uint8(dreamer(before, seed=rec["rng_seed"], **settings))
+            before, out, rec = dream_frame(name, s["prev"], planned[index], index, args)
             s["seconds"].append(time.perf_counter() - start)
             strength = (look.strength(before, out, rec["model"], rec["objective"], rec["precision"])
                         if args.strength else None)
@@ -250,7 +187,11 @@ def main():
             print(f"frame {index}/{frames}", file=sys.stderr, flush=True)
             for name in args.recipes:
                 write_curves(state[name]["rows"], args.out / f"{name}.csv")
+    return state
 
+
+def summary(state, args, size, frames):
+    """The table of each recipe's look early and late, and its contact sheet."""
     print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}, seed {args.seed}; "
           "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
     print("| recipe | contrast early → late (ratio) | colourfulness | detail | dream strength | s/frame |")
@@ -270,6 +211,19 @@ def main():
         print(f"| {name} | {' | '.join(cells)} | {np.median(s['seconds']):.3f} |", flush=True)
         kept = sorted(s["kept"])
         sheet([s["kept"][i] for i in kept], [f"{name} {i}" for i in kept], args.out / f"{name}.png")
+
+
+def main():
+    args = parse_args()
+    if args.losses:
+        return losses(pictures.fit(pictures.read_rgb(args.losses), tuple(args.size)))
+    from dreamvideo.network import setup
+
+    setup.use_threads(spec.schema_default("threads"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    size, frames = tuple(args.size), args.frames
+    seed_pixels = discs(size)
+    summary(run_recipes(args, size, frames, seed_pixels), args, size, frames)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,11 @@ def in_folder(pattern, folder):
     return pattern.replace("{folder}", folder)
 
 
+def indexed(folder, index, suffix=".png"):
+    """File `index` of a folder of numbered files (frames, source frames, flow fields, mask frames)."""
+    return f"{folder}/{index:06d}{suffix}"
+
+
 def frame(name, folder, index):
     return FRAME.format(name=name, folder=folder, index=f"{index:06d}")
 

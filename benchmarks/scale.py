@@ -11,8 +11,8 @@ For 3,600, 7,200 and 18,000 frames (2, 4 and 10 minutes at 30 fps) and each K:
 Frames are 96x64: the DAG does not depend on the size. The machine's cores may be shared:
 timings can be disturbed by other work; memory is not.
 
-    python scripts/benchmark_scale.py                 # all of it (~10 min on 2 cores)
-    python scripts/benchmark_scale.py --frames 3600 --k 1 100
+    python -m benchmarks.scale                 # all of it (~10 min on 2 cores)
+    python -m benchmarks.scale --frames 3600 --k 1 100
 """
 
 import argparse
@@ -20,17 +20,16 @@ import datetime
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-from dreamvideo.frame import pictures  # noqa: E402
+from dreamvideo import cpu, files
+from dreamvideo.frame import pictures
 from dreamvideo.network import models
 from dreamvideo.plan import chunks
+
+from . import report
+from .base import REPO, SEED, snakemake
 
 FRAMES = [3600, 7200, 18000]
 KS = [1, 10, 30, 100, 300]
@@ -38,29 +37,9 @@ TARGET_SECONDS, TARGET_MB = 5.0, 1024  # issue 11: an 18,000-frame dry run in <=
 MARGIN = 1.0  # s under the target: the cores are shared, a timing here can be off by about that much
 
 
-def cpu_model():
-    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    cores = len(os.sched_getaffinity(0))
-    return f"{fields.get('Model name', 'unknown').strip()}, {cores} cores available to this process"
-
-
 def run(root, *args, python=None):
-    """One snakemake process (or `python ...` running Snakemake's main): (seconds, peak RSS in MB, its output)."""
-    program = [sys.executable, *python] if python else [str(Path(sys.executable).parent / "snakemake")]
-    cmd = [*program, "-s", str(REPO / "Snakefile"), "--cores", "1", *args]
-    env = {**os.environ, "DREAM_MODEL_DIR": str(root / "models")}  # project()'s stand-in
-    with tempfile.TemporaryFile("w+") as log:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory (ru_maxrss: KiB on Linux)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        log.seek(0)
-        text = log.read()
-    if proc.returncode:
-        raise SystemExit(f"snakemake {' '.join(args)} failed in {root}:\n{text[-3000:]}")
-    return seconds, usage.ru_maxrss / 1024, text
+    """One snakemake process on one core with project()'s stand-in model: (seconds, peak RSS in MB, its output)."""
+    return snakemake(root, "--cores", "1", *args, python=python, env={"DREAM_MODEL_DIR": str(root / "models")})
 
 
 def project(root, frames, k):
@@ -75,7 +54,7 @@ def project(root, frames, k):
                             flags=re.M)
     assert count == 1
     (root / "config/config.yaml").write_text(config)
-    shutil.copy(REPO / "dreams/fractal_light/img_0.jpg", root / "dreams/b/img_0.jpg")
+    shutil.copy(SEED, root / "dreams/b/img_0.jpg")
     half = frames // 2
     (root / "config/dreams/b.yaml").write_text(
         f"size: [96, 64]\nfps: 30\nsegments:\n  - {{frames: {half}, layer: 3}}\n"
@@ -93,7 +72,7 @@ def finish_without_dreaming(root, frames, k):
         os.link(folder / "000000.png", folder / f"{i:06d}.png")
     if k > 1:
         (folder / "chunks").mkdir()
-        digest = chunks.digest(folder / "000000.png")
+        digest = files.digest(folder / "000000.png")
         for c in range(chunks.count(frames, k)):
             lines = "".join(f"{digest}  dreams/b/frames/{i:06d}.png\n" for i in range(c * k, min(c * k + k, frames)))
             (folder / "chunks" / f"{c:06d}.done").write_text(lines)
@@ -138,7 +117,7 @@ def write(path, rows, machine):
     lines = [
         "# The DAG at scale: one job per frame against chunks of K frames",
         "",
-        f"Written by `python scripts/benchmark_scale.py` on {datetime.date.today()}, {machine}.",
+        f"Written by `python -m benchmarks.scale` on {datetime.date.today()}, {machine}.",
         "The cores are shared with other work on this machine: timings can be disturbed (memory is not).",
         "",
         "One dream of N frames (96x64, two segments with a transition; the DAG does not depend on the",
@@ -164,7 +143,7 @@ def write(path, rows, machine):
                      "edit or a kill redoes up to K - 1 frames (see docs/scaling.md, \"Long dreams: frames per job\").")
     else:
         lines.append(f"No K measured meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB) at {rows[-1]['frames']:,} frames.")
-    Path(path).write_text("\n".join(lines) + "\n")
+    report.write(path, lines + [""])
 
 
 def main():
@@ -175,11 +154,10 @@ def main():
     parser.add_argument("--out", default=str(REPO / "benchmarks/scale.md"))
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    machine = f"{cpu_model()}, load average {load:.1f} when it started"
+    machine = f"{cpu.describe()} available to this process, load average {load:.1f} when it started"
     print(machine, flush=True)
     rows = [measure(frames, k) for frames in args.frames for k in args.k]
     write(args.out, rows, machine)
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
