@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from dreamvideo import files
 from dreamvideo.plan import chunks
 from helpers import frames, kill_at, make_project, make_video_project, render_in_process, snakemake, temporaries
 
@@ -78,7 +79,7 @@ def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked)
     # Each marker lists its frames' sha256, as `sha256sum -c` reads it.
     lines = (root / "dreams/t/frames/chunks/000002.done").read_text().splitlines()
     assert [line.split("  ")[1] for line in lines] == ["dreams/t/frames/000010.png", "dreams/t/frames/000011.png"]
-    assert lines[0].split("  ")[0] == chunks.digest(root / "dreams/t/frames/000010.png")
+    assert lines[0].split("  ")[0] == files.digest(root / "dreams/t/frames/000010.png")
     import imageio_ffmpeg
     assert imageio_ffmpeg.count_frames_and_secs(str(root / "dreams/t/final.mp4"))[0] == 12
     assert (root / "dreams/t/contact_sheet.jpg").exists() and (root / "dreams/t/preview.mp4").exists()

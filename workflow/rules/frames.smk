@@ -1,7 +1,8 @@
 # The frames: one job per frame (dream_frame), or K consecutive frames per job (dream_chunk). Each
-# frame is made from its plan record by its `kind` (render.make_frame): an image dream's frame 0 is
-# its seed image fitted to the size, every other frame dreams on the frame before it (a video's on
-# its source frame, with the previous dream carried in). A job's params are its frames' records, so
+# frame is made from its plan record by its kind's chain of steps (render.make_frame; the kinds and
+# what each reads: dreamvideo/plan/records.py): an image dream's frame 0 is its seed image fitted to
+# the size, every other frame dreams on the frame before it (a video's on its source frame, with the
+# previous dream carried in; its frame 0 on its source frame alone). A job's params are its frames' records, so
 # editing a segment re-renders exactly its frames (params changed) and those after them (input
 # changed), nothing before. {folder} is `frames` for the full render, `preview` for the draft
 # preview (the same records at a smaller size).
@@ -34,7 +35,7 @@ rule dream_frame:
 
 # frames_per_job = K > 1 (config): one job renders K consecutive frames with one model load,
 # after the chunk before it. Its output is a marker listing its frames' digests, written after
-# them (dreamvideo/chunks.py says why); its params are the records of its frames, so an edit
+# them (dreamvideo/plan/chunks.py says why); its params are the records of its frames, so an edit
 # re-renders the chunk of the first changed frame and the chunks after it.
 # No log (lint): the job prints only its progress lines, one per frame, as the frame jobs do.
 rule dream_chunk:

@@ -70,7 +70,7 @@ rule preview:
 
 
 # The look of the render, measured per frame (contrast, colourfulness, detail, change, dream
-# strength: see workflow/dreamvideo/look.py), beside schedule.csv / schedule.png: does the picture
+# strength: see workflow/dreamvideo/outputs/look.py), beside schedule.csv / schedule.png: does the picture
 # hold? The dream strength runs the frames' model forward on each frame and on what it dreamed on
 # (render.prepared, from the frame before as saved, and a video's footage and flow as its frame
 # jobs read them): the frame jobs stay as they are.

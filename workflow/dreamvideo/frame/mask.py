@@ -50,7 +50,7 @@ def check_video(path, size, fps, frames_needed):
     each of the `frames_needed` first frames of the dream at `fps`."""
     from . import source
 
-    info = source.probe(path)  # video.MediaError, one line
+    info = source.probe(path)  # media.MediaError, one line
     check_shape(info["size"], size, path)
     have = source.frame_count(info["duration"], fps)
     if have < frames_needed:

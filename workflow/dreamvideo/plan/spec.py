@@ -15,7 +15,7 @@ import yaml
 
 from ..frame import colour, mask, pictures
 from ..network import models
-from ..outputs import video
+from .. import media
 from .. import layout
 from . import audio, resolve, schema, timeline
 from .frames import Plan
@@ -138,7 +138,7 @@ def _soundtrack(path, fail):
         return None
     try:
         audio.check(path)
-    except video.MediaError as err:
+    except media.MediaError as err:
         fail("audio", f"{err} (give a sound file, e.g. .flac, .wav, .mp3, or remove `audio:`)")
     return path
 
@@ -161,7 +161,7 @@ def _music(spec, soundtrack, defaults, segments, counts, fps, variables, source,
         return variables, counts
     try:
         analysis = audio.analysis(soundtrack, tuple(spec["audio_bands"]))
-    except video.MediaError as err:
+    except media.MediaError as err:
         fail("audio", err)
     audio.warn_if_silent(analysis, soundtrack, source)
     total = sum(counts)
@@ -196,7 +196,7 @@ def _extracted(name, frames, mask_videos, size, fps, fail):
         needed = 1 + max(item["frame"] for r in frames for item in r.get("mask", ()) if item.get("folder") == folder)
         try:
             mask.check_video(path, size, fps, needed)
-        except (ValueError, video.MediaError) as err:
+        except (ValueError, media.MediaError) as err:
             fail(field, err)
         extracted.append((path, needed))
     return tuple(extracted)

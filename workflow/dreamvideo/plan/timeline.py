@@ -6,7 +6,7 @@ segments moved onto the soundtrack's beats."""
 from dataclasses import dataclass
 
 from ..frame import source
-from ..outputs import video
+from .. import media
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def clip(spec, fail):
         fail("video", "a dream starts from `video` or from `seed_image`, not both: remove one")
     try:
         info = source.probe(path)
-    except video.MediaError as err:
+    except media.MediaError as err:
         fail("video", f"{err} (give a video file, e.g. .mp4, .mov, .mkv, .webm)")
     start, end = spec["start"], spec.get("end")
     if start >= info["duration"]:
