@@ -4,6 +4,7 @@ in docs/mask_guide.jpg.
 
     python scripts/example_pictures.py
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,9 @@ def main():
     sheet = Image.new("RGB", (2 * tile[0], 2 * (tile[1] + label_h)), "white")
     draw, font = ImageDraw.Draw(sheet), ImageFont.load_default(size=20)
     for k, (name, label) in enumerate(SHOWN):
-        picture = Image.open(REPO / "dreams/fractal_light/img_0.jpg").convert("RGB") if name is None else last_frame(name)
+        picture = (
+            Image.open(REPO / "dreams/fractal_light/img_0.jpg").convert("RGB") if name is None else last_frame(name)
+        )
         x, y = (k % 2) * tile[0], (k // 2) * (tile[1] + label_h)
         sheet.paste(picture.resize(tile), (x, y + label_h))
         draw.text((x + 8, y + 4), label, fill="black", font=font)

@@ -26,7 +26,7 @@ RATE = 44100
 
 def julia(width=640, height=360, c=complex(-0.745, 0.186), iterations=160):
     """Smooth escape-time colouring of a Julia set: bands of warm and cool light."""
-    y, x = np.mgrid[-0.7:0.7:height * 1j, -1.25:1.25:width * 1j]
+    y, x = np.mgrid[-0.7 : 0.7 : height * 1j, -1.25 : 1.25 : width * 1j]
     z = x + 1j * y
     smooth = np.zeros(z.shape)
     alive = np.ones(z.shape, bool)
@@ -37,9 +37,14 @@ def julia(width=640, height=360, c=complex(-0.745, 0.186), iterations=160):
         alive &= ~escaped
     smooth[alive] = iterations
     t = np.sqrt(smooth / iterations)  # spread the bands near the set
-    palette = np.stack([0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.00)),
-                        0.50 + 0.40 * np.cos(2 * np.pi * (3 * t + 0.25)),
-                        0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.55))], axis=-1)
+    palette = np.stack(
+        [
+            0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.00)),
+            0.50 + 0.40 * np.cos(2 * np.pi * (3 * t + 0.25)),
+            0.55 + 0.45 * np.cos(2 * np.pi * (3 * t + 0.55)),
+        ],
+        axis=-1,
+    )
     glow = np.clip(0.6 + t, 0.6, 1.0)[..., None]  # light, never black
     pixels = np.clip(255 * palette * glow, 0, 255).astype(np.uint8)
     return Image.fromarray(pixels).filter(ImageFilter.GaussianBlur(0.6))
@@ -51,14 +56,14 @@ def drums(t, bpm=120.0, start=2.0):
     out = np.zeros_like(t)
     beat = 60.0 / bpm
     noise = np.random.default_rng(1).normal(0, 1, int(0.04 * RATE))
-    hat = np.diff(noise, 2, prepend=0, append=0)[:len(noise)] * np.exp(-np.arange(len(noise)) / (0.008 * RATE))
+    hat = np.diff(noise, 2, prepend=0, append=0)[: len(noise)] * np.exp(-np.arange(len(noise)) / (0.008 * RATE))
     for n in range(int((t[-1] - start) / beat) + 1):
         at = int(round((start + n * beat) * RATE))
         x = t[: min(int(0.25 * RATE), len(t) - at)]
         phase = 2 * np.pi * (45 * x + (150 - 45) * 0.04 * (1 - np.exp(-x / 0.04)))  # the sweep's integral
-        out[at:at + len(x)] += 0.9 * np.sin(phase) * np.exp(-x / 0.09)
+        out[at : at + len(x)] += 0.9 * np.sin(phase) * np.exp(-x / 0.09)
         off = at + int(round(beat / 2 * RATE))
-        out[off:off + len(hat)] += 0.05 * hat[: max(0, len(t) - off)]
+        out[off : off + len(hat)] += 0.05 * hat[: max(0, len(t) - off)]
     return out
 
 
@@ -99,8 +104,29 @@ def write_flac(samples, path):
     """Encode s16le stereo through ffmpeg; the bitexact flags keep the bytes stable across runs."""
     import imageio_ffmpeg
 
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-f", "s16le", "-ar", str(RATE), "-ac", "2",
-           "-i", "-", "-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-map_metadata", "-1", str(path)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-v",
+        "error",
+        "-f",
+        "s16le",
+        "-ar",
+        str(RATE),
+        "-ac",
+        "2",
+        "-i",
+        "-",
+        "-c:a",
+        "flac",
+        "-fflags",
+        "+bitexact",
+        "-flags:a",
+        "+bitexact",
+        "-map_metadata",
+        "-1",
+        str(path),
+    ]
     subprocess.run(cmd, input=samples.tobytes(), check=True)
 
 
@@ -112,10 +138,12 @@ def clip(frames=72, size=(320, 180)):
     yy, xx = np.mgrid[0:height, 0:width]
     out = []
     for i in range(frames):
-        scale = 1.6 * 0.997 ** i  # world pixels per clip pixel
+        scale = 1.6 * 0.997**i  # world pixels per clip pixel
         cx, cy = 380 + 2.5 * i, 250 + 0.8 * i
         m = np.float32([[scale, 0, cx - scale * width / 2], [0, scale, cy - scale * height / 2]])
-        view = cv2.warpAffine(world, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT)
+        view = cv2.warpAffine(
+            world, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REFLECT
+        )
         bx, by = -30 + 5.5 * i, 95 + 25 * np.sin(i / 9)
         ball = np.clip(23 - np.hypot(xx - bx, yy - by), 0, 1)[..., None]  # 1 inside, a 1 px soft edge
         shade = np.clip(1.15 - np.hypot(xx - bx + 8, yy - by + 8) / 40, 0.4, 1)[..., None]
@@ -131,9 +159,32 @@ def write_clip(pictures, audio_path, path, start=2.0):
 
     silent = path.with_name("silent.mp4")
     video.encode_pixels(pictures, silent, 24)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", "-i", str(silent), "-ss", str(start), "-i", str(audio_path),
-           "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-b:a", "160k", "-shortest", "-map_metadata", "-1",
-           str(path)]
+    cmd = [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        "-y",
+        "-v",
+        "error",
+        "-i",
+        str(silent),
+        "-ss",
+        str(start),
+        "-i",
+        str(audio_path),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-c:v",
+        "copy",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "160k",
+        "-shortest",
+        "-map_metadata",
+        "-1",
+        str(path),
+    ]
     subprocess.run(cmd, check=True)
     silent.unlink()
 

@@ -3,6 +3,7 @@ project code, not third-party material; rerunning writes the same bytes.
 
     python scripts/make_example_assets.py
 """
+
 from pathlib import Path
 
 import numpy as np

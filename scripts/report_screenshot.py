@@ -45,14 +45,26 @@ def open_report(report_zip, category="", file="", size=(1400, 900), screenshot=N
         end = text.rfind("</body>")  # the last one: the report's scripts contain the string too
         page = html.with_name("shot.html")
         page.write_text(text[:end] + CLICKS % dict(category=category, file=file) + text[end:])
-        common = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                  f"--window-size={size[0]},{size[1]}", "--virtual-time-budget=10000"]
+        common = [
+            browser(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--window-size={size[0]},{size[1]}",
+            "--virtual-time-budget=10000",
+        ]
         if screenshot:
             Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([*common, f"--screenshot={Path(screenshot).resolve()}", page.as_uri()],
-                           check=True, capture_output=True, timeout=120)
-        done = subprocess.run([*common, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True,
-                              timeout=120)
+            subprocess.run(
+                [*common, f"--screenshot={Path(screenshot).resolve()}", page.as_uri()],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+        done = subprocess.run(
+            [*common, "--dump-dom", page.as_uri()], check=True, capture_output=True, text=True, timeout=120
+        )
         return done.stdout
 
 

@@ -45,7 +45,7 @@ def centroid(pixels, floor=0):
     (a video codec's noise on black) count as 0."""
     weight = pixels.astype(np.float64).sum(axis=2)
     weight[weight < floor] = 0
-    yy, xx = np.mgrid[0:weight.shape[0], 0:weight.shape[1]]
+    yy, xx = np.mgrid[0 : weight.shape[0], 0 : weight.shape[1]]
     return (weight * xx).sum() / weight.sum(), (weight * yy).sum() / weight.sum()
 
 
@@ -68,9 +68,14 @@ def make_project(root, spec=SPEC):
     (root / "config/config.yaml").write_text((REPO / "config/config.yaml").read_text())
     (root / "config/dreams/t.yaml").write_text(spec)
     Image.open(REPO / "tests/data/golden_input.png").resize((120, 90)).save(root / "dreams/t/img_0.jpg")
-    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=2",
-                    "-ac", "2", str(root / "dreams/t/tone.flac")], check=True)
+    ffmpeg("-f lavfi -i sine=frequency=440:duration=2 -ac 2", root / "dreams/t/tone.flac")
     return root
+
+
+def ffmpeg(*args, **kwargs):
+    """Run ffmpeg quietly and check it: each text argument is split on spaces, each path is one."""
+    split = [part for arg in args for part in (arg.split() if isinstance(arg, str) else [str(arg)])]
+    return subprocess.run([video.ffmpeg(), "-v", "error", *split], check=True, **kwargs)
 
 
 def snakemake(root, env, *args, **kwargs):
@@ -104,8 +109,9 @@ def frames(root):
 
 def stream_seconds(path, stream):
     """Duration of one stream ('v' or 'a'), decoded to the end."""
-    done = subprocess.run([video.ffmpeg(), "-i", str(path), "-map", f"0:{stream}:0", "-f", "null", "-"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [video.ffmpeg(), "-i", str(path), "-map", f"0:{stream}:0", "-f", "null", "-"], capture_output=True, text=True
+    )
     h, m, s = re.findall(r"time=(\d+):(\d+):([\d.]+)", done.stderr)[-1]
     return int(h) * 3600 + int(m) * 60 + float(s)
 
@@ -116,8 +122,15 @@ def held_at(root, env, target, frame_index):
     temporary file complete and not yet renamed (tests/hooks: DREAMVIDEO_HOLD): the same moment
     in every run. Yields the process; SIGKILLs its whole process group on leaving."""
     cmd = [str(BIN / "snakemake"), "-s", str(REPO / "Snakefile"), "--cores", "1", target]
-    proc = subprocess.Popen(cmd, cwd=root, env=holding(env, f"frames/{frame_index:06d}.png"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=root,
+        env=holding(env, f"frames/{frame_index:06d}.png"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     watchdog = threading.Timer(600, os.killpg, (proc.pid, signal.SIGKILL))  # never hang the suite
     watchdog.start()
     try:

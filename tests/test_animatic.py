@@ -16,11 +16,22 @@ FPS = 24
 def plan(seed, count, **changes):
     """`count` records: the seed, then neutral frames (no move, balance to the seed's own mean)."""
     height, width = seed.shape[:2]
-    neutral = {"kind": "image_dream", "zoom": 1.0, "angle": 0.0, "translate_x": 0.0, "translate_y": 0.0,
-               "center": [0.5, 0.5],
-               "border": "reflect", "zoom_speed": 0, "color_balance": [1 / 3, 1 / 3, 1 / 3],
-               "reference_brightness": float(seed.mean()), "target_color": None, "color_rate": 0.0,
-               "color_hold": 0.0, "reference_vividness": None}
+    neutral = {
+        "kind": "image_dream",
+        "zoom": 1.0,
+        "angle": 0.0,
+        "translate_x": 0.0,
+        "translate_y": 0.0,
+        "center": [0.5, 0.5],
+        "border": "reflect",
+        "zoom_speed": 0,
+        "color_balance": [1 / 3, 1 / 3, 1 / 3],
+        "reference_brightness": float(seed.mean()),
+        "target_color": None,
+        "color_rate": 0.0,
+        "color_hold": 0.0,
+        "reference_vividness": None,
+    }
     first = {"kind": "seed_image", "seed_image": "seed.png", "size": [width, height]}
     return [first] + [{**neutral, **changes}] * (count - 1)
 
@@ -48,8 +59,16 @@ def test_translate_moves_the_dot_every_frame(tmp_path, size):
 def test_frames_chain_exactly_like_the_render():
     rng = np.random.default_rng(3)
     seed = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
-    records = plan(seed, 6, zoom=1.03, angle=2.0, translate_y=-0.01, zoom_speed=64,
-                   color_balance=[0.5, 0.3, 0.2], reference_brightness=110.0)
+    records = plan(
+        seed,
+        6,
+        zoom=1.03,
+        angle=2.0,
+        translate_y=-0.01,
+        zoom_speed=64,
+        color_balance=[0.5, 0.3, 0.2],
+        reference_brightness=110.0,
+    )
     records[4] = {**records[4], "target_color": [220.0, 40.0, 90.0], "color_rate": 0.5}
     expected = [seed]
     for record in records[1:]:  # what render.make_frame hands the dreamer, rounded as frames are saved
@@ -73,6 +92,8 @@ def test_seed_must_match_the_plan_size(tmp_path):
 
 
 def test_no_tensorflow():
-    code = ("import sys, dreamvideo.outputs.animatic; "
-            "assert 'dreamvideo.network.dream' not in sys.modules and 'tensorflow' not in sys.modules")
+    code = (
+        "import sys, dreamvideo.outputs.animatic; "
+        "assert 'dreamvideo.network.dream' not in sys.modules and 'tensorflow' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=animatic.__file__.rsplit("/dreamvideo/", 1)[0])

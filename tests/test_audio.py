@@ -1,5 +1,6 @@
 """Music features: a click track's beats land on their frames, features feed the schedules, bad
 audio fails in one line, and the analysis is cached."""
+
 import subprocess
 
 import numpy as np
@@ -9,6 +10,7 @@ from dreamvideo.outputs import video
 from dreamvideo.plan import audio, spec
 from dreamvideo.testmedia import SR, click_track, write_wav
 from helpers import REPO
+
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
@@ -78,22 +80,38 @@ def plan(data):
 
 def test_a_schedule_follows_the_beat_and_snap_moves_a_boundary_onto_one(clicks):
     path, times = clicks
-    p = plan({"audio": str(path), "segments": [{"frames": 50, "step_size": "0.5 + 2*beat"},
-                                               {"frames": 40, "snap": "beat", "layer": 5}]})
+    p = plan(
+        {
+            "audio": str(path),
+            "segments": [{"frames": 50, "step_size": "0.5 + 2*beat"}, {"frames": 40, "snap": "beat", "layer": 5}],
+        }
+    )
     first_of_second = min(i for i, r in enumerate(p.frames) if i and r["segment"] == 1)
     steps = np.array([r["step_size"] for r in p.frames[1:first_of_second]])
     beats = np.flatnonzero(audio.per_frame(audio.analysis(path), 24, 90)["beat"] == 1)
-    assert steps.max() == 2.5 and set(np.flatnonzero(steps == 2.5) + 1) == set(beats[(beats > 0) & (beats < first_of_second)])
+    assert steps.max() == 2.5 and set(np.flatnonzero(steps == 2.5) + 1) == set(
+        beats[(beats > 0) & (beats < first_of_second)]
+    )
     assert first_of_second == min(beats, key=lambda b: abs(b - 50))  # the beat nearest frame 50 (48)
     assert len(p.frames) == 90  # snapping moves a boundary; the video keeps its length
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: d / "missing.flac", r"audio: .*missing.flac: no such file"),
-    (lambda d: (d / "notes.flac").write_text("not audio") and d / "notes.flac", r"audio: .*notes.flac: ffmpeg cannot decode its audio"),
-    (lambda d: video.encode_pixels([np.zeros((32, 32, 3), np.uint8)] * 5, d / "silent.mp4", 24) or d / "silent.mp4",
-     r"audio: .*silent.mp4: has no audio stream"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: d / "missing.flac", r"audio: .*missing.flac: no such file"),
+        (
+            lambda d: (d / "notes.flac").write_text("not audio") and d / "notes.flac",
+            r"audio: .*notes.flac: ffmpeg cannot decode its audio",
+        ),
+        (
+            lambda d: (
+                video.encode_pixels([np.zeros((32, 32, 3), np.uint8)] * 5, d / "silent.mp4", 24) or d / "silent.mp4"
+            ),
+            r"audio: .*silent.mp4: has no audio stream",
+        ),
+    ],
+)
 def test_bad_audio_is_one_line_naming_the_field(tmp_path, make, message):
     path = make(tmp_path)
     with pytest.raises(spec.SpecError, match=message) as err:

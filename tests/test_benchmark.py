@@ -1,5 +1,6 @@
 """The benchmark keeps running: `python -m benchmarks --quick` in its cheap mode (small sizes,
 one round, layer 3; it writes nothing), every kernel set x precision, and the bytes check."""
+
 import re
 import subprocess
 import sys
@@ -9,8 +10,14 @@ from helpers import REPO
 
 def test_quick_benchmark_runs_and_checks_the_bytes(tmp_path, model_env):
     out = tmp_path / "results.md"
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--tiny", "--rounds", "1", "--out", str(out)],
-                          cwd=REPO, env=model_env, capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--tiny", "--rounds", "1", "--out", str(out)],
+        cwd=REPO,
+        env=model_env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     frames = re.findall(r"^(.+), (float32|bfloat16), layer (\d+): frame [\d.]+ s$", done.stdout, re.M)
     # --tiny times layer 3 only: 2 kernel sets x 2 precisions

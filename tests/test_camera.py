@@ -6,7 +6,6 @@ import math
 import cv2
 import numpy as np
 import pytest
-
 from PIL import Image
 
 from dreamvideo.frame import camera, lanczos
@@ -24,8 +23,11 @@ def chain(pixels, m, frames, border="reflect"):
 
 def smooth(width, height):
     yy, xx = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
-    rgb = [128 + 100 * np.sin(2 * np.pi * (1.5 * xx + 0.5 * yy)), 128 + 100 * np.cos(2 * np.pi * 2 * yy),
-           128 + 90 * np.sin(2 * np.pi * (xx * yy + xx))]
+    rgb = [
+        128 + 100 * np.sin(2 * np.pi * (1.5 * xx + 0.5 * yy)),
+        128 + 100 * np.cos(2 * np.pi * 2 * yy),
+        128 + 90 * np.sin(2 * np.pi * (xx * yy + xx)),
+    ]
     return np.round(np.stack(rgb, axis=2)).astype(np.uint8)
 
 
@@ -133,10 +135,12 @@ def test_combined_moves_are_one_matrix_and_one_warp(monkeypatch):
     moves = dict(zoom=1.03, angle=2.5, translate_x=0.01, translate_y=-0.02, center=(0.4, 0.6), zoom_speed=20)
     m = camera.matrix(width, height, **moves)
     # The same moves one after another on points: seed zoom, zoom + turn about center, translate.
-    steps = [camera.matrix(width, height, zoom_speed=20),
-             camera.matrix(width, height, zoom=1.03, center=(0.4, 0.6)),
-             camera.matrix(width, height, angle=2.5, center=(0.4, 0.6)),
-             camera.matrix(width, height, translate_x=0.01, translate_y=-0.02)]
+    steps = [
+        camera.matrix(width, height, zoom_speed=20),
+        camera.matrix(width, height, zoom=1.03, center=(0.4, 0.6)),
+        camera.matrix(width, height, angle=2.5, center=(0.4, 0.6)),
+        camera.matrix(width, height, translate_x=0.01, translate_y=-0.02),
+    ]
     for x, y in [(0, 0), (100.5, 7), (319, 179), (-40, 250)]:
         point = (x, y)
         for step in steps:
@@ -248,9 +252,13 @@ def test_separable_warp_gives_the_general_warps_bytes(border):
     """Zoom and pan without rotation take `lanczos.warp_separable`: byte for byte `lanczos.warp`."""
     rng = np.random.default_rng(7)
     img = rng.uniform(-20, 280, (37, 53, 3)).astype(np.float32)
-    for m in (camera.matrix(53, 37, zoom_speed=20), camera.matrix(53, 37, zoom=0.7, center=(0.2, 0.9)),
-              camera.matrix(53, 37, zoom=1.31, translate_x=0.013, translate_y=-0.4),
-              camera.matrix(53, 37, translate_x=0.25 / 53), camera.matrix(53, 37, zoom=3.0, translate_x=-2.0)):
+    for m in (
+        camera.matrix(53, 37, zoom_speed=20),
+        camera.matrix(53, 37, zoom=0.7, center=(0.2, 0.9)),
+        camera.matrix(53, 37, zoom=1.31, translate_x=0.013, translate_y=-0.4),
+        camera.matrix(53, 37, translate_x=0.25 / 53),
+        camera.matrix(53, 37, zoom=3.0, translate_x=-2.0),
+    ):
         full = np.eye(3)
         full[:2] = m
         inverse = np.ascontiguousarray(np.linalg.inv(full)[:2])

@@ -1,6 +1,7 @@
 """frames_per_job = K > 1: chunk jobs render the same frames, byte for byte, as one job per frame,
 for an image dream (full render and preview) and a video dream; an edit re-renders from the chunk
 of its first changed frame, and a render killed mid-chunk redoes that chunk and the rest."""
+
 import re
 
 import pytest
@@ -81,6 +82,7 @@ def test_chunks_make_the_same_frames_video_preview_and_sheet(reference, chunked)
     assert [line.split("  ")[1] for line in lines] == ["dreams/t/frames/000010.png", "dreams/t/frames/000011.png"]
     assert lines[0].split("  ")[0] == files.digest(root / "dreams/t/frames/000010.png")
     import imageio_ffmpeg
+
     assert imageio_ffmpeg.count_frames_and_secs(str(root / "dreams/t/final.mp4"))[0] == 12
     assert (root / "dreams/t/contact_sheet.jpg").exists() and (root / "dreams/t/preview.mp4").exists()
     assert re.search(r"\[t\] frame 11/11 \(100%\)", log)  # the progress line, frame by frame
@@ -101,8 +103,9 @@ def test_an_edit_rerenders_from_the_chunk_of_its_first_changed_frame(chunked, mo
     after = mtimes(root)
     # Frame 8 is in chunk 1 (frames 5..9): chunks 1 and 2 render again, chunk 0 does not.
     assert sorted(name for name in after if after[name] != before[name]) == [f"{i:06d}.png" for i in range(5, 12)]
-    assert [m for m in markers(root) if (root / "dreams/t/frames/chunks" / m).stat().st_mtime_ns != marker_times[m]] \
-        == ["000001.done", "000002.done"]
+    assert [
+        m for m in markers(root) if (root / "dreams/t/frames/chunks" / m).stat().st_mtime_ns != marker_times[m]
+    ] == ["000001.done", "000002.done"]
     new = contents(root / "dreams/t/frames")
     assert all(new[f"{i:06d}.png"] == old[f"{i:06d}.png"] for i in range(8))  # same records, same bytes
     assert new["000009.png"] != old["000009.png"]
@@ -129,7 +132,7 @@ def test_a_frame_changed_after_its_chunk_is_an_error_naming_the_marker(tmp_path)
     chunks.write_marker(tmp_path / "c.done", [tmp_path / "a.png"])
     assert chunks.check(tmp_path / "c.done") == [str(tmp_path / "a.png")]
     (tmp_path / "a.png").write_bytes(b"two")
-    with pytest.raises(chunks.ChunkError, match=rf"a.png has changed since its chunk made it: delete .*c.done"):
+    with pytest.raises(chunks.ChunkError, match=r"a.png has changed since its chunk made it: delete .*c.done"):
         chunks.check(tmp_path / "c.done")
     (tmp_path / "a.png").unlink()
     with pytest.raises(chunks.ChunkError, match="a.png is missing"):

@@ -2,6 +2,7 @@
 executor (profiles/cluster-local; its submit.sh stands in for sbatch and runs each job in the
 background as its own process, as a SLURM node would) equals the local render byte for byte, and
 each chunk job loads the model once. The SLURM profile's jobs ask for what they use."""
+
 import re
 
 import pytest
@@ -33,8 +34,18 @@ def rendered(tmp_path_factory, model_env):
     render_in_process(local, local / "dreams/t/frames")
     cluster = make_project(tmp_path_factory.mktemp("cluster"), SPEC)
     # --cores 4 lifts the helper's --cores 1, which would cap the threads a job asks for (SLURM runs have no cap)
-    done = snakemake(cluster, model_env, "--workflow-profile", str(REPO / "profiles/cluster-local"),
-                     "dreams/t/video.mp4", "--config", f"frames_per_job={K}", "--cores", "4", timeout=900)
+    done = snakemake(
+        cluster,
+        model_env,
+        "--workflow-profile",
+        str(REPO / "profiles/cluster-local"),
+        "dreams/t/video.mp4",
+        "--config",
+        f"frames_per_job={K}",
+        "--cores",
+        "4",
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return local, cluster, done.stdout + done.stderr
 
@@ -67,13 +78,14 @@ def test_the_slurm_profile_asks_for_threads_memory_and_runtime(tmp_path, model_e
     """Through the real slurm plugin, a dry run: what the chunk job would ask sbatch for. A dry run
     caps threads at --cores (1 when not given), a real cluster run does not: hence --cores 8."""
     root = make_project(tmp_path, SPEC.replace("seed: 5", "seed: 5\nthreads: 3"))
-    done = snakemake(root, model_env, "-n", "--workflow-profile", str(REPO / "profiles/slurm"), "dreams/t/final.mp4",
-                     "--cores", "8")
+    done = snakemake(
+        root, model_env, "-n", "--workflow-profile", str(REPO / "profiles/slurm"), "dreams/t/final.mp4", "--cores", "8"
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout + done.stderr
     assert re.search(r"^dream_chunk\s+1$", out, re.M), out[-2000:]  # 24 frames: one chunk of 30
-    chunk = out[out.index("rule dream_chunk:"):]
-    chunk = chunk[:chunk.index("\n\n") if "\n\n" in chunk else None]
+    chunk = out[out.index("rule dream_chunk:") :]
+    chunk = chunk[: chunk.index("\n\n") if "\n\n" in chunk else None]
     assert "threads: 3" in chunk, chunk
     resources = dict(re.findall(r"(\w+)=([^,\s]+)", re.search(r"resources: (.*)", chunk)[1]))
     assert resources["runtime"] == "120" and resources["gpu"] == "0"
@@ -84,8 +96,12 @@ def running_together(log_text, rule="dream_chunk"):
     """From a Snakemake log: for each job of `rule` (by dream name), the dreams whose jobs of that
     rule were running when it started."""
     jobs, running, seen = {}, set(), {}
-    blocks = re.findall(r"^(?:(?:local)?rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)\n(?:    .*\n)*?    wildcards: name=(\w+)"
-                        r"|Finished jobid: (\d+))", log_text, re.M)
+    blocks = re.findall(
+        r"^(?:(?:local)?rule (\w+):\n(?:    .*\n)*?    jobid: (\d+)\n(?:    .*\n)*?    wildcards: name=(\w+)"
+        r"|Finished jobid: (\d+))",
+        log_text,
+        re.M,
+    )
     for rule_name, jobid, name, finished in blocks:
         if finished:
             running.discard(jobs.get(finished))
@@ -103,7 +119,8 @@ def test_many_dreams_at_once_share_the_cores_as_their_threads_say(tmp_path, mode
     for name, threads in (("a", 1), ("b", 1), ("c", 2)):
         (root / f"config/dreams/{name}.yaml").write_text(
             f"seed_image: dreams/t/img_0.jpg\nsize: [64, 48]\nthreads: {threads}\n"
-            "defaults: {num_iterations: 1, num_repeats: 0}\nsegments:\n  - {frames: 4, layer: 3}\n")
+            "defaults: {num_iterations: 1, num_repeats: 0}\nsegments:\n  - {frames: 4, layer: 3}\n"
+        )
     # the chunk markers (one chunk each): the frames, without a video job process per dream
     targets = [f"dreams/{name}/frames/chunks/000000.done" for name in "abc"]
     done = snakemake(root, model_env, "--workflow-profile", str(REPO / "profiles/parallel"), *targets, "--cores", "2")
@@ -121,18 +138,27 @@ def test_dreams_of_different_threads_in_one_process_are_refused_before_rendering
     one size: dreams that ask for different `threads` fail in one line, before any frame, and
     render with profiles/parallel (each job its own process)."""
     root = make_project(tmp_path, SPEC)
-    (root / "config/dreams/u.yaml").write_text(SPEC.replace("seed: 5", "seed: 5\nthreads: 1") +
-                                                "seed_image: dreams/t/img_0.jpg\n")
+    (root / "config/dreams/u.yaml").write_text(
+        SPEC.replace("seed: 5", "seed: 5\nthreads: 1") + "seed_image: dreams/t/img_0.jpg\n"
+    )
     done = snakemake(root, model_env, "dreams/t/final.mp4", "dreams/u/final.mp4")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         "error: these dreams render in this one Snakemake process, which has one TensorFlow thread pool, but "
         "their `threads` differ: t (2), u (1). Give them the same `threads`, render them in separate runs, or all "
-        "at once with --workflow-profile profiles/parallel (docs/scaling.md: Many dreams at once)")
+        "at once with --workflow-profile profiles/parallel (docs/scaling.md: Many dreams at once)"
+    )
     assert not (root / "dreams/t/frames").exists()
     # a dry run, profiles/parallel, and one dream alone are fine
     done = snakemake(root, model_env, "-n", "dreams/t/final.mp4", "dreams/u/final.mp4")
     assert done.returncode == 0, done.stderr[-2000:]
-    done = snakemake(root, model_env, "-n", "--workflow-profile", str(REPO / "profiles/parallel"),
-                     "dreams/t/final.mp4", "dreams/u/final.mp4")
+    done = snakemake(
+        root,
+        model_env,
+        "-n",
+        "--workflow-profile",
+        str(REPO / "profiles/parallel"),
+        "dreams/t/final.mp4",
+        "dreams/u/final.mp4",
+    )
     assert done.returncode == 0, done.stderr[-2000:]

@@ -22,8 +22,10 @@ def test_balance_pulls_brightness_back():
     assert colour.balance(bright, [1.0, 0.0, 0.0], 120.0)[0, 0].tolist() == pytest.approx([60.0, 150.0, 150.0])
 
 
-@pytest.mark.parametrize("balance,reference", [((1 / 3, 1 / 3, 1 / 3), 120.0), ((0.5, 0.3, 0.2), 90.5),
-                                               ((0.0, 0.0, 1.0), 200.0), ((0.2, 0.2, 0.2), 10.0)])
+@pytest.mark.parametrize(
+    "balance,reference",
+    [((1 / 3, 1 / 3, 1 / 3), 120.0), ((0.5, 0.3, 0.2), 90.5), ((0.0, 0.0, 1.0), 200.0), ((0.2, 0.2, 0.2), 10.0)],
+)
 def test_balance_is_the_seed_balance_byte_for_byte(balance, reference):
     rng = np.random.default_rng(11)
     for shape in [(180, 320, 3), (37, 53, 3)]:
@@ -36,7 +38,7 @@ def test_balance_is_the_seed_balance_byte_for_byte(balance, reference):
 
 def greyish(seed=1, shape=(180, 320, 3)):
     rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
     base = 120 + 60 * np.sin(xx / 23.0) * np.cos(yy / 17.0)
     img = base[..., None] + rng.normal(0, 25, shape) + [8, -4, 0]
     return np.clip(np.round(img), 0, 255).astype(np.uint8)
@@ -85,15 +87,36 @@ def test_steer_rate_zero_changes_nothing_and_is_deterministic():
         colour.steer(img, [0, 0, 0], 1.5)
 
 
-@pytest.mark.parametrize("value,rgb", [("#dc5028", (220.0, 80.0, 40.0)), ("#fff", (255.0, 255.0, 255.0)),
-                                       ("#DC5028", (220.0, 80.0, 40.0)), ([1, 2, 3], (1.0, 2.0, 3.0)),
-                                       ((0.5, 255, 0), (0.5, 255.0, 0.0))])
+@pytest.mark.parametrize(
+    "value,rgb",
+    [
+        ("#dc5028", (220.0, 80.0, 40.0)),
+        ("#fff", (255.0, 255.0, 255.0)),
+        ("#DC5028", (220.0, 80.0, 40.0)),
+        ([1, 2, 3], (1.0, 2.0, 3.0)),
+        ((0.5, 255, 0), (0.5, 255.0, 0.0)),
+    ],
+)
 def test_parse_color_accepts(value, rgb):
     assert colour.parse_color(value) == rgb
 
 
-@pytest.mark.parametrize("value", ["red", "#12345", "dc5028", [1, 2], [300, 0, 0], [-1, 0, 0],
-                                   [1, 2, "3"], [True, 0, 0], None, 7, [float("nan"), 0, 0]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "red",
+        "#12345",
+        "dc5028",
+        [1, 2],
+        [300, 0, 0],
+        [-1, 0, 0],
+        [1, 2, "3"],
+        [True, 0, 0],
+        None,
+        7,
+        [float("nan"), 0, 0],
+    ],
+)
 def test_parse_color_rejects_with_one_line(value):
     with pytest.raises(ValueError) as err:
         colour.parse_color(value)

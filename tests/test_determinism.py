@@ -1,5 +1,6 @@
 """Same input + seed → same bytes, in separate processes, at odd sizes, on several layers and
 objectives: the promise that makes a resumed render equal an uninterrupted one."""
+
 import hashlib
 import json
 import subprocess
@@ -40,8 +41,12 @@ def run_together(model_env, cases, count=2):
     """The cases' hashes from `count` processes run at the same time (each its own TensorFlow; the
     bytes must not depend on what else the machine is doing)."""
     code = SCRIPT.format(card=str(REPO / "tests/data/golden_input.png"), cases=json.dumps(cases))
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=model_env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=model_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(count)
+    ]
     runs = []
     for proc in procs:
         out, err = proc.communicate(timeout=600)
@@ -52,7 +57,7 @@ def run_together(model_env, cases, count=2):
 
 
 # TensorFlow's own kernels and oneDNN's, forced either way whatever the CPU would choose: with
-# oneDNN, MaxPoolGrad ran in either library run to run, and the bytes changed (networks.exact_max_pool).
+# oneDNN, MaxPoolGrad ran in either library run to run, and the bytes changed (gradients.exact_max_pool).
 # bfloat16 with oneDNN only: `precision: auto` never picks it without (models.native_bfloat16),
 # and TensorFlow's own bfloat16 kernels are emulated, slow.
 @pytest.mark.parametrize("onednn", ["0", "1"], ids=["own-kernels", "onednn"])

@@ -1,4 +1,5 @@
 """The dream algorithm on the real converted Inception v3."""
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -63,7 +64,9 @@ def test_layers_by_number_and_name():
     assert [model.layer_name(n) for n in range(1, 12)] == [f"mixed{i}" for i in range(11)]
     assert model.layer_name("mixed4") == "mixed4" and model.layer_name("7") == "mixed6"
     for bad in (0, 12, "nope", "conv2d"):
-        with pytest.raises(models.ModelError, match=r"unknown layer .* use a number 1\.\.11 or a name \(mixed0, mixed1"):
+        with pytest.raises(
+            models.ModelError, match=r"unknown layer .* use a number 1\.\.11 or a name \(mixed0, mixed1"
+        ):
             model.layer_name(bad)
     with pytest.raises(models.ModelError, match="unknown model 'resnet'"):
         models.get("resnet")
@@ -74,7 +77,7 @@ def test_image_modes_are_converted_explicitly(tmp_path):
     Image.fromarray(grey, "L").save(tmp_path / "grey.png")
     assert (pictures.read_rgb(tmp_path / "grey.png") == grey[..., None]).all()
 
-    sixteen = (grey.astype(np.uint16) * 257)
+    sixteen = grey.astype(np.uint16) * 257
     Image.fromarray(sixteen).save(tmp_path / "deep.png")
     assert np.abs(pictures.read_rgb(tmp_path / "deep.png")[..., 0].astype(int) - grey).max() <= 1
 
@@ -166,8 +169,17 @@ def test_a_zoom_chain_keeps_its_detail_with_detail_octaves(card):
         pixels, curve = start, []
         for index in range(16):
             moved = camera.warp(pixels, m)
-            pixels = dream.to_uint8(dreamer(moved, num_iterations=1, step_size=1.0, num_repeats=1, tile_size=0,
-                                            seed=[0, index], octave_mode=mode))
+            pixels = dream.to_uint8(
+                dreamer(
+                    moved,
+                    num_iterations=1,
+                    step_size=1.0,
+                    num_repeats=1,
+                    tile_size=0,
+                    seed=[0, index],
+                    octave_mode=mode,
+                )
+            )
             curve.append(look.detail(pixels))
         details[mode] = np.mean(curve[-4:]) / look.detail(start)
     assert details["detail"] > 0.85

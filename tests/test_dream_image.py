@@ -1,4 +1,5 @@
 """`dream-image` (the venv's command, dreamvideo.cli), run as a user runs it."""
+
 import subprocess
 
 import pytest
@@ -28,7 +29,8 @@ def test_bad_layer_lists_the_valid_ones(photo, tmp_path, model_env, layer):
     assert done.returncode != 0
     assert done.stderr.strip() == (
         f"error: unknown layer '{layer}' for model inception_v3: use a number 1..11 or a name "
-        "(mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, mixed8, mixed9, mixed10)")
+        "(mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, mixed8, mixed9, mixed10)"
+    )
     assert not (tmp_path / "out.jpg").exists()
 
 

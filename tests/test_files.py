@@ -1,5 +1,6 @@
 """Atomic writes: a writer killed mid-write leaves its temporary file, and the next write of the same
 file sweeps it; a live writer's temporary file is never touched."""
+
 import os
 import signal
 import subprocess
@@ -18,8 +19,9 @@ def held_writer(path):
     """A process that writes `path` atomically and stops (DREAMVIDEO_HOLD) with its temporary file
     complete and not yet renamed; returns it once it says so."""
     code = WRITER.format(path=str(path))
-    proc = subprocess.Popen([sys.executable, "-c", code], env=holding(os.environ, path.name),
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=holding(os.environ, path.name), stderr=subprocess.PIPE, text=True
+    )
     line = proc.stderr.readline()
     assert line.startswith("dreamvideo: holding "), line
     return proc
@@ -60,7 +62,10 @@ def test_only_the_files_own_temporaries_are_swept(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     pid = int(dead.stdout)  # a process that has ended
     path = tmp_path / "a.b.png"
-    mine, others = files.temporary(path, pid), [files.temporary(tmp_path / n, pid) for n in ("a.png", "b.png", "a.b.jpg")]
+    mine, others = (
+        files.temporary(path, pid),
+        [files.temporary(tmp_path / n, pid) for n in ("a.png", "b.png", "a.b.jpg")],
+    )
     for p in (mine, *others):
         p.write_bytes(b"left by a killed run")
     files.write_bytes_atomic(b"new", path)

@@ -1,6 +1,7 @@
 """The workflow's files are snakefmt-formatted and its Python ruff-clean and ruff-formatted; every
 lint Snakemake still reports is justified by a comment right above its rule; modules and functions
 stay small, and the package's layers import only downward."""
+
 import ast
 import re
 import subprocess
@@ -10,8 +11,9 @@ from helpers import BIN, REPO
 
 
 def test_snakefile_and_rules_are_formatted():
-    done = subprocess.run([str(BIN / "snakefmt"), "--check", "Snakefile", "workflow/rules"], cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "snakefmt"), "--check", "Snakefile", "workflow/rules"], cwd=REPO, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -31,9 +33,11 @@ def test_modules_and_functions_stay_small():
         text = path.read_text()
         if len(text.splitlines()) > 300:
             long.append(f"{path.relative_to(REPO)}: {len(text.splitlines())} lines")
-        long += [f"{path.relative_to(REPO)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines"
-                 for node in ast.walk(ast.parse(text)) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                 and node.end_lineno - node.lineno + 1 > 60]
+        long += [
+            f"{path.relative_to(REPO)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines"
+            for node in ast.walk(ast.parse(text))
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60
+        ]
     assert long == []
 
 
@@ -46,8 +50,8 @@ def _imported(path, package):
     here = path.relative_to(package).parts[:-1]
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("dreamvideo")):
-            base = list(here[:len(here) - node.level + 1]) if node.level else []
-            module = node.module if node.level else node.module[len("dreamvideo"):].lstrip(".")
+            base = list(here[: len(here) - node.level + 1]) if node.level else []
+            module = node.module if node.level else node.module[len("dreamvideo") :].lstrip(".")
             parts = base + (module.split(".") if module else [])
             yield from ([".".join([*parts, alias.name]) for alias in node.names] if not module else [".".join(parts)])
 
@@ -77,20 +81,35 @@ def test_every_remaining_lint_is_a_justified_missing_log(model_env):
         name, line, path = re.fullmatch(r"rule (\w+) \(line (\d+), (.*)\)", where).groups()
         lines = Path(path).read_text().splitlines()
         # The line of a `use rule` by its name (Snakemake's number for it is off); of a rule, its number.
-        line = next((i for i, l in enumerate(lines) if l.startswith("use rule ") and l.endswith(f" as {name} with:")),
-                    int(line) - 1)
-        above = lines[max(0, line - 3):line]
-        assert any(l.strip().startswith("# No log (lint): ") for l in above), (where, above)
+        line = next(
+            (i for i, text in enumerate(lines) if text.startswith("use rule ") and text.endswith(f" as {name} with:")),
+            int(line) - 1,
+        )
+        above = lines[max(0, line - 3) : line]
+        assert any(text.strip().startswith("# No log (lint): ") for text in above), (where, above)
 
 
 def test_the_package_imports_from_any_folder_and_nothing_edits_sys_path(tmp_path):
     """`dreamvideo` is installed (editable, `make venv`): the Snakefile, scripts and tests import it
     as a package, none of them by putting folders on sys.path."""
-    done = subprocess.run([str(BIN / "python"), "-c", "import dreamvideo, sys; print(dreamvideo.__file__)"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", "import dreamvideo, sys; print(dreamvideo.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and Path(done.stdout.strip()) == REPO / "workflow/dreamvideo/__init__.py", done
-    sources = [REPO / "Snakefile", *REPO.glob("workflow/**/*.smk"), *REPO.glob("workflow/**/*.py"),
-               *REPO.glob("scripts/*.py"), *REPO.glob("benchmarks/*.py"), *REPO.glob("tests/*.py")]
-    editing = [p.name for p in sources if re.search(r"sys\.path\.(insert|append)\(", p.read_text())
-               and p.name != "test_lint.py"]
+    sources = [
+        REPO / "Snakefile",
+        *REPO.glob("workflow/**/*.smk"),
+        *REPO.glob("workflow/**/*.py"),
+        *REPO.glob("scripts/*.py"),
+        *REPO.glob("benchmarks/*.py"),
+        *REPO.glob("tests/*.py"),
+    ]
+    editing = [
+        p.name
+        for p in sources
+        if re.search(r"sys\.path\.(insert|append)\(", p.read_text()) and p.name != "test_lint.py"
+    ]
     assert editing == []

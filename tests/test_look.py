@@ -1,4 +1,5 @@
 """Look metrics on synthetic frames whose answers are known."""
+
 import inspect
 
 import cv2
@@ -108,8 +109,12 @@ def moving_texture(frames, speed, size=(96, 128)):
     wide = cv2.GaussianBlur(rng.random((height, width + 40, 3)).astype(np.float32), (0, 0), 1.0)
     wide = cv2.normalize(wide, None, 0, 255, cv2.NORM_MINMAX)
     spectrum, k = np.fft.fft(wide, axis=1), np.fft.fftfreq(wide.shape[1])
-    return [np.real(np.fft.ifft(spectrum * np.exp(-2j * np.pi * k * speed * t)[None, :, None], axis=1))
-            [:, 20:20 + width].clip(0, 255).astype(np.uint8) for t in range(frames)]
+    return [
+        np.real(np.fft.ifft(spectrum * np.exp(-2j * np.pi * k * speed * t)[None, :, None], axis=1))[:, 20 : 20 + width]
+        .clip(0, 255)
+        .astype(np.uint8)
+        for t in range(frames)
+    ]
 
 
 def test_a_carried_video_frame_keeps_the_footage_detail():
@@ -126,8 +131,9 @@ def test_a_carried_video_frame_keeps_the_footage_detail():
     for resample in ("lanczos", "bilinear"):
         carried = sources[0]
         for t in range(1, len(sources)):
-            carried = np.round(carry.carry(carried, sources[t - 1], sources[t], 0.85, motion, everywhere,
-                                          resample=resample)).astype(np.uint8)
+            carried = np.round(
+                carry.carry(carried, sources[t - 1], sources[t], 0.85, motion, everywhere, resample=resample)
+            ).astype(np.uint8)
         kept[resample] = look.detail(carried) / look.detail(sources[-1])
     assert kept["lanczos"] >= 0.95 and kept["bilinear"] < 0.75, kept
     assert inspect.signature(carry.carry).parameters["resample"].default == "lanczos"
@@ -140,8 +146,12 @@ def _image_plan(tmp_path, **segment):
 
     soft = cv2.GaussianBlur(noise(4, (96, 128)), (0, 0), 4)  # a smooth picture: the dream has much to add
     Image.fromarray(cv2.normalize(soft, None, 30, 220, cv2.NORM_MINMAX).astype(np.uint8)).save(tmp_path / "seed.png")
-    data = {"seed_image": str(tmp_path / "seed.png"), "size": [128, 96], "seed": 5,
-            "segments": [{"frames": 3, "layer": 3, **segment}]}
+    data = {
+        "seed_image": str(tmp_path / "seed.png"),
+        "size": [128, 96],
+        "seed": 5,
+        "segments": [{"frames": 3, "layer": 3, **segment}],
+    }
     return spec.plan("t", spec.validate(data), "t.yaml")
 
 
@@ -162,7 +172,9 @@ def test_a_frame_job_loads_the_weights_it_declares(tmp_path):
 
     p = _image_plan(tmp_path)
     paths = _render(p, tmp_path / "frames", 1)  # the seed image's frame, which needs no model
-    with pytest.raises(ValueError, match=r"model_weights input is .*elsewhere\.h5, but this process loads inception_v3"):
+    with pytest.raises(
+        ValueError, match=r"model_weights input is .*elsewhere\.h5, but this process loads inception_v3"
+    ):
         render.make_frame(1, p.frames[1], tmp_path / "1.png", paths[0], model_weights=tmp_path / "elsewhere.h5")
     assert not (tmp_path / "1.png").exists()
     render.make_frame(1, p.frames[1], tmp_path / "1.png", paths[0], model_weights=models.weights_path("inception_v3"))
@@ -186,8 +198,11 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
         return dataclasses.replace(canvas, undreamed=canvas.pixels)
 
     fake = dataclasses.replace(steps.DREAM, run=fake_dream)
-    monkeypatch.setattr(steps, "CHAINS", {kind: tuple(fake if step is steps.DREAM else step for step in chain)
-                                          for kind, chain in steps.CHAINS.items()})
+    monkeypatch.setattr(
+        steps,
+        "CHAINS",
+        {kind: tuple(fake if step is steps.DREAM else step for step in chain) for kind, chain in steps.CHAINS.items()},
+    )
     p = _image_plan(tmp_path, zoom_speed=0, zoom=1.05, angle=3)
     paths = _render(p, tmp_path / "image")
     assert render.prepared(0, p.frames[0], None) is None
@@ -195,16 +210,23 @@ def test_prepared_is_what_the_frame_jobs_dream_on(tmp_path, monkeypatch):
         np.testing.assert_array_equal(render.prepared(i, p.frames[i], paths[i - 1]), seen["image_dream", i])
 
     clip = make_clip(tmp_path / "clip.mp4", frames=4, audio=False)
-    v = spec.plan("v", spec.validate({"video": str(clip), "seed": 2, "segments": [{"frames": 4, "layer": 3}]}), "v.yaml")
+    v = spec.plan(
+        "v", spec.validate({"video": str(clip), "seed": 2, "segments": [{"frames": 4, "layer": 3}]}), "v.yaml"
+    )
     source.extract(clip, tmp_path / "src", len(v.frames), v.fps, v.size, v.start)
     flow.compute_folder(tmp_path / "src", tmp_path / "flow", len(v.frames), "dis")
     (tmp_path / "video").mkdir()
     out = [tmp_path / "video" / f"{i:06d}.png" for i in range(len(v.frames))]
     render.make_frames(range(len(out)), v.frames, out, source=str(tmp_path / "src"), flow=str(tmp_path / "flow"))
     for i in range(len(out)):
-        before = render.prepared(i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow"))
+        before = render.prepared(
+            i, v.frames[i], out[i - 1] if i else None, str(tmp_path / "src"), str(tmp_path / "flow")
+        )
         np.testing.assert_array_equal(before, seen[v.frames[i]["kind"], i])
-    assert v.frames[1]["carry"] > 0 and np.abs(seen["video_dream", 1] - pictures.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
+    assert (
+        v.frames[1]["carry"] > 0
+        and np.abs(seen["video_dream", 1] - pictures.read_frame(tmp_path / "src/000001.png")).mean() > 0.5
+    )
 
 
 def test_dream_strength_is_above_one_where_the_frame_dreamed_and_one_where_it_did_not(tmp_path, model_env):

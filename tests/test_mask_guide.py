@@ -1,5 +1,6 @@
 """Masks (where a frame dreams) and guide images (toward what): the plan's records, the pixels
 they make, their errors, and a masked, guided render through Snakemake (resume, reruns)."""
+
 import json
 
 import numpy as np
@@ -17,7 +18,7 @@ SIZE = (96, 64)
 
 def stripes(horizontal, size, period=16):
     """Black and white stripes across the picture (horizontal: rows of stripes)."""
-    y, x = np.mgrid[:size[1], :size[0]]
+    y, x = np.mgrid[: size[1], : size[0]]
     v = ((np.sin(2 * np.pi * (y if horizontal else x) / period) > 0) * 255).astype(np.uint8)
     return np.repeat(v[..., None], 3, 2)
 
@@ -29,14 +30,16 @@ def write_clip(path, pixel_frames, fps=24):
 def make_files(root):
     """The masks and guides the specs below name, in dreams/t/."""
     half = np.zeros(SIZE[::-1], np.uint8)
-    half[:, SIZE[0] // 2:] = 255  # left half black, right half white
+    half[:, SIZE[0] // 2 :] = 255  # left half black, right half white
     Image.fromarray(half).save(root / "dreams/t/half.png")
     Image.fromarray(np.full((64, 64), 255, np.uint8)).save(root / "dreams/t/square.png")
     Image.fromarray(stripes(True, (192, 108))).save(root / "dreams/t/h.png")
     Image.fromarray(stripes(False, (192, 108))).save(root / "dreams/t/v.png")
     # A wipe: frame i is white left of column 8 i (a mask video of 16 frames), and a 6-frame one.
-    wipe = [np.repeat(np.where(np.arange(SIZE[0]) < 8 * i, 255, 0).astype(np.uint8)[None, :, None], SIZE[1], 0)
-            .repeat(3, 2) for i in range(16)]
+    wipe = [
+        np.repeat(np.where(np.arange(SIZE[0]) < 8 * i, 255, 0).astype(np.uint8)[None, :, None], SIZE[1], 0).repeat(3, 2)
+        for i in range(16)
+    ]
     write_clip(root / "dreams/t/wipe.mp4", wipe)
     write_clip(root / "dreams/t/short.mp4", wipe[:6])
 
@@ -74,7 +77,7 @@ def test_a_mask_keeps_its_black_half_and_dreams_its_white_half(project, monkeypa
     render.make_frames(range(9), plan.frames, [out / f"{i:06d}.png" for i in range(9)])
     seed, last = (np.asarray(Image.open(out / f"{i:06d}.png"), np.float64) for i in (0, 8))
     change = np.abs(last - seed)
-    left, right = change[:, :SIZE[0] // 2], change[:, SIZE[0] // 2:]
+    left, right = change[:, : SIZE[0] // 2], change[:, SIZE[0] // 2 :]
     print(f"left: max {left.max():.0f}, right: mean {right.mean():.1f}")
     assert left.max() <= 2
     assert right.mean() > 6
@@ -83,8 +86,11 @@ def test_a_mask_keeps_its_black_half_and_dreams_its_white_half(project, monkeypa
 def test_a_video_dream_masks_its_first_frame_too(project, monkeypatch):
     """A video dream dreams every frame, frame 0 included: its mask holds there too (the footage
     here is the wipe clip; the frame is the source frame as its colour control leaves it)."""
-    plan, _ = planned(project, monkeypatch, "video: dreams/t/wipe.mp4\nmask: dreams/t/half.png\n"
-                                            "segments:\n  - {frames: 4, layer: 4, num_iterations: 3}\n")
+    plan, _ = planned(
+        project,
+        monkeypatch,
+        "video: dreams/t/wipe.mp4\nmask: dreams/t/half.png\nsegments:\n  - {frames: 4, layer: 4, num_iterations: 3}\n",
+    )
     assert plan.video and all(record["mask"][0]["path"] == "dreams/t/half.png" for record in plan.frames)
     source = project / "dreams/t/noise"
     source.mkdir()
@@ -115,13 +121,16 @@ def test_mask_layers_invert_feather_strength_and_open_share(project):
 
 
 def test_records_cross_fade_masks_and_guides_and_the_preview_scales_the_feather(project, monkeypatch):
-    text = STILL + """\
+    text = (
+        STILL
+        + """\
 segments:
   - {frames: 3, layer: 3}
   - {frames: 4, layer: 3, mask: dreams/t/half.png, mask_feather: 8, mask_strength: 0.8, transition: 2,
      guide: dreams/t/h.png, guide_weight: "0.25"}
   - {frames: 4, layer: 3, mask: dreams/t/wipe.mp4, mask_invert: true}
 """
+    )
     plan, small = planned(project, monkeypatch, text)
     frames = plan.frames
     assert "mask" not in frames[1] and frames[1]["objective"] == [["mixed2", 1.0, []]]
@@ -130,12 +139,15 @@ segments:
     assert 0 < w < 1
     assert frames[3]["mask_open"] == pytest.approx(1 - w)  # the unmasked side dreams everywhere
     assert [layer["weight"] for layer in frames[3]["mask"]] == [pytest.approx(0.8 * w)]
-    assert frames[3]["objective"] == [["mixed2", pytest.approx(1 - w + w * 0.75), []],
-                                      ["mixed2", pytest.approx(w * 0.25), [], "dreams/t/h.png"]]
+    assert frames[3]["objective"] == [
+        ["mixed2", pytest.approx(1 - w + w * 0.75), []],
+        ["mixed2", pytest.approx(w * 0.25), [], "dreams/t/h.png"],
+    ]
     assert frames[5]["mask"] == [{"path": "dreams/t/half.png", "invert": False, "feather": 8.0, "weight": 0.8}]
     assert frames[5]["mask_open"] == 0.0
-    assert frames[7]["mask"] == [{"folder": "dreams/t/frames_mask_0", "frame": 7, "invert": True, "feather": 0.0,
-                                  "weight": 1.0}]
+    assert frames[7]["mask"] == [
+        {"folder": "dreams/t/frames_mask_0", "frame": 7, "invert": True, "feather": 0.0, "weight": 1.0}
+    ]
     assert plan.mask_videos == (("dreams/t/wipe.mp4", 11),)  # frames 7..10 use it: 11 frames of it
     assert small.frames[5]["mask"][0]["feather"] == pytest.approx(8.0 * small.size[0] / plan.size[0])
     assert small.frames[7]["mask"][0]["folder"] == "dreams/t/preview_mask_0"
@@ -149,14 +161,18 @@ def test_a_guide_grows_its_own_structure(project, monkeypatch):
     seed = REPO / "dreams/fractal_light/img_0.jpg"
     ratios = {}
     for name in ("h", "v"):
-        plan, _ = planned(project, monkeypatch, f"""\
+        plan, _ = planned(
+            project,
+            monkeypatch,
+            f"""\
 seed_image: {seed}
 size: [192, 108]
 seed: 1
 defaults: {{zoom_speed: 0, num_iterations: 10, num_repeats: 2, step_size: 3.0}}
 segments:
   - {{frames: 3, layer: 3, guide: dreams/t/{name}.png}}
-""")
+""",
+        )
         out = project / f"dreams/t/guided_{name}"
         render.make_frame(0, plan.frames[0], out / "000000.png")
         misses = guide._features.cache_info().misses
@@ -171,21 +187,34 @@ segments:
 
 BAD = [
     ("mask: dreams/t/gone.png", "defaults.mask: dreams/t/gone.png: no such file"),
-    ("mask: dreams/t/square.png", "defaults.mask: dreams/t/square.png is 64x64, not the video's shape 96x64: make the mask 96x64"),
-    ("mask: dreams/t/short.mp4", "defaults.mask: dreams/t/short.mp4 has 6 frames at 24 fps and the dream needs 12 of it"),
+    (
+        "mask: dreams/t/square.png",
+        "defaults.mask: dreams/t/square.png is 64x64, not the video's shape 96x64: make the mask 96x64",
+    ),
+    (
+        "mask: dreams/t/short.mp4",
+        "defaults.mask: dreams/t/short.mp4 has 6 frames at 24 fps and the dream needs 12 of it",
+    ),
     ("mask: dreams/t/gone.mp4", "defaults.mask: dreams/t/gone.mp4: no such file"),
     ("guide: dreams/t/gone.png", "defaults.guide: dreams/t/gone.png: no such file"),
     ("guide: config/config.yaml", "defaults.guide: config/config.yaml: not a readable image"),
     ("guide: dreams/t/h.png\nguide_weight: 2", "defaults.guide_weight: 2 is greater than the maximum of 1"),
-    ("mask: dreams/t/half.png\nmask_strength: '1 - t'", "defaults.mask_strength: -1 at frame 2 is out of range (must be 0..1)"),
-    ("mask: dreams/t/half.png\ndefaults: {mask: dreams/t/half.png}", "mask: given at the top level and in `defaults`: keep one"),
+    (
+        "mask: dreams/t/half.png\nmask_strength: '1 - t'",
+        "defaults.mask_strength: -1 at frame 2 is out of range (must be 0..1)",
+    ),
+    (
+        "mask: dreams/t/half.png\ndefaults: {mask: dreams/t/half.png}",
+        "mask: given at the top level and in `defaults`: keep one",
+    ),
     ("mask_feather: -1", "defaults.mask_feather: -1 is less than the minimum of 0"),
 ]
 
 
 @pytest.mark.parametrize("line,message", BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)])
 def test_a_bad_mask_or_guide_is_one_line_naming_the_field(project, monkeypatch, line, message):
-    text = f"size: [96, 64]\nseed_image: dreams/t/img_0.jpg\n{line}\nsegments:\n  - {{frames: 6, layer: 3}}\n  - {{frames: 6, layer: 4}}\n"
+    segments = "segments:\n  - {frames: 6, layer: 3}\n  - {frames: 6, layer: 4}\n"
+    text = f"size: [96, 64]\nseed_image: dreams/t/img_0.jpg\n{line}\n{segments}"
     (project / "config/dreams/bad.yaml").write_text(text)
     monkeypatch.chdir(project)
     spec.plan_for.cache_clear()
@@ -199,14 +228,17 @@ def test_a_bad_mask_or_guide_is_one_line_naming_the_field(project, monkeypatch, 
 
 def test_a_guide_at_a_layer_the_model_lacks_names_the_layer(project, monkeypatch):
     (project / "config/dreams/bad.yaml").write_text(
-        "size: [96, 64]\nseed_image: dreams/t/img_0.jpg\nguide: dreams/t/h.png\nsegments:\n  - {frames: 6, layer: 12}\n")
+        "size: [96, 64]\nseed_image: dreams/t/img_0.jpg\nguide: dreams/t/h.png\nsegments:\n  - {frames: 6, layer: 12}\n"
+    )
     monkeypatch.chdir(project)
     spec.plan_for.cache_clear()
     errors = spec.check(["bad"], "config/dreams", "{}")
     spec.plan_for.cache_clear()
-    assert errors == ["error: config/dreams/bad.yaml: segments[0].layer: unknown layer 12 for model inception_v3: "
-                      "use a number 1..11 or a name (mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, "
-                      "mixed8, mixed9, mixed10)"]
+    assert errors == [
+        "error: config/dreams/bad.yaml: segments[0].layer: unknown layer 12 for model inception_v3: "
+        "use a number 1..11 or a name (mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, "
+        "mixed8, mixed9, mixed10)"
+    ]
 
 
 MASKED = """\

@@ -1,5 +1,6 @@
 """The model registry: the converted Inception v3 is the real network; the download paths for
 users with the internet work on files the tests build themselves."""
+
 import dataclasses
 import hashlib
 import json
@@ -45,7 +46,10 @@ def tiny_inception5h(tmp_path):
     with graph.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [None, None, None, 3], name="input")
         conv = tf.nn.relu(tf.nn.conv2d(x, tf.constant(kernel), 1, "SAME"), name="conv2d1")
-        tf.nn.relu(tf.nn.conv2d(conv, tf.constant(rng.normal(0, 0.1, (3, 3, 8, 4)).astype(np.float32)), 2, "SAME"), name="conv2d2")
+        tf.nn.relu(
+            tf.nn.conv2d(conv, tf.constant(rng.normal(0, 0.1, (3, 3, 8, 4)).astype(np.float32)), 2, "SAME"),
+            name="conv2d2",
+        )
     pb = graph.as_graph_def().SerializeToString()
     archive = tmp_path / "inception5h.zip"
     with zipfile.ZipFile(archive, "w") as z:
@@ -56,9 +60,14 @@ def tiny_inception5h(tmp_path):
 
 def test_inception5h_download_verify_and_dream(tmp_path, monkeypatch):
     archive, pb, kernel = tiny_inception5h(tmp_path)
-    serve(tmp_path, monkeypatch, "inception5h", archive,
-          source_sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
-          member_sha256=hashlib.sha256(pb).hexdigest())
+    serve(
+        tmp_path,
+        monkeypatch,
+        "inception5h",
+        archive,
+        source_sha256=hashlib.sha256(archive.read_bytes()).hexdigest(),
+        member_sha256=hashlib.sha256(pb).hexdigest(),
+    )
     path = weights.prepare("inception5h", log=lambda _: None)
     assert path.read_bytes() == pb
 
@@ -97,13 +106,22 @@ def test_keras_imagenet_weights_load_from_a_verified_h5(tmp_path, monkeypatch):
     source = keras.applications.InceptionV3(include_top=False, weights=None)
     rng = np.random.default_rng(2)
     for weight in source.weights:
-        values = rng.normal(0.0, 0.1, weight.shape) if "moving_variance" not in weight.path else rng.uniform(0.5, 1.5, weight.shape)
+        values = (
+            rng.normal(0.0, 0.1, weight.shape)
+            if "moving_variance" not in weight.path
+            else rng.uniform(0.5, 1.5, weight.shape)
+        )
         weight.assign(values.astype(np.float32))
     archive = tmp_path / "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
     with h5py.File(archive, "w") as f:
         legacy_h5_format.save_weights_to_hdf5_group(f, source)
-    serve(tmp_path, monkeypatch, "inception_v3_keras", archive,
-          source_sha256="md5:" + hashlib.md5(archive.read_bytes()).hexdigest())
+    serve(
+        tmp_path,
+        monkeypatch,
+        "inception_v3_keras",
+        archive,
+        source_sha256="md5:" + hashlib.md5(archive.read_bytes()).hexdigest(),
+    )
     weights.prepare("inception_v3_keras", log=lambda _: None)
     # The loaded network (batch norms folded into the convs) computes what the source computes.
     x = rng.uniform(-1, 1, (1, 150, 180, 3)).astype(np.float32)
@@ -129,7 +147,10 @@ def test_fast_network_has_the_plain_networks_gradient():
     x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (1, 157, 203, 3)).astype(np.float32))
     for layer in ("mixed2", "mixed5", "mixed9"):
         grads = []
-        for features in (loading.features("inception_v3", layer), keras.Model(plain.input, plain.get_layer(layer).output)):
+        for features in (
+            loading.features("inception_v3", layer),
+            keras.Model(plain.input, plain.get_layer(layer).output),
+        ):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 loss = tf.reduce_mean(tf.square(features(x)))

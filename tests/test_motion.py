@@ -1,5 +1,6 @@
 """Camera, schedules, transitions and the target colour through the real workflow: the plan's
 own outputs (schedule.csv, motion.mp4) and rendered frames."""
+
 import csv
 import math
 
@@ -9,9 +10,12 @@ from PIL import Image
 
 from helpers import blob, centroid, decode, frames, make_project, snakemake
 
-
-DOTS = {"tx160": ((160, 90), "translate_x: 0.02"), "tx320": ((320, 180), "translate_x: 0.02"),
-        "angle": ((200, 120), "angle: 3"), "zoom": ((200, 120), "zoom: 1.04")}
+DOTS = {
+    "tx160": ((160, 90), "translate_x: 0.02"),
+    "tx320": ((320, 180), "translate_x: 0.02"),
+    "angle": ((200, 120), "angle: 3"),
+    "zoom": ((200, 120), "zoom: 1.04"),
+}
 
 
 def dot_spec(root, name, size, settings):
@@ -20,7 +24,8 @@ def dot_spec(root, name, size, settings):
     (root / f"dreams/{name}").mkdir(parents=True, exist_ok=True)
     (root / f"config/dreams/{name}.yaml").write_text(
         f"seed_image: dreams/{name}/dot.png\nsize: [{width}, {height}]\nfps: 24\n"
-        f"defaults: {{zoom_speed: 0, {settings}}}\nsegments:\n  - {{frames: 8, layer: 3}}\n")
+        f"defaults: {{zoom_speed: 0, {settings}}}\nsegments:\n  - {{frames: 8, layer: 3}}\n"
+    )
     Image.fromarray(blob(width, height, 0.3 * width, 0.4 * height, sigma=2.5)).save(root / f"dreams/{name}/dot.png")
 
 
@@ -87,7 +92,9 @@ def test_schedule_csv_holds_every_resolved_setting(tmp_path, model_env):
     assert done.returncode == 0, done.stderr[-3000:]
     rows = read_csv(root / "dreams/t/schedule.csv")
     assert [int(r["frame"]) for r in rows] == list(range(24))
-    value = {key: [float(r[key]) for r in rows[1:]] for key in ("angle", "step_size", "zoom", "translate_x", "transition")}
+    value = {
+        key: [float(r[key]) for r in rows[1:]] for key in ("angle", "step_size", "zoom", "translate_x", "transition")
+    }
     # Linear keyframes: the exact midpoint at frame 5; held after the last keyframe.
     assert value["angle"][4] == 1.0 and value["angle"][9:12] == [2.0] * 3
     # Smooth: the same midpoint (symmetric ease), but slower than linear near the keys.
@@ -107,8 +114,10 @@ def test_schedule_csv_holds_every_resolved_setting(tmp_path, model_env):
 
 
 def test_changing_one_keyframe_rerenders_from_the_first_changed_frame(tmp_path, model_env):
-    spec = ("size: [96, 64]\nseed: 1\ndefaults: {zoom_speed: 32}\nsegments:\n"
-            "  - {frames: 10, layer: 3, step_size: '0:(1), 6:(1), 9:(2)'}\n")
+    spec = (
+        "size: [96, 64]\nseed: 1\ndefaults: {zoom_speed: 32}\nsegments:\n"
+        "  - {frames: 10, layer: 3, step_size: '0:(1), 6:(1), 9:(2)'}\n"
+    )
     root = make_project(tmp_path, spec)
     assert snakemake(root, model_env, "dreams/t/final.mp4").returncode == 0
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in frames(root)}
@@ -126,9 +135,11 @@ def mean_change(pictures):
 
 
 def test_target_colour_is_reached_and_a_transition_has_no_jump(tmp_path, model_env):
-    spec = ("size: [96, 64]\nseed: 2\n"
-            "defaults: {zoom_speed: 64, target_color: [220, 80, 40], color_rate: 0.25}\nsegments:\n"
-            "  - {frames: 32, layer: 2, step_size: 1.0}\n  - {frames: 16, layer: 9, step_size: 3.0, transition: 8}\n")
+    spec = (
+        "size: [96, 64]\nseed: 2\n"
+        "defaults: {zoom_speed: 64, target_color: [220, 80, 40], color_rate: 0.25}\nsegments:\n"
+        "  - {frames: 32, layer: 2, step_size: 1.0}\n  - {frames: 16, layer: 9, step_size: 3.0, transition: 8}\n"
+    )
     root = make_project(tmp_path, spec)
     done = snakemake(root, model_env, "dreams/t/final.mp4")
     assert done.returncode == 0, done.stderr[-3000:]

@@ -1,15 +1,14 @@
 """Music-reactive dreams through the real workflow: a click track drives the step size, the
 frames change more on the beats, and moving the music (`audio_offset`) re-renders what it moves."""
+
 import csv
-import subprocess
 
 import numpy as np
 import pytest
 
 from dreamvideo.frame import pictures
-from dreamvideo.outputs import video
 from dreamvideo.testmedia import click_track
-from helpers import frames, make_project, snakemake
+from helpers import ffmpeg, frames, make_project, snakemake
 
 SPEC = """\
 size: [128, 96]
@@ -56,11 +55,14 @@ def test_step_size_peaks_on_the_beats_and_the_frames_change_more_there(music):
     assert min(on) > max(off)
 
 
+def first_click(path):
+    """When (s) the first click sounds in the video's soundtrack."""
+    done = ffmpeg("-i", path, "-map 0:a:0 -ac 1 -ar 8000 -f s16le -", capture_output=True)
+    return np.flatnonzero(np.abs(np.frombuffer(done.stdout, np.int16)) > 8000)[0] / 8000
+
+
 def test_final_video_carries_the_music_from_the_offset(music, model_env):
-    done = subprocess.run([video.ffmpeg(), "-v", "error", "-i", str(music / "dreams/t/final.mp4"), "-map", "0:a:0",
-                           "-ac", "1", "-ar", "8000", "-f", "s16le", "-"], capture_output=True, check=True)
-    samples = np.abs(np.frombuffer(done.stdout, np.int16))
-    assert np.flatnonzero(samples > 8000)[0] / 8000 == pytest.approx(0.5, abs=0.03)  # the first click
+    assert first_click(music / "dreams/t/final.mp4") == pytest.approx(0.5, abs=0.03)  # the first click
 
 
 def test_unchanged_renders_nothing_and_a_new_audio_offset_rerenders_from_where_beats_move(music, model_env):
@@ -78,7 +80,4 @@ def test_unchanged_renders_nothing_and_a_new_audio_offset_rerenders_from_where_b
     rows = read_csv(music / "dreams/t/schedule.csv")[1:]
     assert [int(r["frame"]) for r in rows if float(r["beat"]) == 1.0] == [3, 9, 15, 21]
 
-    done = subprocess.run([video.ffmpeg(), "-v", "error", "-i", str(music / "dreams/t/final.mp4"), "-map", "0:a:0",
-                           "-ac", "1", "-ar", "8000", "-f", "s16le", "-"], capture_output=True, check=True)
-    samples = np.abs(np.frombuffer(done.stdout, np.int16))
-    assert np.flatnonzero(samples > 8000)[0] / 8000 == pytest.approx(0.25, abs=0.03)  # the song starts 0.25 s in
+    assert first_click(music / "dreams/t/final.mp4") == pytest.approx(0.25, abs=0.03)  # the song starts 0.25 s in

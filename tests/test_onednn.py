@@ -1,5 +1,6 @@
 """oneDNN on or off, the same bytes: TensorFlow runs a max pool's gradient sometimes in oneDNN,
 sometimes in its own kernel, and the two route ties differently; the network's pools must not."""
+
 import json
 import subprocess
 import sys
@@ -8,7 +9,7 @@ SCRIPT = """
 import hashlib, json, sys
 import numpy as np
 import tensorflow as tf
-from dreamvideo.network import networks
+from dreamvideo.network.gradients import exact_max_pool
 rng = np.random.default_rng(5)
 # ReLU-like: most values 0 or small integers, so windows hold ties.
 x = np.maximum(rng.integers(-4, 4, (2, 33, 47, 8)), 0).astype(np.float32)
@@ -16,18 +17,19 @@ out = {{}}
 for dtype in ("float32", "bfloat16"):
     for size, stride, padding in ((3, 2, "VALID"), (3, 1, "SAME"), (2, 2, "VALID")):
         xt = tf.cast(tf.constant(x), dtype)
-        shape = networks.exact_max_pool(xt, size, stride, padding).shape
+        shape = exact_max_pool(xt, size, stride, padding).shape
         dy = tf.cast(tf.constant(rng.normal(size=shape).astype(np.float32)), dtype)
 
         def grad(xt, dy):
             with tf.GradientTape() as tape:
                 tape.watch(xt)
-                y = networks.exact_max_pool(xt, size, stride, padding)
+                y = exact_max_pool(xt, size, stride, padding)
             return tape.gradient(y, xt, output_gradients=dy)
 
         for mode, fn in (("eager", grad), ("graph", tf.function(grad))):
             g = tf.cast(fn(xt, dy), tf.float32).numpy()
-            out[f"{{dtype}} {{size}}x{{size}} s{{stride}} {{padding}} {{mode}}"] = hashlib.sha256(g.tobytes()).hexdigest()
+            key = f"{{dtype}} {{size}}x{{size}} s{{stride}} {{padding}} {{mode}}"
+            out[key] = hashlib.sha256(g.tobytes()).hexdigest()
 print(json.dumps(out))
 """
 
@@ -53,7 +55,7 @@ def test_max_pool_gradient_is_max_pool_with_argmax_gradient():
     import numpy as np
     import tensorflow as tf
 
-    from dreamvideo.network import networks
+    from dreamvideo.network.gradients import exact_max_pool
 
     def argmax_pool(x, size, stride, padding):
         return tf.nn.max_pool_with_argmax(x, size, stride, padding, include_batch_in_index=True)[0]
@@ -66,11 +68,13 @@ def test_max_pool_gradient_is_max_pool_with_argmax_gradient():
             shape = argmax_pool(xt, size, stride, padding).shape
             dy = tf.cast(tf.constant(rng.normal(size=shape).astype(np.float32)), dtype)
             results = []
-            for pool in (argmax_pool, networks.exact_max_pool):
+            for pool in (argmax_pool, exact_max_pool):
+
                 def grad(xt, dy, pool=pool):
                     with tf.GradientTape() as tape:
                         tape.watch(xt)
                         y = pool(xt, size, stride, padding)
                     return tape.gradient(y, xt, output_gradients=dy)
+
                 results += [tf.cast(fn(xt, dy), tf.float32).numpy().tobytes() for fn in (grad, tf.function(grad))]
             assert len(set(results)) == 1, (dtype, size, stride, padding)

@@ -1,4 +1,5 @@
 """The real workflow: Snakemake renders, reruns, resumes and refuses bad specs."""
+
 import json
 import re
 import time
@@ -26,6 +27,7 @@ def test_render_makes_a_video_with_audio_cut_to_length(rendered):
     final = root / "dreams/t/final.mp4"
     assert video.streams(final) == {"video": ["h264"], "audio": ["aac"]}  # flac does not go in MP4 as is
     import imageio_ffmpeg
+
     assert imageio_ffmpeg.count_frames_and_secs(str(final))[0] == 12
     # 12 frames at 24 fps = 0.5 s; the 2 s tone is cut to that (AAC frames are 23 ms).
     assert stream_seconds(final, "v") == pytest.approx(0.5, abs=0.05)
@@ -58,13 +60,17 @@ def test_a_second_run_of_a_dream_being_rendered_stops_in_one_line(rendered, tmp_
         second = snakemake(root, model_env, "dreams/t/final.mp4")
         assert second.returncode == 1
         errors = [line for line in second.stderr.splitlines() if line.startswith("error: ")]
-        assert errors == [f"error: dream t is being rendered by another snakemake run in this folder (pid {first.pid}): "
-                          "wait for it to end, or stop it; a stopped or killed run releases it at once"], second.stderr[-2000:]
+        assert errors == [
+            f"error: dream t is being rendered by another snakemake run in this folder (pid {first.pid}): "
+            "wait for it to end, or stop it; a stopped or killed run releases it at once"
+        ], second.stderr[-2000:]
         assert [p.name for p in frames(root)] == ["000000.png", "000001.png"]
     # The first run, killed, holds nothing: the same command goes on, to the same bytes.
     done = snakemake(root, model_env, "dreams/t/frames/000003.png")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert {p.name: p.read_bytes() for p in frames(root)} == {f"{i:06d}.png": expected[f"{i:06d}.png"] for i in range(4)}
+    assert {p.name: p.read_bytes() for p in frames(root)} == {
+        f"{i:06d}.png": expected[f"{i:06d}.png"] for i in range(4)
+    }
     assert temporaries(root) == []
 
 
@@ -87,21 +93,41 @@ BAD_SPECS = [
     ("seed: 3", "seed: 3\nseed_image: config/config.yaml", "seed_image: config/config.yaml: not a readable image"),
     ("frames: 4, layer: 3", "frames: 0, layer: 3", "segments[0].frames: 0 is less than the minimum of 1"),
     ("frames: 4, layer: 3", "frames: -2, layer: 3", "segments[0].frames: -2 is less than the minimum of 1"),
-    ("frames: 4, layer: mixed5", "frames: 4, lyer: mixed5", "segments[1]: unknown key lyer (allowed: frames, seconds, transition, layer"),
+    (
+        "frames: 4, layer: mixed5",
+        "frames: 4, lyer: mixed5",
+        "segments[1]: unknown key lyer (allowed: frames, seconds, transition, layer",
+    ),
     ("fps: 24", "fpss: 24", "(top level): unknown key fpss (allowed: seed_image, fps, size"),
     ("fps: 24", "fps: fast", "fps: 'fast' is not of type 'number'"),
     ("size: [96, 64]", "size: [95, 64]", "size: 95x64 is not even, which H.264 video needs: use [94, 64]"),
     ("[0.5, 0.5, 0.0]", "[0.5, 0.5]", "segments[0].color_balance: [0.5, 0.5] is too short"),
     ("[0.5, 0.5, 0.0]", "[0.5, red, 0.0]", "segments[0].color_balance[1]: unknown name 'red' (variables: t, f, s"),
-    ("layer: 3,", "layer: 3, zoom: \"__import__('os')\",", "segments[0].zoom: unknown function '__import__' (allowed: sin"),
-    ("layer: 3,", "layer: 3, step_size: '0:(1), 3:(-1)',", "segments[0].step_size: -0.333333 at frame 2 is out of range (must be > 0)"),
-    ("layer: 3,", "layer: 3, channels: [5, 300],", "segments[0].layer: mixed2 has channels 0..287: 300 is not one of them"),
+    (
+        "layer: 3,",
+        "layer: 3, zoom: \"__import__('os')\",",
+        "segments[0].zoom: unknown function '__import__' (allowed: sin",
+    ),
+    (
+        "layer: 3,",
+        "layer: 3, step_size: '0:(1), 3:(-1)',",
+        "segments[0].step_size: -0.333333 at frame 2 is out of range (must be > 0)",
+    ),
+    (
+        "layer: 3,",
+        "layer: 3, channels: [5, 300],",
+        "segments[0].layer: mixed2 has channels 0..287: 300 is not one of them",
+    ),
     ("layer: 3,", "layer: 3, target_color: red,", "segments[0].target_color: "),
     ("layer: 8,", "layer: 8, transition: soon,", "segments[2].transition: 'soon' is not a number of frames or seconds"),
     ("layer: 8,", "layer: {mixed3: 1, deep: 2},", "segments[2].layer: unknown layer 'deep' for model inception_v3"),
     ("seed: 3", "seed: 3\nprecision: half", "precision: 'half' is not one of ['auto', 'float32', 'bfloat16']"),
     ("seed: 3", "seed: 3\nthreads: 0", "threads: 0 is less than the minimum of 1 (CPU threads of each frame"),
-    ("{frames: 4, layer: mixed5}", "{layer: mixed5}", "segments[1]: give a segment exactly one of `frames` or `seconds`"),
+    (
+        "{frames: 4, layer: mixed5}",
+        "{layer: mixed5}",
+        "segments[1]: give a segment exactly one of `frames` or `seconds`",
+    ),
     ("dreams/t/tone.flac", "dreams/t/gone.flac", "audio: dreams/t/gone.flac: no such file"),
     ("dreams/t/tone.flac", "dreams/t/img_0.jpg", "audio: dreams/t/img_0.jpg: has no audio stream"),
     ("seed: 3", "seed: 3\nmodel: resnet", "model: unknown model 'resnet': use one of inception_v3"),
@@ -113,14 +139,18 @@ def bad_project(tmp_path_factory):
     return make_project(tmp_path_factory.mktemp("bad"))
 
 
-@pytest.mark.parametrize("old,new,message", BAD_SPECS, ids=[m.split(":")[0] + "-" + str(i) for i, (_, _, m) in enumerate(BAD_SPECS)])
+@pytest.mark.parametrize(
+    "old,new,message", BAD_SPECS, ids=[m.split(":")[0] + "-" + str(i) for i, (_, _, m) in enumerate(BAD_SPECS)]
+)
 def test_bad_spec_is_one_line_naming_the_field(bad_project, monkeypatch, old, new, message):
     """Through the function the workflow calls when its DAG first needs the plan (the CLI test below runs it there)."""
     assert old in SPEC
     (bad_project / "config/dreams/t.yaml").write_text(SPEC.replace(old, new, 1))
     monkeypatch.chdir(bad_project)
     spec.plan_for.cache_clear()
-    defaults = json.dumps(yaml.safe_load((bad_project / "config/config.yaml").read_text())["dream_defaults"], sort_keys=True)
+    defaults = json.dumps(
+        yaml.safe_load((bad_project / "config/config.yaml").read_text())["dream_defaults"], sort_keys=True
+    )
     try:
         errors = spec.check(["t", "t"], "config/dreams", defaults)
     finally:
@@ -134,8 +164,10 @@ def test_a_bad_spec_stops_snakemake_in_one_line_before_rendering(tmp_path, model
     done = snakemake(root, model_env, "dreams/t/final.mp4")
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    assert errors == ["error: config/dreams/t.yaml: segments[2].layer: unknown layer 'nope' for model inception_v3: "
-                      "use a number 1..11 or a name (mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, mixed8, "
-                      "mixed9, mixed10)"], done.stderr[-2000:]
+    assert errors == [
+        "error: config/dreams/t.yaml: segments[2].layer: unknown layer 'nope' for model inception_v3: "
+        "use a number 1..11 or a name (mixed0, mixed1, mixed2, mixed3, mixed4, mixed5, mixed6, mixed7, mixed8, "
+        "mixed9, mixed10)"
+    ], done.stderr[-2000:]
     assert "Traceback" not in done.stderr
     assert not (root / "dreams/t/frames").exists()

@@ -20,18 +20,37 @@ def records(count=50, change=20, ramp=8):
     out = [{"kind": "seed_image", "seed_image": "seed.jpg", "size": [640, 360]}]
     for i in range(1, count):
         segment = int(i >= change)
-        out.append({
-            "kind": "image_dream", "model": "inception_v3", "objective": MIX if segment else SINGLE,
-            "precision": "float32",
-            "segment": segment, "transition": min(1.0, (i - change + 1) / ramp) if segment else 1.0,
-            "num_iterations": 3 if segment else 1, "step_size": 1.0 + 0.1 * i, "rescale_factor": 0.7,
-            "num_repeats": 1, "blend": 0.2, "tile_size": 400, "zoom": 1.0 + 0.001 * i, "angle": 0.0,
-            "translate_x": 0.0, "translate_y": 0.0, "center": [0.5, 0.5], "border": "reflect", "zoom_speed": 256,
-            "color_balance": [0.33, 0.33, 0.34], "reference_brightness": 101.2,
-            "target_color": [200.0, 120.5, 40.0] if segment else None, "color_rate": 0.1 if segment else 0.0,
-            "color_hold": 0.05, "reference_vividness": [25.0, 30.5],
-            "rng_seed": [0, i], "beat": math.exp(-(i % 12) / 3),
-        })
+        out.append(
+            {
+                "kind": "image_dream",
+                "model": "inception_v3",
+                "objective": MIX if segment else SINGLE,
+                "precision": "float32",
+                "segment": segment,
+                "transition": min(1.0, (i - change + 1) / ramp) if segment else 1.0,
+                "num_iterations": 3 if segment else 1,
+                "step_size": 1.0 + 0.1 * i,
+                "rescale_factor": 0.7,
+                "num_repeats": 1,
+                "blend": 0.2,
+                "tile_size": 400,
+                "zoom": 1.0 + 0.001 * i,
+                "angle": 0.0,
+                "translate_x": 0.0,
+                "translate_y": 0.0,
+                "center": [0.5, 0.5],
+                "border": "reflect",
+                "zoom_speed": 256,
+                "color_balance": [0.33, 0.33, 0.34],
+                "reference_brightness": 101.2,
+                "target_color": [200.0, 120.5, 40.0] if segment else None,
+                "color_rate": 0.1 if segment else 0.0,
+                "color_hold": 0.05,
+                "reference_vividness": [25.0, 30.5],
+                "rng_seed": [0, i],
+                "beat": math.exp(-(i % 12) / 3),
+            }
+        )
     return out
 
 
@@ -66,15 +85,32 @@ def test_csv_round_trips_the_plan_exactly(tmp_path):
     assert float(seed["time"]) == 0 and all(seed[key] == "" for key in header[2:])
     for i, (record, row) in enumerate(zip(plan[1:], rows[1:]), start=1):
         assert float(row["time"]) == i / FPS
-        for key in ("segment", "transition", "num_iterations", "step_size", "rescale_factor", "num_repeats",
-                    "blend", "tile_size", "zoom", "angle", "translate_x", "translate_y", "zoom_speed",
-                    "color_rate", "beat"):
+        for key in (
+            "segment",
+            "transition",
+            "num_iterations",
+            "step_size",
+            "rescale_factor",
+            "num_repeats",
+            "blend",
+            "tile_size",
+            "zoom",
+            "angle",
+            "translate_x",
+            "translate_y",
+            "zoom_speed",
+            "color_rate",
+            "beat",
+        ):
             assert float(row[key]) == record[key], (i, key)
         assert (float(row["center_x"]), float(row["center_y"])) == tuple(record["center"])
         assert [float(row[f"color_balance_{c}"]) for c in "rgb"] == record["color_balance"]
         target = [row[f"target_color_{c}"] for c in "rgb"]
-        assert target == ["", "", ""] if record["target_color"] is None else \
-            [float(v) for v in target] == record["target_color"]
+        assert (
+            target == ["", "", ""]
+            if record["target_color"] is None
+            else [float(v) for v in target] == record["target_color"]
+        )
         assert row["border"] == "reflect"
         assert row["layer"] == ("mixed2*1+mixed4[12,40]*0.5" if record["segment"] else "mixed2")
     # Integers stay integers; the ramp is really there.
@@ -125,9 +161,15 @@ def test_png_grows_with_varying_settings_and_stays_capped(tmp_path):
     for i, record in enumerate(few[1:], start=1):
         record.update(zoom=1.0, step_size=1.0, beat=0.0)  # only the segment-1 settings vary
     for i, record in enumerate(many[1:], start=1):
-        record.update(angle=0.1 * i, translate_x=0.001 * i, zoom_speed=i, tile_size=400 + i,
-                      blend=0.01 * i, color_balance=[0.3 + 0.001 * i, 0.33, 0.37 - 0.001 * i],
-                      **{f"feature{k}": math.sin(i + k) for k in range(12)})
+        record.update(
+            angle=0.1 * i,
+            translate_x=0.001 * i,
+            zoom_speed=i,
+            tile_size=400 + i,
+            blend=0.01 * i,
+            color_balance=[0.3 + 0.001 * i, 0.33, 0.37 - 0.001 * i],
+            **{f"feature{k}": math.sin(i + k) for k in range(12)},
+        )
     plot.write_png(few, FPS, tmp_path / "few.png")
     plot.write_png(many, FPS, tmp_path / "many.png")
     few_height = png_pixels(tmp_path / "few.png").shape[0]
@@ -153,8 +195,10 @@ def test_a_dreamed_frame_0_has_its_settings_and_a_seed_image_has_none(tmp_path):
     """A video dream's frame 0 is dreamed (kind video_start): its row, CSV line and curves hold its
     settings; an image dream's frame 0, its seed image, has only frame and time."""
     image = records(count=6, change=3, ramp=1)
-    video = [{**record, "kind": "video_start" if index == 0 else "video_dream", "carry": 0.8}
-             for index, record in enumerate([{**image[1], "rng_seed": [0, 0]}, *image[1:]])]
+    video = [
+        {**record, "kind": "video_start" if index == 0 else "video_dream", "carry": 0.8}
+        for index, record in enumerate([{**image[1], "rng_seed": [0, 0]}, *image[1:]])
+    ]
     image_rows, video_rows = list(plot.rows(image, FPS)), list(plot.rows(video, FPS))
     assert image_rows[0]["layer"] is None and image_rows[0]["zoom"] is None
     assert video_rows[0]["layer"] == "mixed2" and video_rows[0]["zoom"] == video[0]["zoom"]

@@ -1,4 +1,5 @@
 """The draft preview: the real frame records at a smaller size, rendered beside the full frames."""
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -26,8 +27,15 @@ def test_preview_records_are_the_real_records_with_only_the_size_changed(tmp_pat
         assert little == {**big, "tile_size": 20, "trim_size": [96, 64]}
 
 
-@pytest.mark.parametrize("size,scale,expected", [((640, 360), 0.25, (160, 90)), ((100, 62), 0.25, (24, 16)),
-                                                 ((1920, 1080), 0.1, (192, 108)), ((32, 16), 0.25, (16, 16))])
+@pytest.mark.parametrize(
+    "size,scale,expected",
+    [
+        ((640, 360), 0.25, (160, 90)),
+        ((100, 62), 0.25, (24, 16)),
+        ((1920, 1080), 0.1, (192, 108)),
+        ((32, 16), 0.25, (16, 16)),
+    ],
+)
 def test_preview_size_is_even_and_at_least_16(size, scale, expected):
     assert preview.preview_size(size, scale) == expected
 
@@ -62,9 +70,12 @@ def test_preview_renders_beside_the_full_frames(spec_render, tmp_path, model_env
     assert [p.name for p in shots] == [f"{i:06d}.png" for i in range(12)]
     assert {Image.open(p).size for p in shots} == {(24, 16)}  # 96x64 at 0.25
     from dreamvideo.outputs import video
+
     assert video.streams(root / "dreams/t/preview.mp4") == {"video": ["h264"], "audio": ["aac"]}
     for stream in "va":
-        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)
+        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(
+            root / "dreams/t/final.mp4", stream
+        )
 
     # A new preview size re-renders the preview, not one full frame.
     full_before = {p.name: p.stat().st_mtime_ns for p in frames(root)}
@@ -78,4 +89,6 @@ def test_preview_renders_beside_the_full_frames(spec_render, tmp_path, model_env
     assert {Image.open(p).size for p in (root / "dreams/t/preview").glob("*.png")} == {(48, 32)}
     assert all(p.stat().st_mtime_ns != preview_before[p.name] for p in shots)
     for stream in "va":
-        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(root / "dreams/t/final.mp4", stream)
+        assert stream_seconds(root / "dreams/t/preview.mp4", stream) == stream_seconds(
+            root / "dreams/t/final.mp4", stream
+        )

@@ -1,4 +1,5 @@
 """One progress line per dream: live on a terminal, plain lines in a log, Snakemake's frame jobs quiet."""
+
 import io
 import os
 import pty
@@ -27,7 +28,9 @@ def test_a_terminal_gets_one_live_line_then_the_summary():
     line, summary = text.rstrip("\n").rsplit("\n", 1)
     assert "\n" not in line, text  # one line, redrawn in place
     assert line.count("\r") >= 4 and line.split("\r")[-1].startswith("demo: 100%|")
-    assert re.search(r"\| 8/8, [\d.]+ s/frame, ETA 0m00s, segment 1 · mixed3\*0\.25\+mixed5\*0\.75$", line.split("\r")[-1])
+    assert re.search(
+        r"\| 8/8, [\d.]+ s/frame, ETA 0m00s, segment 1 · mixed3\*0\.25\+mixed5\*0\.75$", line.split("\r")[-1]
+    )
     assert re.fullmatch(r"\[demo\] 4 frames in 0m00s \([\d.]+ s/frame\): dreams/demo/final\.mp4", summary)
 
 
@@ -39,8 +42,11 @@ def test_a_log_gets_one_plain_line_per_frame():
             pass
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and "\r" not in out.getvalue()
-    assert re.fullmatch(r"\[demo\] frame 1/2 \(50%\) [\d.]+ s/frame, ETA 0m\d\ds, segment 1 · mixed3\*0\.25\+mixed5\*0\.75 "
-                        r"\(first frame: loading the model\)", lines[0])
+    assert re.fullmatch(
+        r"\[demo\] frame 1/2 \(50%\) [\d.]+ s/frame, ETA 0m\d\ds, segment 1 · mixed3\*0\.25\+mixed5\*0\.75 "
+        r"\(first frame: loading the model\)",
+        lines[0],
+    )
 
 
 def run_in_terminal(root, env, *args):
@@ -74,6 +80,10 @@ def test_snakemake_on_a_terminal_shows_one_bar_and_where_the_video_is(tmp_path, 
     bar = [line for line in text.split("\n") if line.lstrip("\r").startswith("t:")]
     assert len(bar) == 1, text[-3000:]  # one line, redrawn with \r after each frame
     assert bar[0].count("\r") >= 11
-    assert re.fullmatch(r"t: 100%\|█+\| 11/11, [\d.]+ s/frame, ETA 0m00s, segment 2 · mixed7\s*", bar[0].split("\r")[-2])
-    assert re.search(r"^\[t\] 11 frames in \dm\d\ds \([\d.]+ s/frame\): dreams/t/final\.mp4\r?$", text, re.M), text[-2000:]
+    assert re.fullmatch(
+        r"t: 100%\|█+\| 11/11, [\d.]+ s/frame, ETA 0m00s, segment 2 · mixed7\s*", bar[0].split("\r")[-2]
+    )
+    assert re.search(r"^\[t\] 11 frames in \dm\d\ds \([\d.]+ s/frame\): dreams/t/final\.mp4\r?$", text, re.M), text[
+        -2000:
+    ]
     assert "localrule final:" in text  # jobs other than frames keep their blocks

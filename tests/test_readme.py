@@ -1,5 +1,6 @@
 """The README's and docs' dream specs are valid as written: each resolves to a plan from the
 repository; their links lead to files that exist; the README stays short."""
+
 import re
 
 import pytest
@@ -9,7 +10,9 @@ from dreamvideo.plan import audio, spec
 from helpers import REPO
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-BLOCKS = [(page, b) for page in PAGES for b in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S) if "segments:" in b]
+BLOCKS = [
+    (page, b) for page in PAGES for b in re.findall(r"```yaml\n(.*?)```", page.read_text(), re.S) if "segments:" in b
+]
 
 
 def test_the_readme_and_docs_have_specs():

@@ -26,14 +26,31 @@ def plans(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("records")
     Image.fromarray(np.tile(np.uint8([0, 255]), (SIZE[1], SIZE[0] // 2))).save(tmp / "mask.png")
     Image.fromarray(np.tile(np.uint8([[0], [255]]), (SIZE[1] // 2, SIZE[0]))).save(tmp / "guide.png")
-    image = spec.plan("t", spec.validate({
-        "seed_image": str(REPO / "tests/data/golden_input.png"), "size": list(SIZE), "segments": [
-            {"frames": 3, "layer": 3},
-            {"frames": 4, "layer": 5, "transition": 2, "mask": str(tmp / "mask.png"), "guide": str(tmp / "guide.png"),
-             "target_color": "#ff8800"}]}))
+    image = spec.plan(
+        "t",
+        spec.validate(
+            {
+                "seed_image": str(REPO / "tests/data/golden_input.png"),
+                "size": list(SIZE),
+                "segments": [
+                    {"frames": 3, "layer": 3},
+                    {
+                        "frames": 4,
+                        "layer": 5,
+                        "transition": 2,
+                        "mask": str(tmp / "mask.png"),
+                        "guide": str(tmp / "guide.png"),
+                        "target_color": "#ff8800",
+                    },
+                ],
+            }
+        ),
+    )
     clip = make_clip(tmp / "clip.mp4", frames=8, audio=False)
-    videos = [spec.plan("v", spec.validate({"video": str(clip), "flow": method, "segments": [{"frames": 8}]}))
-              for method in ("dis", "none")]
+    videos = [
+        spec.plan("v", spec.validate({"video": str(clip), "flow": method, "segments": [{"frames": 8}]}))
+        for method in ("dis", "none")
+    ]
     return {"image": image, "preview": preview.plan(image, 0.5), "video": videos[0], "video without flow": videos[1]}
 
 
@@ -47,14 +64,22 @@ def test_each_step_reads_only_keys_its_kind_declares():
     for name in records.KINDS:
         required, optional = keys(name)
         for step in steps.CHAINS[name]:
-            assert set(step.settings) <= required | optional, (name, step.name, set(step.settings) - required - optional)
+            assert set(step.settings) <= required | optional, (
+                name,
+                step.name,
+                set(step.settings) - required - optional,
+            )
 
 
 @pytest.mark.parametrize("which", ["image", "preview", "video", "video without flow"])
 def test_every_record_holds_exactly_its_kinds_keys(plans, which):
     for index, record in enumerate(plans[which].frames):
         required, optional = keys(record["kind"])
-        assert required <= set(record) <= required | optional, (index, required - set(record), set(record) - required - optional)
+        assert required <= set(record) <= required | optional, (
+            index,
+            required - set(record),
+            set(record) - required - optional,
+        )
     assert any("mask" in record for record in plans[which].frames) == (which in ("image", "preview"))
 
 
@@ -73,7 +98,11 @@ def test_a_jobs_inputs_are_what_its_records_read(plans):
     assert set(image.inputs(image.frames[:1])) == {"seed_image"}
     masked = image.inputs(image.frames[4:6], previous="before.png")
     assert set(masked) == {"previous", "model_weights", "guidance"} and masked["previous"] == "before.png"
-    assert sorted(masked["guidance"]) == sorted({image.frames[5]["mask"][0]["path"], image.frames[5]["objective"][-1][3]})
-    assert video.inputs(video.frames[:1]) == {"model_weights": str(video.inputs(video.frames[:1])["model_weights"]),
-                                              "source": video.source_dir()}
+    assert sorted(masked["guidance"]) == sorted(
+        {image.frames[5]["mask"][0]["path"], image.frames[5]["objective"][-1][3]}
+    )
+    assert video.inputs(video.frames[:1]) == {
+        "model_weights": str(video.inputs(video.frames[:1])["model_weights"]),
+        "source": video.source_dir(),
+    }
     assert set(video.inputs(video.frames[:2], previous="p")) == {"previous", "source", "flow", "model_weights"}

@@ -1,8 +1,8 @@
 """rule all: a bare `snakemake` renders every dream in config/dreams/."""
+
 import re
 
 from helpers import SPEC, make_project, snakemake
-
 
 OTHER = SPEC.replace("seed: 3", "seed: 3\nseed_image: dreams/t/img_0.jpg")  # a second dream, u
 
@@ -24,6 +24,7 @@ def test_bare_run_checks_every_spec_first(tmp_path, model_env):
     done = snakemake(root, model_env, "-n")
     assert done.returncode != 0
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and errors[0].startswith("error: config/dreams/u.yaml: segments[2].layer: unknown layer"), \
+    assert len(errors) == 1 and errors[0].startswith("error: config/dreams/u.yaml: segments[2].layer: unknown layer"), (
         done.stderr[-2000:]
+    )
     assert "Traceback" not in done.stderr

@@ -1,4 +1,5 @@
 """The weight readers run no pickled code: anything but tensor/array records is refused."""
+
 import io
 import os
 import pickle

@@ -1,4 +1,5 @@
 """Schedules: numbers, expressions, Deforum keyframe strings and keyframe mappings → per-frame arrays."""
+
 import numpy as np
 import pytest
 
@@ -16,8 +17,9 @@ def test_constant():
 
 def test_plain_expression_and_variables():
     t = np.arange(100.0)
-    np.testing.assert_array_equal(resolve("1.0025+0.002*sin(1.25*3.14*t/30)", 100, 30),
-                                  1.0025 + 0.002 * np.sin(1.25 * 3.14 * t / 30))
+    np.testing.assert_array_equal(
+        resolve("1.0025+0.002*sin(1.25*3.14*t/30)", 100, 30), 1.0025 + 0.002 * np.sin(1.25 * 3.14 * t / 30)
+    )
     np.testing.assert_array_equal(resolve("f", 4, 24, offset=10), [10, 11, 12, 13])
     np.testing.assert_allclose(resolve("s", 4, 24), t[:4] / 24)
     np.testing.assert_array_equal(resolve("max_f + fps", 3, 24), [26.0] * 3)
@@ -126,21 +128,24 @@ def one_line_error(value, match, **kwargs):
     return message
 
 
-@pytest.mark.parametrize("value, match", [
-    ("__import__('os')", r"unknown function '__import__' \(allowed: sin, cos"),
-    ("os.system('x')", r"attribute access '\.system'"),
-    ("().__class__", r"attribute access '\.__class__'"),
-    ('"a"*3', "strings are not allowed"),
-    ({0: "(lambda: 1)()"}, "lambda is not allowed"),
-    ("lambda: 1", "lambda is not allowed"),
-    ("t[0]", "subscript is not allowed"),
-    ("round(t, ndigits=2)", "keyword arguments"),
-    ("x + 1", r"unknown name 'x' \(variables: t, f, s, max_f, fps"),
-    ("0:(1), 5:(1+y)", "keyframe 5: unknown name 'y'"),
-    ("1 +", "syntax error"),
-    ("sin(t", "syntax error"),
-    ("sin(t, t)", r"sin\(\) takes 1"),
-])
+@pytest.mark.parametrize(
+    "value, match",
+    [
+        ("__import__('os')", r"unknown function '__import__' \(allowed: sin, cos"),
+        ("os.system('x')", r"attribute access '\.system'"),
+        ("().__class__", r"attribute access '\.__class__'"),
+        ('"a"*3', "strings are not allowed"),
+        ({0: "(lambda: 1)()"}, "lambda is not allowed"),
+        ("lambda: 1", "lambda is not allowed"),
+        ("t[0]", "subscript is not allowed"),
+        ("round(t, ndigits=2)", "keyword arguments"),
+        ("x + 1", r"unknown name 'x' \(variables: t, f, s, max_f, fps"),
+        ("0:(1), 5:(1+y)", "keyframe 5: unknown name 'y'"),
+        ("1 +", "syntax error"),
+        ("sin(t", "syntax error"),
+        ("sin(t, t)", r"sin\(\) takes 1"),
+    ],
+)
 def test_refused(value, match):
     one_line_error(value, match)
 

@@ -1,4 +1,5 @@
 """The plan: what a spec resolves to, frame by frame (no rendering)."""
+
 import pytest
 
 from dreamvideo.plan import spec
@@ -11,8 +12,14 @@ def plan(text_spec):
 
 
 def test_leaving_a_colour_target_eases_the_balance_back_in():
-    frames = plan({"segments": [{"frames": 10, "target_color": "#dc5028", "color_rate": 0.3},
-                                {"frames": 10, "color_balance": [0.2, 0.3, 0.5], "transition": 6}]})
+    frames = plan(
+        {
+            "segments": [
+                {"frames": 10, "target_color": "#dc5028", "color_rate": 0.3},
+                {"frames": 10, "color_balance": [0.2, 0.3, 0.5], "transition": 6},
+            ]
+        }
+    )
     assert frames[5]["target_color"] == [220.0, 80.0, 40.0] and frames[5]["color_balance"] == [0.0, 0.0, 0.0]
     rates = [frames[i]["color_rate"] for i in range(9, 17)]
     blue = [frames[i]["color_balance"][2] for i in range(9, 17)]
@@ -22,9 +29,20 @@ def test_leaving_a_colour_target_eases_the_balance_back_in():
 
 
 def test_a_transition_cross_fades_the_objective_and_eases_numbers():
-    frames = plan({"defaults": {"step_size": 1.0},
-                   "segments": [{"frames": 5, "layer": 3}, {"frames": 8, "layer": {"mixed5": 1, "mixed7": {"weight": 0.5, "channels": [1, 2]}},
-                                                             "step_size": 3.0, "transition": "0.125s"}]})  # 3 frames at 24 fps
+    frames = plan(
+        {
+            "defaults": {"step_size": 1.0},
+            "segments": [
+                {"frames": 5, "layer": 3},
+                {
+                    "frames": 8,
+                    "layer": {"mixed5": 1, "mixed7": {"weight": 0.5, "channels": [1, 2]}},
+                    "step_size": 3.0,
+                    "transition": "0.125s",
+                },
+            ],
+        }
+    )  # 3 frames at 24 fps
     assert [f["transition"] for f in frames[5:9]] == pytest.approx([0.15625, 0.5, 0.84375, 1.0])
     middle = frames[6]
     assert middle["objective"] == [["mixed2", 0.5, []], ["mixed5", 0.5, []], ["mixed7", 0.25, [1, 2]]]
@@ -80,20 +98,39 @@ def test_native_bfloat16_reads_the_cpu_flags(tmp_path, monkeypatch):
     assert not cpu.native_bfloat16(tmp_path / "missing")
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("num_iterations", "1 + 400*t", "segments[0].num_iterations: 1201 at frame 3 is out of range (must be 1..1000)"),
-    ("step_size", "1 - t", "segments[0].step_size: 0 at frame 1 is out of range (must be > 0)"),
-    ("rescale_factor", "0.5 + 0.25*t", "segments[0].rescale_factor: 1 at frame 2 is out of range (must be between 0 and 1)"),
-    ("color_hold", "0.9 + 0.1*t", "segments[0].color_hold: 1.1 at frame 2 is out of range (must be 0..1)"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        (
+            "num_iterations",
+            "1 + 400*t",
+            "segments[0].num_iterations: 1201 at frame 3 is out of range (must be 1..1000)",
+        ),
+        ("step_size", "1 - t", "segments[0].step_size: 0 at frame 1 is out of range (must be > 0)"),
+        (
+            "rescale_factor",
+            "0.5 + 0.25*t",
+            "segments[0].rescale_factor: 1 at frame 2 is out of range (must be between 0 and 1)",
+        ),
+        ("color_hold", "0.9 + 0.1*t", "segments[0].color_hold: 1.1 at frame 2 is out of range (must be 0..1)"),
+    ],
+)
 def test_a_schedule_is_held_to_the_schemas_range_for_constants(field, value, message):
     """One rule per field, the schema's: a schedule may not reach what a constant may not be."""
     with pytest.raises(spec.SpecError) as err:
         plan({"segments": [{"frames": 6, field: value}]})
     assert str(err.value) == "spec: " + message
     with pytest.raises(spec.SpecError, match=field):  # the same bound on a constant, from the schema
-        plan({"segments": [{"frames": 6, field: {"num_iterations": 1001, "step_size": 0, "rescale_factor": 1,
-                                                   "color_hold": 1.5}[field]}]})
+        plan(
+            {
+                "segments": [
+                    {
+                        "frames": 6,
+                        field: {"num_iterations": 1001, "step_size": 0, "rescale_factor": 1, "color_hold": 1.5}[field],
+                    }
+                ]
+            }
+        )
 
 
 def test_every_record_holds_the_seed_images_spread_and_its_own_color_hold():

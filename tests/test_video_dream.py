@@ -1,7 +1,7 @@
 """Dreaming a clip through the real workflow: frames, rate, duration and sound of the result,
 coherence along the optical flow, kill + resume, incremental edits, and bad clips."""
+
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -10,7 +10,7 @@ from dreamvideo.frame import flow, pictures, source
 from dreamvideo.outputs import video
 from dreamvideo.plan import spec
 from dreamvideo.testmedia import FPS, FRAMES, HEIGHT, SPEED, WIDTH, make_clip
-from helpers import kill_at, make_video_project, render_in_process, snakemake, stream_seconds, temporaries
+from helpers import ffmpeg, kill_at, make_video_project, render_in_process, snakemake, stream_seconds, temporaries
 
 
 def frames(root):
@@ -21,8 +21,10 @@ def warping_error(root):
     """The output's temporal warping error along the source's own (DIS) flow."""
     src = root / "dreams/t/frames_source"
     outputs = [pictures.read_frame(p) for p in frames(root)]
-    flows = [None] + [flow.backward(pictures.read_frame(src / f"{i - 1:06d}.png"), pictures.read_frame(src / f"{i:06d}.png"))
-                      for i in range(1, len(outputs))]
+    flows = [None] + [
+        flow.backward(pictures.read_frame(src / f"{i - 1:06d}.png"), pictures.read_frame(src / f"{i:06d}.png"))
+        for i in range(1, len(outputs))
+    ]
     return flow.warping_error(outputs, flows)
 
 
@@ -48,15 +50,21 @@ def test_a_clip_dreams_into_a_video_of_its_frames_rate_duration_and_sound(dreame
     assert source.probe(final)["fps"] == FPS
     assert stream_seconds(final, "v") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
     assert stream_seconds(final, "a") == pytest.approx(FRAMES / FPS, abs=1 / FPS)
-    dreamt = [np.abs(pictures.read_frame(p).astype(np.float64) - pictures.read_frame(root / "dreams/t/frames_source" / p.name)).mean()
-              for p in frames(root)]
+    dreamt = [
+        np.abs(
+            pictures.read_frame(p).astype(np.float64) - pictures.read_frame(root / "dreams/t/frames_source" / p.name)
+        ).mean()
+        for p in frames(root)
+    ]
     assert dreamt[0] > 0.3 and min(dreamt[20:]) > 2 * dreamt[0]  # each frame dreams; carried, the dream builds up
 
 
 def test_the_flow_is_the_clip_motion_and_the_dream_follows_it(dreamed):
     root = dreamed["dis"]
     back, mask = flow.load(root / "dreams/t/frames_source_flow_dis/000010.npz")
-    assert np.median(back[..., 0]) == pytest.approx(-SPEED, abs=0.1) and np.median(back[..., 1]) == pytest.approx(0, abs=0.1)
+    assert np.median(back[..., 0]) == pytest.approx(-SPEED, abs=0.1) and np.median(back[..., 1]) == pytest.approx(
+        0, abs=0.1
+    )
     assert mask[:, :SPEED].max() < 0.5 < mask[:, 8:].mean()  # the strip that comes into view is not carried
     ours, plain = warping_error(dreamed["dis"]), warping_error(dreamed["none"])
     print(f"temporal warping error (0..255): flow dis {ours:.2f}, flow none {plain:.2f}")
@@ -100,11 +108,9 @@ def clip_dir(tmp_path_factory):
     make_clip(root / "clip.mp4")
     make_clip(root / "mute.mp4", audio=False)
     (root / "notes.mp4").write_text("not a video")
-    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=size=64x48:rate=24", "-frames:v", "0",
-                    "-c:v", "libx264", str(root / "empty.mp4")], check=True)  # a clip with no frames
-    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "color=size=64x48:rate=24", "-frames:v", "1",
-                    "-c:v", "libx264", str(root / "one.mp4")], check=True)
-    subprocess.run([video.ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=duration=1", str(root / "tone.flac")], check=True)
+    ffmpeg("-f lavfi -i color=size=64x48:rate=24 -frames:v 0 -c:v libx264", root / "empty.mp4")  # a clip with no frames
+    ffmpeg("-f lavfi -i color=size=64x48:rate=24 -frames:v 1 -c:v libx264", root / "one.mp4")
+    ffmpeg("-f lavfi -i sine=duration=1", root / "tone.flac")
     return root
 
 
@@ -114,22 +120,27 @@ def test_the_plan_of_a_clip_takes_its_rate_size_length_and_sound(clip_dir):
     assert [r["segment"] for r in p.frames].count(1) == FRAMES - FPS  # the last segment runs to the clip's end
     assert p.frames[0]["flow"] == "none" and p.frames[1]["flow"] == "dis" and p.frames[1]["carry"] == 0.8
     assert p.frames[1]["carry_resample"] == "lanczos"
-    cut = plan(clip_dir, start=0.5, end=1.5, fps=12, size=[64, 48], audio="none", segments=[{"seconds": 0.5}, {"frames": 1}])
+    cut = plan(
+        clip_dir, start=0.5, end=1.5, fps=12, size=[64, 48], audio="none", segments=[{"seconds": 0.5}, {"frames": 1}]
+    )
     assert (cut.fps, cut.size, len(cut.frames), cut.audio) == (12, (64, 48), 12, None)
     assert plan(clip_dir, video=str(clip_dir / "mute.mp4")).audio is None
     assert len(plan(clip_dir, video=str(clip_dir / "one.mp4"), segments=[{"frames": 1}]).frames) == 1
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"video": "missing.mp4"}, "video: missing.mp4: no such file"),
-    ({"video": "{dir}/notes.mp4"}, "video: {dir}/notes.mp4: has no video stream"),
-    ({"video": "{dir}/tone.flac"}, "video: {dir}/tone.flac: has no video stream"),
-    ({"video": "{dir}/empty.mp4"}, "video: {dir}/empty.mp4: has no video stream"),
-    ({"start": 2.5}, "start: 2.5 s is past the clip's end (2 s)"),
-    ({"start": 1.0, "end": 0.5}, "end: 0.5 s is not after `start` (1 s)"),
-    ({"seed_image": "x.jpg"}, "video: a dream starts from `video` or from `seed_image`, not both"),
-    ({"segments": [{"seconds": 3}, {"seconds": 1}]}, "segments[1]: starts at frame 72, past the clip's 48 frames"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"video": "missing.mp4"}, "video: missing.mp4: no such file"),
+        ({"video": "{dir}/notes.mp4"}, "video: {dir}/notes.mp4: has no video stream"),
+        ({"video": "{dir}/tone.flac"}, "video: {dir}/tone.flac: has no video stream"),
+        ({"video": "{dir}/empty.mp4"}, "video: {dir}/empty.mp4: has no video stream"),
+        ({"start": 2.5}, "start: 2.5 s is past the clip's end (2 s)"),
+        ({"start": 1.0, "end": 0.5}, "end: 0.5 s is not after `start` (1 s)"),
+        ({"seed_image": "x.jpg"}, "video: a dream starts from `video` or from `seed_image`, not both"),
+        ({"segments": [{"seconds": 3}, {"seconds": 1}]}, "segments[1]: starts at frame 72, past the clip's 48 frames"),
+    ],
+)
 def test_bad_clips_fail_in_one_line_naming_the_field(clip_dir, fields, message):
     fields = {k: v.format(dir=clip_dir) if isinstance(v, str) else v for k, v in fields.items()}
     with pytest.raises(spec.SpecError) as err:
@@ -141,8 +152,7 @@ def test_a_variable_frame_rate_clip_comes_out_at_the_spec_rate(tmp_path):
     # Frames held for 1, 2 or 3 ticks of 1/48 s: a variable rate, made constant by ffmpeg's fps filter.
     clip = make_clip(tmp_path / "clip.mp4", frames=24, audio=False)
     vfr = tmp_path / "vfr.mkv"
-    subprocess.run([video.ffmpeg(), "-v", "error", "-i", str(clip), "-vf", "setpts='(N+floor(N/3))/(36*TB)'",
-                    "-fps_mode", "vfr", str(vfr)], check=True)
+    ffmpeg("-i", clip, "-vf setpts='(N+floor(N/3))/(36*TB)' -fps_mode vfr", vfr)
     info = source.probe(vfr)
     count = source.frame_count(info["duration"], 24)
     paths = [tmp_path / f"out/{i:06d}.png" for i in range(count)]

@@ -19,8 +19,9 @@ PREPARE_MODEL = "Fetch, verify and convert models' weights into the cache: `prep
 
 
 def dream_image_args(argv=None):
-    p = argparse.ArgumentParser(prog="dream-image", description=DREAM_IMAGE,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="dream-image", description=DREAM_IMAGE, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("input", help="image to dream on (any format Pillow reads)")
     p.add_argument("output", help="where to write the dream (.jpg, .png, ...)")
     p.add_argument("--layer", default="6", help="1..11 or a layer name (default 6)")
@@ -29,15 +30,27 @@ def dream_image_args(argv=None):
     p.add_argument("--step-size", type=float, default=3.0, help="pixels moved per step (default 3.0)")
     p.add_argument("--num-repeats", type=int, default=4, help="octaves below full size (default 4)")
     p.add_argument("--rescale-factor", type=float, default=0.7, help="size ratio between octaves (default 0.7)")
-    p.add_argument("--octave-mode", default="detail", choices=["detail", "blend"],
-                   help="detail: re-inject the detail downscaling lost (default); blend: the seed's octave blend")
-    p.add_argument("--blend", type=float, default=0.2,
-                   help="with --octave-mode blend: share of the undreamed image per octave (default 0.2)")
+    p.add_argument(
+        "--octave-mode",
+        default="detail",
+        choices=["detail", "blend"],
+        help="detail: re-inject the detail downscaling lost (default); blend: the seed's octave blend",
+    )
+    p.add_argument(
+        "--blend",
+        type=float,
+        default=0.2,
+        help="with --octave-mode blend: share of the undreamed image per octave (default 0.2)",
+    )
     p.add_argument("--tile-size", type=int, default=400, help="tile edge in pixels, 0 = one tile (default 400)")
     p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same bytes (default 0)")
-    p.add_argument("--precision", default="auto", choices=("auto", *models.PRECISIONS),
-                   help="the network's arithmetic; bfloat16 pays off only on CPUs with AVX512_BF16 or AMX; "
-                        "auto (default): bfloat16 there, float32 elsewhere")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=("auto", *models.PRECISIONS),
+        help="the network's arithmetic; bfloat16 pays off only on CPUs with AVX512_BF16 or AMX; "
+        "auto (default): bfloat16 there, float32 elsewhere",
+    )
     return p.parse_args(argv)
 
 
@@ -60,15 +73,29 @@ def dream_image(argv=None):
         precision = models.resolve_precision(args.precision, model.name)
         dreamer = dream.dreamer(model.name, layer, precision)
         octaves = args.num_repeats + 1
-        print(f"dreaming {args.input} ({pixels.shape[1]}x{pixels.shape[0]}) on {model.name} {layer} ({precision}): "
-              f"{octaves} octaves x {args.iterations} iterations", file=sys.stderr)
+        print(
+            f"dreaming {args.input} ({pixels.shape[1]}x{pixels.shape[0]}) on {model.name} {layer} ({precision}): "
+            f"{octaves} octaves x {args.iterations} iterations",
+            file=sys.stderr,
+        )
         start = time.monotonic()
-        result = dreamer(pixels, num_iterations=args.iterations, step_size=args.step_size,
-                         rescale_factor=args.rescale_factor, num_repeats=args.num_repeats,
-                         octave_mode=args.octave_mode, blend=args.blend, tile_size=args.tile_size, seed=args.seed,
-                         progress=lambda done, total: print(f"  octave {done}/{total}, {time.monotonic() - start:.1f} s",
-                                                            file=sys.stderr))
-        pictures.write_atomic(dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {}))
+        result = dreamer(
+            pixels,
+            num_iterations=args.iterations,
+            step_size=args.step_size,
+            rescale_factor=args.rescale_factor,
+            num_repeats=args.num_repeats,
+            octave_mode=args.octave_mode,
+            blend=args.blend,
+            tile_size=args.tile_size,
+            seed=args.seed,
+            progress=lambda done, total: print(
+                f"  octave {done}/{total}, {time.monotonic() - start:.1f} s", file=sys.stderr
+            ),
+        )
+        pictures.write_atomic(
+            dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {})
+        )
     except (ValueError, OSError) as err:  # ModelError, ImageError and bad paths: one line, no output
         sys.exit(f"error: {err}")
     print(f"wrote {out} in {time.monotonic() - start:.1f} s", file=sys.stderr)

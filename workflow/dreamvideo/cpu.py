@@ -32,9 +32,14 @@ def _read(cpuinfo):
         found = re.search(rf"^{key}\s*:\s*(.*)$", text, re.M)
         return found.group(1).strip() if found else ""
 
-    return dict(name=field("model name") or platform.processor(), family=field("cpu family"), model=field("model"),
-                mhz=float(field("cpu MHz") or 0.0), flags=frozenset(field("flags").split()),
-                cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
+    return dict(
+        name=field("model name") or platform.processor(),
+        family=field("cpu family"),
+        model=field("model"),
+        mhz=float(field("cpu MHz") or 0.0),
+        flags=frozenset(field("flags").split()),
+        cores=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+    )
 
 
 def flags(cpuinfo=CPUINFO):

@@ -44,9 +44,12 @@ def probe(path):
     if duration:
         h, m, s = duration.groups()
         duration = int(h) * 3600 + int(m) * 60 + float(s)
-    return {"streams": found, "duration": duration,
-            "fps": float(rate[1]) * (1000 if rate[2] else 1) if rate else None,
-            "size": (int(size[1]), int(size[2])) if size else None}
+    return {
+        "streams": found,
+        "duration": duration,
+        "fps": float(rate[1]) * (1000 if rate[2] else 1) if rate else None,
+        "size": (int(size[1]), int(size[2])) if size else None,
+    }
 
 
 def streams(path):

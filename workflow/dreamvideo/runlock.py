@@ -33,8 +33,10 @@ def hold(names, folder=FOLDER):
             handle.seek(0)
             owner = handle.read().strip() or "another process"
             handle.close()
-            raise Busy(f"dream {name} is being rendered by another snakemake run in this folder ({owner}): "
-                       "wait for it to end, or stop it; a stopped or killed run releases it at once") from None
+            raise Busy(
+                f"dream {name} is being rendered by another snakemake run in this folder ({owner}): "
+                "wait for it to end, or stop it; a stopped or killed run releases it at once"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}\n")

@@ -30,7 +30,7 @@ def click_track(path, bpm=120.0, seconds=10.0, first=0.5):
     blip = np.sin(2 * np.pi * 2000 * np.arange(int(0.03 * SR)) / SR) * np.exp(-np.arange(int(0.03 * SR)) / (0.006 * SR))
     for t in times:
         start = int(round(t * SR))
-        samples[start:start + len(blip)] += 0.8 * blip
+        samples[start : start + len(blip)] += 0.8 * blip
     write_wav(path, samples)
     return times
 
@@ -45,11 +45,19 @@ def make_clip(path, frames=FRAMES, fps=FPS, audio=True):
     wide = cv2.GaussianBlur(rng.random((HEIGHT + 20, WIDTH + SPEED * frames + 20, 3)).astype(np.float32), (0, 0), 3)
     wide = cv2.normalize(wide, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     left = 10 + SPEED * frames
-    pictures = [np.ascontiguousarray(wide[10:10 + HEIGHT, left - SPEED * i:left - SPEED * i + WIDTH]) for i in range(frames)]
+    pictures = [
+        np.ascontiguousarray(wide[10 : 10 + HEIGHT, left - SPEED * i : left - SPEED * i + WIDTH]) for i in range(frames)
+    ]
     silent = path.with_name("silent.mp4")
     video.encode_pixels(pictures, silent, fps)
-    tone = ["-f", "lavfi", "-i", f"sine=frequency=330:duration={frames / fps}", "-map", "1:a", "-c:a", "aac"] if audio else []
-    subprocess.run([video.ffmpeg(), "-y", "-v", "error", "-i", str(silent), *tone, "-map", "0:v", "-c:v", "copy",
-                    str(path)], check=True)
+    tone = (
+        ["-f", "lavfi", "-i", f"sine=frequency=330:duration={frames / fps}", "-map", "1:a", "-c:a", "aac"]
+        if audio
+        else []
+    )
+    subprocess.run(
+        [video.ffmpeg(), "-y", "-v", "error", "-i", str(silent), *tone, "-map", "0:v", "-c:v", "copy", str(path)],
+        check=True,
+    )
     silent.unlink()
     return path

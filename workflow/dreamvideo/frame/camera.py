@@ -54,8 +54,17 @@ def seed_scale(width, height, zoom_speed):
     return width / (width - 2 * trim_x), height / (height - 2 * trim_y)
 
 
-def matrix(width, height, zoom=1.0, angle=0.0, translate_x=0.0, translate_y=0.0, center=(0.5, 0.5), zoom_speed=0,
-           trim_size=None):
+def matrix(
+    width,
+    height,
+    zoom=1.0,
+    angle=0.0,
+    translate_x=0.0,
+    translate_y=0.0,
+    center=(0.5, 0.5),
+    zoom_speed=0,
+    trim_size=None,
+):
     """2x3 float64 matrix, source -> destination pixel coordinates, for one frame step.
     `trim_size`: the (width, height) whose whole-pixel trims `zoom_speed` counts (default the
     frame's own); a draft preview passes the full size, so it zooms at the full render's pace.
@@ -114,11 +123,13 @@ def warp(pixels, m, border="reflect"):
         dx, dy = shift
         pad = max(abs(dx), abs(dy))
         padded = np.pad(image, ((pad, pad), (pad, pad), (0, 0)), mode=PAD_MODES[border])
-        return padded[pad - dy:pad - dy + height, pad - dx:pad - dx + width]
+        return padded[pad - dy : pad - dy + height, pad - dx : pad - dx + width]
     full = np.eye(3)
     full[:2] = np.asarray(m, np.float64)
     inverse = np.ascontiguousarray(np.linalg.inv(full)[:2])  # destination -> source, in float64
     from . import lanczos  # numba loads only when a frame moves, not for a dry run
 
     separable = inverse[0, 1] == 0.0 and inverse[1, 0] == 0.0  # zoom and pan: the same bytes, faster
-    return (lanczos.warp_separable if separable else lanczos.warp)(np.ascontiguousarray(image), inverse, BORDERS[border])
+    return (lanczos.warp_separable if separable else lanczos.warp)(
+        np.ascontiguousarray(image), inverse, BORDERS[border]
+    )

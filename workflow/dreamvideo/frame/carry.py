@@ -8,8 +8,9 @@ from .flow import warp
 MODES = ("dream", "residual")
 
 
-def carry(dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None, mode="dream",
-          resample="lanczos"):
+def carry(
+    dream_prev, source_prev, source_cur, amount, flow=None, mask=None, move=None, mode="dream", resample="lanczos"
+):
     """The image frame t dreams on: source frame t with `amount` of the previous dream carried
     into it. With a flow, where the mask says the flow holds (newly revealed areas start from
     the source alone):

@@ -68,8 +68,10 @@ def hold(pixels, reference, rate):
     if rate <= 0:
         return image
     lab = _lab(image)
-    factors = [1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0
-               for now, ref in zip(_vividness_of_lab(lab), reference)]
+    factors = [
+        1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0
+        for now, ref in zip(_vividness_of_lab(lab), reference)
+    ]
     if factors == [1.0, 1.0]:
         return image
     light = lab[..., 0]
@@ -98,13 +100,14 @@ def parse_color(value):
         digits = text[1:]
         if len(digits) == 3:
             digits = "".join(d * 2 for d in digits)
-        return tuple(float(int(digits[i:i + 2], 16)) for i in (0, 2, 4))
+        return tuple(float(int(digits[i : i + 2], 16)) for i in (0, 2, 4))
     try:
         parts = list(value)
     except TypeError:
         raise ValueError(f"colour {value!r} is not '#rrggbb', '#rgb' or [r, g, b]") from None
-    if len(parts) != 3 or not all(isinstance(p, (int, float, np.integer, np.floating))
-                                  and not isinstance(p, bool) for p in parts):
+    if len(parts) != 3 or not all(
+        isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool) for p in parts
+    ):
         raise ValueError(f"colour {value!r} must be three numbers [r, g, b]")
     rgb = tuple(float(p) for p in parts)
     if not all(math.isfinite(c) and 0.0 <= c <= 255.0 for c in rgb):

@@ -9,8 +9,7 @@ the picture): the mask is 0 there, 1 where the flow holds."""
 import cv2
 import numpy as np
 
-from .. import files
-from .. import layout
+from .. import files, layout
 from . import pictures
 
 METHODS = ("dis", "farneback", "none")
@@ -26,8 +25,9 @@ def _flow(a, b, method):
         dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
         return dis.calc(a, b, None)
     if method == "farneback":
-        return cv2.calcOpticalFlowFarneback(a, b, None, pyr_scale=0.5, levels=4, winsize=21, iterations=3,
-                                            poly_n=7, poly_sigma=1.5, flags=0)
+        return cv2.calcOpticalFlowFarneback(
+            a, b, None, pyr_scale=0.5, levels=4, winsize=21, iterations=3, poly_n=7, poly_sigma=1.5, flags=0
+        )
     raise ValueError(f"unknown flow method {method!r} (one of {', '.join(METHODS)})")
 
 
@@ -52,7 +52,7 @@ def backward(previous, current, method="dis"):
     back = _flow(b, a, method)  # b(x) ≈ a(x + back(x)): where frame t's pixel was in t-1
     forth = warp(_flow(a, b, method), back)  # the forward flow, read where each pixel came from
     error = np.sum((back + forth) ** 2, axis=-1)
-    tolerance = 0.01 * (np.sum(back ** 2, axis=-1) + np.sum(forth ** 2, axis=-1)) + 0.5
+    tolerance = 0.01 * (np.sum(back**2, axis=-1) + np.sum(forth**2, axis=-1)) + 0.5
     height, width = back.shape[:2]
     land = back + np.stack(np.meshgrid(np.arange(width), np.arange(height)), -1)
     inside = (land[..., 0] >= 0) & (land[..., 0] <= width - 1) & (land[..., 1] >= 0) & (land[..., 1] <= height - 1)

@@ -12,9 +12,9 @@ import math
 import numpy as np
 from PIL import Image
 
-from . import pictures
 from .. import files
 from ..network import loading, models
+from . import pictures
 
 MAX_AREA = 512 * 288  # the guide's features are matched against every position: bound that cost
 

@@ -129,6 +129,7 @@ def warp_separable(image, inverse, border):
                 out[y, x, c] = acc[x, c]
     return out
 
+
 def warm_up():
     """Compile (or load from the cache) the warps for the frames' type: float32 H x W x 3."""
     warp(np.zeros((9, 9, 3), np.float32), np.array([[1.0, 0.5, 0.5], [0.0, 1.0, 0.5]]), 0)

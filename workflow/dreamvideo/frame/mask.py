@@ -32,8 +32,10 @@ def check_shape(natural, size, what):
     not line up with what the artist painted over): one line naming both sizes."""
     ratio, wanted = natural[0] / natural[1], size[0] / size[1]
     if abs(ratio / wanted - 1) > ASPECT_TOLERANCE:
-        raise ValueError(f"{what} is {natural[0]}x{natural[1]}, not the video's shape {size[0]}x{size[1]}: "
-                         f"make the mask {size[0]}x{size[1]} (or any size of that aspect ratio)")
+        raise ValueError(
+            f"{what} is {natural[0]}x{natural[1]}, not the video's shape {size[0]}x{size[1]}: "
+            f"make the mask {size[0]}x{size[1]} (or any size of that aspect ratio)"
+        )
 
 
 def check_image(path, size):
@@ -54,8 +56,10 @@ def check_video(path, size, fps, frames_needed):
     check_shape(info["size"], size, path)
     have = source.frame_count(info["duration"], fps)
     if have < frames_needed:
-        raise ValueError(f"{path} has {have} frames at {fps:g} fps and the dream needs {frames_needed} of it "
-                         f"(its frame i masks the dream's frame i): give a longer mask video")
+        raise ValueError(
+            f"{path} has {have} frames at {fps:g} fps and the dream needs {frames_needed} of it "
+            f"(its frame i masks the dream's frame i): give a longer mask video"
+        )
 
 
 def read(path, size):

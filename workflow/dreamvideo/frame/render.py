@@ -31,13 +31,16 @@ def _check_weights(record, model_weights):
     """The job's model_weights input must be the file this process loads the record's model from
     (a cluster job whose model folder differs from the one its DAG was built with stops here)."""
     if model_weights is not None and "model" in record and Path(model_weights) != models.weights_path(record["model"]):
-        raise ValueError(f"the job's model_weights input is {model_weights}, but this process loads "
-                         f"{record['model']} from {models.weights_path(record['model'])}: set DREAM_MODEL_DIR "
-                         "the same for the jobs as for the run that built the DAG")
+        raise ValueError(
+            f"the job's model_weights input is {model_weights}, but this process loads "
+            f"{record['model']} from {models.weights_path(record['model'])}: set DREAM_MODEL_DIR "
+            "the same for the jobs as for the run that built the DAG"
+        )
 
 
-def make_frame(index, record, out_path, previous=None, seed_image=None, source=None, flow=None,
-               model_weights=None, guidance=None):
+def make_frame(
+    index, record, out_path, previous=None, seed_image=None, source=None, flow=None, model_weights=None, guidance=None
+):
     """Frame `index`, any kind, from its record and its job's named inputs (records.KINDS says
     which each kind reads): its kind's chain of steps, then the PNG, written atomically. The
     model's weights load once per process through the model cache; the mask and guide files

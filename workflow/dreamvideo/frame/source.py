@@ -5,8 +5,8 @@ import subprocess
 
 import numpy as np
 
-from . import pictures
 from .. import media
+from . import pictures
 
 
 def probe(path):
@@ -17,8 +17,12 @@ def probe(path):
         raise media.MediaError(f"{path}: has no video stream")
     if None in (found["size"], found["fps"], found["duration"]):
         raise media.MediaError(f"{path}: ffmpeg reads no frame size, frame rate and duration from it (is it a video?)")
-    return {"duration": found["duration"], "fps": found["fps"], "size": found["size"],
-            "audio": bool(found["streams"]["audio"])}
+    return {
+        "duration": found["duration"],
+        "fps": found["fps"],
+        "size": found["size"],
+        "audio": bool(found["streams"]["audio"]),
+    }
 
 
 def frame_count(duration, fps, start=0.0, end=None):
@@ -35,8 +39,26 @@ def extract(path, out_dir, count, fps, size, start=0.0):
     frame repeats."""
     out_paths = [f"{out_dir}/{index:06d}.png" for index in range(count)]
     width, height = probe(path)["size"]
-    cmd = [media.ffmpeg(), "-v", "error", "-ss", f"{start:.6f}", "-i", str(path), "-map", "0:v:0",
-           "-vf", f"fps={fps}", "-frames:v", str(len(out_paths)), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    cmd = [
+        media.ffmpeg(),
+        "-v",
+        "error",
+        "-ss",
+        f"{start:.6f}",
+        "-i",
+        str(path),
+        "-map",
+        "0:v:0",
+        "-vf",
+        f"fps={fps}",
+        "-frames:v",
+        str(len(out_paths)),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]
     count, last = 0, None
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         for out in out_paths:  # one frame at a time: a long clip never sits in memory

@@ -51,9 +51,17 @@ class Step:
 def move(pixels, record):
     """The camera move of the record: one affine warp, float32 out."""
     height, width = pixels.shape[:2]
-    m = camera.matrix(width, height, zoom=record["zoom"], angle=record["angle"], translate_x=record["translate_x"],
-                      translate_y=record["translate_y"], center=record["center"], zoom_speed=record["zoom_speed"],
-                      trim_size=record.get("trim_size"))  # only a preview's records have it
+    m = camera.matrix(
+        width,
+        height,
+        zoom=record["zoom"],
+        angle=record["angle"],
+        translate_x=record["translate_x"],
+        translate_y=record["translate_y"],
+        center=record["center"],
+        zoom_speed=record["zoom_speed"],
+        trim_size=record.get("trim_size"),
+    )  # only a preview's records have it
     return camera.warp(pixels, m, record["border"])
 
 
@@ -93,10 +101,19 @@ def _carry(canvas, record, inputs):
     """`carry` of the previous dream carried into the source frame (along the flow, as `carry_mode`
     says; blended in place with `flow: none`; see carry.carry), moved by the camera."""
     previous_source = pictures.read_frame(layout.indexed(inputs.source, inputs.index - 1))
-    flow_mask = flow.load(layout.indexed(inputs.flow, inputs.index, ".npz")) if record["flow"] != "none" else (None, None)
-    pixels = carry.carry(pictures.read_frame(inputs.previous), previous_source, canvas.pixels, record["carry"], *flow_mask,
-                        move=lambda image: move(image, record), mode=record["carry_mode"],
-                        resample=record["carry_resample"])
+    flow_mask = (
+        flow.load(layout.indexed(inputs.flow, inputs.index, ".npz")) if record["flow"] != "none" else (None, None)
+    )
+    pixels = carry.carry(
+        pictures.read_frame(inputs.previous),
+        previous_source,
+        canvas.pixels,
+        record["carry"],
+        *flow_mask,
+        move=lambda image: move(image, record),
+        mode=record["carry_mode"],
+        resample=record["carry_resample"],
+    )
     return replace(canvas, pixels=pixels)
 
 
@@ -110,10 +127,18 @@ def _dream(canvas, record, _):
 
     dreamer = setup.for_record(record)
     objective, size = record["objective"], canvas.pixels.shape[1::-1]
-    guides = [guide.features(record["model"], layer, channels, record["precision"], path, size)
-              for layer, _, channels, *guided in objective for path in guided]
-    result = dreamer(canvas.pixels, seed=record["rng_seed"], weights=[term[1] for term in objective], guides=guides,
-                     **{key: record[key] for key in DREAM_SETTINGS})
+    guides = [
+        guide.features(record["model"], layer, channels, record["precision"], path, size)
+        for layer, _, channels, *guided in objective
+        for path in guided
+    ]
+    result = dreamer(
+        canvas.pixels,
+        seed=record["rng_seed"],
+        weights=[term[1] for term in objective],
+        guides=guides,
+        **{key: record[key] for key in DREAM_SETTINGS},
+    )
     return replace(canvas, pixels=result, undreamed=canvas.pixels)
 
 
@@ -129,11 +154,16 @@ FIT = Step("fit", ("seed_image", "size"), ("seed_image",), _fit)
 PREVIOUS = Step("previous", ("reference_brightness", "reference_vividness"), ("previous",), _previous)
 FOOTAGE = Step("footage", ("color_hold",), ("source",), _footage)
 CAMERA = Step("camera", CAMERA_SETTINGS, (), _camera)
-CARRY = Step("carry", ("carry", "flow", "carry_mode", "carry_resample", *CAMERA_SETTINGS), ("previous", "source", "flow"),
-             _carry)
+CARRY = Step(
+    "carry", ("carry", "flow", "carry_mode", "carry_resample", *CAMERA_SETTINGS), ("previous", "source", "flow"), _carry
+)
 COLOUR = Step("colour", COLOUR_SETTINGS, (), _colour)
-DREAM = Step("dream", ("model", "precision", "threads", "objective", "rng_seed", *DREAM_SETTINGS),
-             ("model_weights", "guidance"), _dream)
+DREAM = Step(
+    "dream",
+    ("model", "precision", "threads", "objective", "rng_seed", *DREAM_SETTINGS),
+    ("model_weights", "guidance"),
+    _dream,
+)
 MASK = Step("mask", ("mask", "mask_open"), ("guidance",), _mask)
 
 # Each kind's chain (records.KINDS names the kinds and the inputs their jobs read).

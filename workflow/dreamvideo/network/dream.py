@@ -68,7 +68,7 @@ def _smooth(grad, sigma):
     for s in (sigma, 2.0 * sigma, 0.5 * sigma):
         transfer += _kernel_spectrum(s, rows)[:, tf.newaxis] * _kernel_spectrum(s, cols)[tf.newaxis, : cols // 2 + 1]
     smoothed = tf.signal.irfft2d(spectrum * tf.complex(transfer, 0.0), fft_length=[rows, cols])
-    return tf.transpose(smoothed, [1, 2, 0])[pad:pad + height, pad:pad + width]
+    return tf.transpose(smoothed, [1, 2, 0])[pad : pad + height, pad : pad + width]
 
 
 OCTAVE_MODES = ("detail", "blend")
@@ -96,8 +96,11 @@ class Dreamer:
             tf.TensorSpec([], tf.float32),  # step size
             tf.TensorSpec([len(terms)], tf.float32),  # weight of each term
         ]
-        guided = [len(channels) or self.model.channels[self.model.layers.index(layer)]
-                  for layer, channels, is_guided in terms if is_guided]
+        guided = [
+            len(channels) or self.model.channels[self.model.layers.index(layer)]
+            for layer, channels, is_guided in terms
+            if is_guided
+        ]
         if guided:  # each guided term's guide features: positions x channels
             signature.append([tf.TensorSpec([None, count], tf.float32) for count in guided])
         # No autograph: the one loop is written as a tf.while_loop, and converting the code to find
@@ -152,13 +155,28 @@ class Dreamer:
 
     def tile_grid(self, height, width, tile_size):
         """Rows and columns of tiles near `tile_size` (0 = one tile), none below the model's minimum."""
+
         def count(n):
             wanted = max(1, round(n / tile_size)) if tile_size else 1
             return max(1, min(wanted, n // self.model.min_size))
+
         return count(height), count(width)
 
-    def __call__(self, image, num_iterations=10, step_size=3.0, rescale_factor=0.7, num_repeats=4,
-                 blend=0.2, tile_size=400, seed=0, weights=None, progress=None, octave_mode="detail", guides=()):
+    def __call__(
+        self,
+        image,
+        num_iterations=10,
+        step_size=3.0,
+        rescale_factor=0.7,
+        num_repeats=4,
+        blend=0.2,
+        tile_size=400,
+        seed=0,
+        weights=None,
+        progress=None,
+        octave_mode="detail",
+        guides=(),
+    ):
         """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
         `weights`: one per objective term (default all 1). `guides`: the guide features
         (positions x channels, guide.features) of each guided term, in order. `progress(done,
@@ -190,7 +208,10 @@ class Dreamer:
                 start = level + _resize(result - base, level.shape[:2])
             elif result is not None:  # the 2018 original's: the upscaled (blurred) result replaces most of the level
                 start = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
-            result, base = self._run_octave(start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(), level
+            result, base = (
+                self._run_octave(start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(),
+                level,
+            )
             if progress:
                 progress(done, len(pyramid))
         if result.shape[:2] != size:
@@ -202,8 +223,14 @@ class Dreamer:
         tile_h, tile_w = -(-image.shape[0] // rows), -(-image.shape[1] // cols)
         shifts = np.stack([rng.integers(0, tile_h, num_iterations), rng.integers(0, tile_w, num_iterations)], 1)
         extra = [[tf.constant(g, tf.float32) for g in guides]] if guides else []
-        return self.octave(image, tf.constant(shifts, tf.int32), tf.constant([rows, cols], tf.int32),
-                           tf.constant(step_size, tf.float32), weights, *extra)
+        return self.octave(
+            image,
+            tf.constant(shifts, tf.int32),
+            tf.constant([rows, cols], tf.int32),
+            tf.constant(step_size, tf.float32),
+            weights,
+            *extra,
+        )
 
 
 @functools.cache

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import models, networks
+from . import gradients, models, networks
 from .models import BFLOAT16_MODELS, ModelError
 
 
@@ -39,8 +39,11 @@ def network(name, precision="float32"):
     Says so on stderr, once: a job's log shows how often its process loaded a model."""
     start = time.monotonic()
     net = _build(name, precision)
-    print(f"dreamvideo: {name} ({precision}) loaded in {time.monotonic() - start:.1f} s, process {os.getpid()}",
-          file=sys.stderr, flush=True)
+    print(
+        f"dreamvideo: {name} ({precision}) loaded in {time.monotonic() - start:.1f} s, process {os.getpid()}",
+        file=sys.stderr,
+        flush=True,
+    )
     return net
 
 
@@ -52,13 +55,15 @@ def _build(name, precision):
         hint = "it is prepared automatically by the Snakemake workflow, or by `prepare-model " + name + "`"
         raise ModelError(f"weights for {name} not found at {path}: {hint}")
     if precision != "float32" and name not in BFLOAT16_MODELS:
-        raise ModelError(f"precision {precision} is available for the Inception v3 models only; use float32 with {name}")
+        raise ModelError(
+            f"precision {precision} is available for the Inception v3 models only; use float32 with {name}"
+        )
     if name == "inception5h":
         return _GraphNetwork(path)
     if name == "vgg16":
         net = keras.applications.VGG16(include_top=False, weights=None, input_shape=(None, None, 3))
         net.load_weights(path)
-        return networks.exact_pools(net)
+        return gradients.exact_pools(net)
     policy = None if precision == "float32" else "mixed_bfloat16"
     return networks.dreaming_inception_v3(path, max_pool_mixed10=(name == "inception_v3"), dtype_policy=policy)
 

@@ -19,8 +19,10 @@ def terms(model_name, objective):
     model = models.get(model_name)
     if isinstance(objective, (int, str)):
         return ((model.layer_name(objective), (), False),), (1.0,)
-    return (tuple((model.layer_name(layer), tuple(channels), bool(guides)) for layer, _, channels, *guides in objective),
-            tuple(float(weight) for _, weight, *_ in objective))
+    return (
+        tuple((model.layer_name(layer), tuple(channels), bool(guides)) for layer, _, channels, *guides in objective),
+        tuple(float(weight) for _, weight, *_ in objective),
+    )
 
 
 def features(model_name, shape, precision="float32"):

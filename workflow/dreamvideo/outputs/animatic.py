@@ -35,6 +35,8 @@ def render(seed_pixels, records, fps, out_path, crf=18):
 def render_plan(plan, out_path, crf=18):
     """The animatic of a frame plan (plan/frames.py: Plan): its seed image fitted to the video size, moved."""
     if plan.video:
-        raise ValueError(f"{plan.name} dreams a video, whose motion is its footage: motion.mp4 is for image dreams "
-                         f"(see dreams/{plan.name}/preview.mp4 instead)")
+        raise ValueError(
+            f"{plan.name} dreams a video, whose motion is its footage: motion.mp4 is for image dreams "
+            f"(see dreams/{plan.name}/preview.mp4 instead)"
+        )
     render(pictures.fit(pictures.read_rgb(plan.seed_image), plan.size), plan.frames, plan.fps, out_path, crf)

@@ -57,8 +57,13 @@ def change(pixels, previous):
 
 def measure(pixels, previous=None, strength=None):
     """All metrics of one frame as a dict (see METRICS); `strength` as given (None: not measured)."""
-    return {"contrast": contrast(pixels), "colourfulness": colourfulness(pixels), "detail": detail(pixels),
-            "change": change(pixels, previous), "strength": strength}
+    return {
+        "contrast": contrast(pixels),
+        "colourfulness": colourfulness(pixels),
+        "detail": detail(pixels),
+        "change": change(pixels, previous),
+        "strength": strength,
+    }
 
 
 def strength(before, after, model_name, objective, precision="float32"):
@@ -77,7 +82,7 @@ def ratio(values, early=(10, 30), late=40):
     """How well a curve holds: mean of its last `late` values / mean of values early[0]..early[1]
     (frames 10-30 by default: after the seed frame, once the dream has started)."""
     values = np.asarray(values, np.float64)
-    start = values[early[0]:early[1] + 1].mean()
+    start = values[early[0] : early[1] + 1].mean()
     return float(values[-late:].mean() / start) if start else float("nan")
 
 
@@ -139,8 +144,11 @@ def write_png(rows, fps, path, title=""):
         if key == "strength":
             ax.axhline(1.0, color="grey", lw=0.8, ls="--")  # 1: the dream changed nothing
             measured = values[~np.isnan(values)]
-            held = (f"  (objective after / before the frame's dream; median {np.median(measured):.2f}x)"
-                    if len(measured) else "  (not measured)")
+            held = (
+                f"  (objective after / before the frame's dream; median {np.median(measured):.2f}x)"
+                if len(measured)
+                else "  (not measured)"
+            )
         else:
             held = f"  last 40 / frames 10-30: {ratio(values):.2f}x" if len(rows) >= 70 and key != "change" else ""
         ax.set_title(key + held, loc="left", fontsize=9, pad=2)

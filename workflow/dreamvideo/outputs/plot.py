@@ -12,16 +12,22 @@ from typing import get_type_hints
 import numpy as np
 
 from .. import files
-from ..plan.records import Identity, Settings, dreams
 from ..plan.audio import FEATURES
+from ..plan.records import Identity, Settings, dreams
 
 # Plan record keys split into columns (a list value becomes one column per component).
 _SPLIT = {"center": ("x", "y"), "color_balance": ("r", "g", "b"), "target_color": ("r", "g", "b")}
 # The columns: frame and time, then the records' settings (records.Settings, in its order), the
 # objective as the layer's name.
-COLUMNS = ["frame", "time", *(
-    "layer" if key == "objective" else key for key in get_type_hints(Settings) for key in
-    ([f"{key}_{part}" for part in _SPLIT[key]] if key in _SPLIT else [key]))]
+COLUMNS = [
+    "frame",
+    "time",
+    *(
+        "layer" if key == "objective" else key
+        for key in get_type_hints(Settings)
+        for key in ([f"{key}_{part}" for part in _SPLIT[key]] if key in _SPLIT else [key])
+    ),
+]
 # Record keys that are not columns of their own: identity and bookkeeping, not a curve to look at.
 _NOT_EXTRA = {*COLUMNS, *_SPLIT, "objective", *get_type_hints(Identity), "kind", "seed_image", "size"}
 
@@ -59,15 +65,16 @@ def layer_text(record):
 
 def with_features(records, features):
     """Copies of the records with each dreamed frame's music features added (a seed image has none)."""
-    return [{**record, **{k: float(v[index]) for k, v in features.items()}} if dreams(record) else record
-            for index, record in enumerate(records)]
+    return [
+        {**record, **{k: float(v[index]) for k, v in features.items()}} if dreams(record) else record
+        for index, record in enumerate(records)
+    ]
 
 
 def extra_columns(records):
     """Scalar numeric keys beyond the known ones, over all frame records: the music features in
     their usual order, then the rest sorted."""
-    keys = {key for record in records for key, value in record.items()
-            if key not in _NOT_EXTRA and _is_number(value)}
+    keys = {key for record in records for key, value in record.items() if key not in _NOT_EXTRA and _is_number(value)}
     return [key for key in FEATURES if key in keys] + sorted(keys - set(FEATURES))
 
 
@@ -96,6 +103,7 @@ def rows(records, fps):
 
 def write_csv(records, fps, path):
     """The plan as CSV: header `columns(records)`, one row per frame, numbers round-trip exact."""
+
     def cell(value):
         return "" if value is None else _number(value) if _is_number(value) else str(value)
 
@@ -103,7 +111,6 @@ def write_csv(records, fps, path):
         out = csv.writer(stream, lineterminator="\n")
         out.writerow(columns(records))
         out.writerows([cell(v) for v in row.values()] for row in rows(records, fps))
-
 
 
 # Panels: (title, [(column, label, colour), ...]). A panel is drawn when one of its columns varies;
@@ -116,18 +123,22 @@ PANELS = [
     ("zoom centre", [("center_x", "x", "tab:orange"), ("center_y", "y", "tab:cyan")]),
     ("zoom_speed", [("zoom_speed", "zoom_speed", "tab:purple")]),
     ("step_size", [("step_size", "step_size", "tab:brown")]),
-    ("iterations / repeats", [("num_iterations", "num_iterations", "tab:brown"),
-                              ("num_repeats", "num_repeats", "tab:gray")]),
+    (
+        "iterations / repeats",
+        [("num_iterations", "num_iterations", "tab:brown"), ("num_repeats", "num_repeats", "tab:gray")],
+    ),
     ("blend / rescale", [("blend", "blend", "tab:brown"), ("rescale_factor", "rescale_factor", "tab:gray")]),
     ("tile_size", [("tile_size", "tile_size", "tab:brown")]),
     ("colour balance", [(f"color_balance_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
     ("target colour", [(f"target_color_{c}", c, colour) for c, colour in zip("rgb", _RGB)]),
-    ("colour rate / color_hold", [("color_rate", "color_rate", "tab:olive"),
-                                  ("color_hold", "color_hold", "tab:pink")]),
+    ("colour rate / color_hold", [("color_rate", "color_rate", "tab:olive"), ("color_hold", "color_hold", "tab:pink")]),
     # The music, under the settings it drives.
     ("music: beat and onset (0..1)", [("beat", "beat", "black"), ("onset", "onset", "tab:orange")]),
     ("music: loudness (0..1)", [("rms", "rms", "tab:gray")]),
-    ("music: bands (0..1)", [("bass", "bass", "tab:red"), ("mid", "mid", "tab:green"), ("treble", "treble", "tab:blue")]),
+    (
+        "music: bands (0..1)",
+        [("bass", "bass", "tab:red"), ("mid", "mid", "tab:green"), ("treble", "treble", "tab:blue")],
+    ),
 ]
 _STEPPED = {"num_iterations", "num_repeats", "tile_size", "zoom_speed", "segment"}
 _MAX_HEIGHT = 30  # inches: beyond this, panels shrink rather than the image growing unreadably tall
@@ -181,16 +192,25 @@ def _own_objectives(column):
 def _chosen(records, column):
     """(bands, panels, constant): the text settings drawn as bands, the panels of the numbers that
     change, and `key=value` of the settings that do not."""
-    panels = [(name, [line for line in lines if line[0] in column]) for name, lines in PANELS
-              if any(key in column and _varies(column[key]) for key, _, _ in lines)]
+    panels = [
+        (name, [line for line in lines if line[0] in column])
+        for name, lines in PANELS
+        if any(key in column and _varies(column[key]) for key, _, _ in lines)
+    ]
     # Any other number that changes gets a panel of its own: a new setting or an extra key.
     drawn = {key for _, lines in PANELS for key, _, _ in lines}
-    panels += [(key, [(key, key, "tab:pink")]) for key in columns(records)[5:]
-               if key not in drawn and _varies(column[key]) and all(v is None or _is_number(v) for v in column[key])]
+    panels += [
+        (key, [(key, key, "tab:pink")])
+        for key in columns(records)[5:]
+        if key not in drawn and _varies(column[key]) and all(v is None or _is_number(v) for v in column[key])
+    ]
     bands = [key for key in ("layer", "border", "octave_mode") if key == "layer" or _varies(column[key])]
     shown = {key for _, lines in panels for key, _, _ in lines} | set(bands)
-    constant = [f"{key}={_number(v) if _is_number(v) else v}" for key in columns(records)[4:]
-                if key not in shown and not _varies(column[key]) and (v := column[key][0]) is not None]
+    constant = [
+        f"{key}={_number(v) if _is_number(v) else v}"
+        for key in columns(records)[4:]
+        if key not in shown and not _varies(column[key]) and (v := column[key][0]) is not None
+    ]
     return bands, panels, constant
 
 
@@ -198,8 +218,14 @@ def _draw_panel(ax, lines, times, frame_rows, name):
     from matplotlib.ticker import MaxNLocator
 
     for key, label, colour in lines:
-        ax.plot(times, _series(frame_rows, key), color=colour, lw=1.5, label=label,
-                drawstyle="steps-mid" if key in _STEPPED else "default")
+        ax.plot(
+            times,
+            _series(frame_rows, key),
+            color=colour,
+            lw=1.5,
+            label=label,
+            drawstyle="steps-mid" if key in _STEPPED else "default",
+        )
     ax.set_title(name, loc="left", fontsize=9, pad=2)
     if all(key in _STEPPED for key, _, _ in lines):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -240,10 +266,15 @@ def write_png(records, fps, path, title=""):
     notes = textwrap.wrap("constant: " + ", ".join(constant), 170) if constant else []
     fig.suptitle("\n".join([heading, *notes]), fontsize=10)
     for ax, key in zip(axes, bands):
-        _bands(ax, times, _own_objectives(column) if key == "layer" else column[key], fps,
-               column["transition"] if key == "layer" else None)
+        _bands(
+            ax,
+            times,
+            _own_objectives(column) if key == "layer" else column[key],
+            fps,
+            column["transition"] if key == "layer" else None,
+        )
         ax.set_ylabel(key, rotation=0, ha="right", va="center")
-    for ax, (name, lines) in zip(axes[len(bands):], panels):
+    for ax, (name, lines) in zip(axes[len(bands) :], panels):
         _draw_panel(ax, lines, times, frame_rows, name)
     _mark_segments(axes, times, column, fps, bands)
     axes[0].set_xlim(0, times[-1] + 0.5 / fps)

@@ -63,9 +63,15 @@ class Progress:
 
                 # The terminal's size now, 100x24 where it does not say (tqdm would then draw nothing).
                 size = shutil.get_terminal_size((100, 24))
-                run["bar"] = tqdm(total=total, initial=index - 1, desc=label, file=self.out, ncols=size.columns,
-                                  nrows=size.lines,
-                                  bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{postfix}")
+                run["bar"] = tqdm(
+                    total=total,
+                    initial=index - 1,
+                    desc=label,
+                    file=self.out,
+                    ncols=size.columns,
+                    nrows=size.lines,
+                    bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{postfix}",
+                )
             run["bar"].n = index
             run["bar"].set_postfix_str(status, refresh=True)
             if index == total:  # done: end the line before Snakemake writes the video's messages
@@ -80,8 +86,11 @@ class Progress:
             print(f"[{label}] {path}", file=self.out, flush=True)
             return
         count, total = len(run["times"]), time.monotonic() - run["start"]
-        print(f"[{label}] {count} frames in {duration(total)} ({total / count:.2f} s/frame): {path}", file=self.out,
-              flush=True)
+        print(
+            f"[{label}] {count} frames in {duration(total)} ({total / count:.2f} s/frame): {path}",
+            file=self.out,
+            flush=True,
+        )
 
 
 class FrameJobFilter(logging.Filter):

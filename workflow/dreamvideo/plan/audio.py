@@ -20,8 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import files, media
-from .. import layout
+from .. import files, layout, media
 
 FEATURES = ("rms", "onset", "beat", "bass", "mid", "treble", "tempo")
 SR = 22050  # librosa's default rate: enough for the bands and the beat
@@ -36,8 +35,24 @@ def decode(path, sr=SR, seconds=None):
     """The file's first audio stream (its first `seconds`, or all) as mono float32 samples at
     `sr` Hz, via ffmpeg. MediaError, one line, for a missing file, no audio stream, or bad data."""
     media.probe_audio(path)
-    cmd = [media.ffmpeg(), "-v", "error", "-i", str(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", str(sr),
-           *(["-t", str(seconds)] if seconds else []), "-f", "f32le", "-"]
+    cmd = [
+        media.ffmpeg(),
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(sr),
+        *(["-t", str(seconds)] if seconds else []),
+        "-f",
+        "f32le",
+        "-",
+    ]
     done = subprocess.run(cmd, capture_output=True)
     if done.returncode:  # ffmpeg's own lines name its internals, not the problem
         raise media.MediaError(f"{path}: ffmpeg cannot decode its audio (a damaged file, or not a sound file?)")
@@ -63,8 +78,13 @@ def analyse(samples, bands, sr=SR):
 
     count = 1 + len(samples) // HOP
     if len(samples) == 0 or np.abs(samples).max() < SILENCE:
-        return {"silent": True, "tempo": 0.0, "beats": np.zeros(0), "duration": len(samples) / sr,
-                **{name: np.zeros(count) for name in ("rms", "onset", "bass", "mid", "treble")}}
+        return {
+            "silent": True,
+            "tempo": 0.0,
+            "beats": np.zeros(0),
+            "duration": len(samples) / sr,
+            **{name: np.zeros(count) for name in ("rms", "onset", "bass", "mid", "treble")},
+        }
     samples = np.asarray(samples, dtype=np.float32)
     power = np.abs(librosa.stft(samples, n_fft=N_FFT, hop_length=HOP)) ** 2
     mel = librosa.feature.melspectrogram(S=power, sr=sr)  # what onset_strength(y) would compute
@@ -72,14 +92,18 @@ def analyse(samples, bands, sr=SR):
     tempo, beats = librosa.beat.beat_track(onset_envelope=onset, sr=sr, hop_length=HOP)
     # The tracker lands a hop or two after the onset it follows (measured on click tracks):
     # move each beat to the strongest onset within ±3 hops (±35 ms).
-    beats = [max(b - 3, 0) + int(np.argmax(onset[max(b - 3, 0):b + 4])) for b in beats]
+    beats = [max(b - 3, 0) + int(np.argmax(onset[max(b - 3, 0) : b + 4])) for b in beats]
     beats = librosa.frames_to_time(np.unique(beats), sr=sr, hop_length=HOP)
     freqs = librosa.fft_frequencies(sr=sr, n_fft=N_FFT)
     low, high = bands
-    out = {"silent": False, "tempo": float(np.atleast_1d(tempo)[0]), "beats": np.asarray(beats, dtype=np.float64),
-           "duration": len(samples) / sr,
-           "rms": _scale(librosa.amplitude_to_db(librosa.feature.rms(S=np.sqrt(power), frame_length=N_FFT)[0]), 5, 95),
-           "onset": _scale(onset, 50, 99)}  # onset strength idles near its median: that is 0
+    out = {
+        "silent": False,
+        "tempo": float(np.atleast_1d(tempo)[0]),
+        "beats": np.asarray(beats, dtype=np.float64),
+        "duration": len(samples) / sr,
+        "rms": _scale(librosa.amplitude_to_db(librosa.feature.rms(S=np.sqrt(power), frame_length=N_FFT)[0]), 5, 95),
+        "onset": _scale(onset, 50, 99),
+    }  # onset strength idles near its median: that is 0
     for name, (f0, f1) in {"bass": (20, low), "mid": (low, high), "treble": (high, sr / 2 + 1)}.items():
         energy = power[(freqs >= f0) & (freqs < f1)].sum(axis=0)
         out[name] = _scale(librosa.power_to_db(energy + 1e-12), 5, 95)
@@ -137,5 +161,8 @@ def per_frame(result, fps, frames, offset=0.0, beat_decay=0.25):
 
 def warn_if_silent(result, path, source):
     if result["silent"]:
-        print(f"warning: {source}: audio: {path} is silent: the music features "
-              f"({', '.join(FEATURES)}) are 0 on every frame", file=sys.stderr)
+        print(
+            f"warning: {source}: audio: {path} is silent: the music features "
+            f"({', '.join(FEATURES)}) are 0 on every frame",
+            file=sys.stderr,
+        )

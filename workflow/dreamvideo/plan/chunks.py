@@ -12,8 +12,7 @@ delete, never a silently wrong video."""
 
 from pathlib import Path
 
-from .. import files
-from .. import layout
+from .. import files, layout
 
 
 class ChunkError(RuntimeError):
@@ -72,7 +71,9 @@ def check(marker):
         expected, path = line.split("  ", 1)
         if not Path(path).is_file() or files.digest(path) != expected:
             what = "is missing" if not Path(path).is_file() else "has changed"
-            raise ChunkError(f"{path} {what} since its chunk made it: delete {marker} to render that chunk "
-                             "and the ones after it again")
+            raise ChunkError(
+                f"{path} {what} since its chunk made it: delete {marker} to render that chunk "
+                "and the ones after it again"
+            )
         paths.append(path)
     return paths

@@ -17,18 +17,49 @@ class ScheduleError(ValueError):
 
 # name: (function, number of arguments; None = two or more)
 FUNCTIONS = {
-    "sin": (np.sin, 1), "cos": (np.cos, 1), "tan": (np.tan, 1), "asin": (np.arcsin, 1),
-    "acos": (np.arccos, 1), "atan": (np.arctan, 1), "atan2": (np.arctan2, 2), "sinh": (np.sinh, 1),
-    "cosh": (np.cosh, 1), "tanh": (np.tanh, 1), "exp": (np.exp, 1), "log": (np.log, 1),
-    "log10": (np.log10, 1), "sqrt": (np.sqrt, 1), "abs": (np.abs, 1), "floor": (np.floor, 1),
-    "ceil": (np.ceil, 1), "round": (np.round, 1), "sign": (np.sign, 1), "pow": (np.power, 2),
-    "clip": (np.clip, 3), "min": (lambda *a: functools.reduce(np.minimum, a), None),
+    "sin": (np.sin, 1),
+    "cos": (np.cos, 1),
+    "tan": (np.tan, 1),
+    "asin": (np.arcsin, 1),
+    "acos": (np.arccos, 1),
+    "atan": (np.arctan, 1),
+    "atan2": (np.arctan2, 2),
+    "sinh": (np.sinh, 1),
+    "cosh": (np.cosh, 1),
+    "tanh": (np.tanh, 1),
+    "exp": (np.exp, 1),
+    "log": (np.log, 1),
+    "log10": (np.log10, 1),
+    "sqrt": (np.sqrt, 1),
+    "abs": (np.abs, 1),
+    "floor": (np.floor, 1),
+    "ceil": (np.ceil, 1),
+    "round": (np.round, 1),
+    "sign": (np.sign, 1),
+    "pow": (np.power, 2),
+    "clip": (np.clip, 3),
+    "min": (lambda *a: functools.reduce(np.minimum, a), None),
     "max": (lambda *a: functools.reduce(np.maximum, a), None),
 }
-_BINOPS = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide,
-           ast.FloorDiv: np.floor_divide, ast.Mod: np.mod, ast.Pow: np.power}
-_CMPOPS = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
-           ast.Eq: np.equal, ast.NotEq: np.not_equal}
+_BINOPS = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.FloorDiv: np.floor_divide,
+    ast.Mod: np.mod,
+    ast.Pow: np.power,
+}
+_CMPOPS = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+
+
 def is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
@@ -97,8 +128,7 @@ def _eval(node, names):
             raise ScheduleError(f"keyword arguments are not allowed in {node.func.id}()")
         func, arity = FUNCTIONS[node.func.id]
         if (arity is None and len(node.args) < 2) or (arity is not None and len(node.args) != arity):
-            raise ScheduleError(f"{node.func.id}() takes {arity or 'two or more'} argument(s), "
-                                f"got {len(node.args)}")
+            raise ScheduleError(f"{node.func.id}() takes {arity or 'two or more'} argument(s), got {len(node.args)}")
         return func(*(_eval(arg, names) for arg in node.args))
     if isinstance(node, ast.Attribute):
         raise ScheduleError(f"attribute access '.{node.attr}' is not allowed")
@@ -112,5 +142,3 @@ def run(tree, names):
             return _eval(tree, names)
     except (RecursionError, OverflowError):  # a deep tree; an integer literal beyond float range
         raise ScheduleError("expression too deeply nested or number too large") from None
-
-

@@ -50,8 +50,13 @@ class Plan:
         (records.KINDS), as this plan's files: `previous` (the frame before them, or what stands
         for it), the seed image, the model's weights, a video dream's footage and flow, and the
         mask and guide files their records name (`guidance`)."""
-        files = {"previous": previous, "seed_image": self.seed_image, "model_weights": str(models.weights_path(self.model)),
-                 "source": self.source_dir(), "flow": self.flow_dir()}
+        files = {
+            "previous": previous,
+            "seed_image": self.seed_image,
+            "model_weights": str(models.weights_path(self.model)),
+            "source": self.source_dir(),
+            "flow": self.flow_dir(),
+        }
         names = {name for record in frames for name in records.reads(record)}
         inputs = {name: path for name, path in files.items() if name in names and path}
         guidance = list(dict.fromkeys(path for record in frames for path in records.guidance(record)))
@@ -61,5 +66,6 @@ class Plan:
         """The music features per frame ({} without audio): what schedules saw, for the plots."""
         if not self.audio:
             return {}
-        return audio.per_frame(audio.analysis(self.audio, self.audio_bands), self.fps, len(self.frames),
-                               self.audio_offset, self.beat_decay)
+        return audio.per_frame(
+            audio.analysis(self.audio, self.audio_bands), self.fps, len(self.frames), self.audio_offset, self.beat_decay
+        )

@@ -35,8 +35,12 @@ def plan(full, scale):
 
     def smaller(record):
         masked = {"mask": list(map(smaller_mask, record["mask"]))} if "mask" in record else {}
-        return {**record, "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
-                "trim_size": list(full.size), **masked}
+        return {
+            **record,
+            "tile_size": max(1, round(record["tile_size"] * scale)) if record["tile_size"] else 0,
+            "trim_size": list(full.size),
+            **masked,
+        }
 
     # A seed image is fitted to the preview's size; a video's footage is extracted at it.
     frames = (smaller(r) if records.dreams(r) else {**r, "size": list(size)} for r in full.frames)

@@ -6,11 +6,12 @@ import re
 
 import numpy as np
 
+from .. import layout
 from ..frame import mask, pictures
 from ..network import models
-from .. import layout
 from . import audio, records, schedule
 from .schema import numbers, scalar_rules, vector_rules, vectors, video_numbers
+
 
 def _checked(values, field, kind, test, rule, start, fail):
     """Round (ints) or keep 9 significant digits (floats): the record holds exactly what renders."""
@@ -33,20 +34,28 @@ class Settings:
         """Setting `key` over segment s's frames and the next segment's transition: a segment's
         own schedule counts t from its first frame, a `defaults` schedule from the video's."""
         tl, own = self.timeline, key in self.segments[s]
-        value, field = (self.segments[s][key], f"segments[{s}].{key}") if own else (self.defaults[key], f"defaults.{key}")
+        value, field = (
+            (self.segments[s][key], f"segments[{s}].{key}") if own else (self.defaults[key], f"defaults.{key}")
+        )
         if component is not None:
             value, field = value[component], f"{field}[{component}]"
         span, first = tl.span(s), tl.start(s)
         start, length = (first, span) if own else (0, tl.total)
         try:
-            out = schedule.resolve(value, length, self.fps, {k: v[start:start + length] for k, v in self.variables.items()},
-                                   start, length=tl.counts[s] if own else tl.total)
+            out = schedule.resolve(
+                value,
+                length,
+                self.fps,
+                {k: v[start : start + length] for k, v in self.variables.items()},
+                start,
+                length=tl.counts[s] if own else tl.total,
+            )
         except ValueError as err:
             name = re.search(r"unknown name '(\w+)'", str(err))
             if not self.has_audio and name and name[1] in audio.FEATURES:
                 self.fail(field, f"{name[1]} is a music feature: set `audio:` to a soundtrack to use it")
             self.fail(field, err)
-        return (out if own else out[first:first + span]), field
+        return (out if own else out[first : first + span]), field
 
     def __call__(self, s, key):
         """Per-frame values of a setting for segment s (+ the next transition), checked."""
@@ -56,7 +65,10 @@ class Settings:
         vector = self.segments[s].get(key, self.defaults[key])
         if vector is None:  # no target colour
             return None
-        columns = [_checked(*self._values(s, key, c), float, *vector_rules()[key], start, self.fail) for c in range(len(vector))]
+        columns = [
+            _checked(*self._values(s, key, c), float, *vector_rules()[key], start, self.fail)
+            for c in range(len(vector))
+        ]
         return [list(row) for row in zip(*columns)]
 
 
@@ -86,8 +98,11 @@ def blend_objectives(old, new, w):
         for name, weight, channels, *guided in terms:
             key = (name, tuple(channels), *guided)
             merged[key] = merged.get(key, 0.0) + weight * share
-    return [[name, float(f"{weight:.9g}"), list(channels), *guided]
-            for (name, channels, *guided), weight in merged.items() if weight > 0]
+    return [
+        [name, float(f"{weight:.9g}"), list(channels), *guided]
+        for (name, channels, *guided), weight in merged.items()
+        if weight > 0
+    ]
 
 
 def guided(terms, guide, weight):
@@ -107,9 +122,16 @@ def segment(model, spec, settings, s, size, mask_videos, fail):
     resolved_numbers = (*numbers(), *video_numbers()) if spec.get("video") else numbers()
     field = f"segments[{s}].layer" if "layer" in seg or "channels" in seg else "defaults.layer"
     resolved = {key: settings(s, key) for key in (*resolved_numbers, *vectors())}
-    resolved.update(objective=objective(model, merged, field, fail), border=merged["border"],
-                    octave_mode=merged["octave_mode"], mask=merged["mask"], guide=merged["guide"],
-                    mask_invert=merged["mask_invert"], mask_feather=float(merged["mask_feather"]), mask_video=None)
+    resolved.update(
+        objective=objective(model, merged, field, fail),
+        border=merged["border"],
+        octave_mode=merged["octave_mode"],
+        mask=merged["mask"],
+        guide=merged["guide"],
+        mask_invert=merged["mask_invert"],
+        mask_feather=float(merged["mask_feather"]),
+        mask_video=None,
+    )
 
     def where(key):
         return f"segments[{s}].{key}" if key in seg else f"defaults.{key}"
@@ -144,8 +166,9 @@ def _masking(side, k, index):
         return [], 1.0
     number = side["mask_video"]
     where = {"path": side["mask"]} if number is None else {"folder": number, "frame": index}
-    return [{**where, "invert": side["mask_invert"], "feather": side["mask_feather"],
-             "weight": side["mask_strength"][k]}], 0.0
+    return [
+        {**where, "invert": side["mask_invert"], "feather": side["mask_feather"], "weight": side["mask_strength"][k]}
+    ], 0.0
 
 
 class _Eased:
@@ -163,7 +186,11 @@ class _Eased:
 
     def sides(self):
         """(settings, frame in them, share) of each segment the frame takes from."""
-        return ((self.prev, self.pj, 1.0 - self.w), (self.cur, self.j, self.w)) if self.prev else ((self.cur, self.j, 1.0),)
+        return (
+            ((self.prev, self.pj, 1.0 - self.w), (self.cur, self.j, self.w))
+            if self.prev
+            else ((self.cur, self.j, 1.0),)
+        )
 
     def __call__(self, key):
         """Setting `key` at the frame: its segment's, or eased from the previous one's."""
@@ -208,15 +235,31 @@ def frame_record(name, index, kind, timeline, per_segment, base):
     The keys go in a fixed order: it is part of the params Snakemake compares."""
     at = _Eased(index, timeline, per_segment)
     footage = "source" in records.KINDS[kind].reads  # a video dream's frame
-    record = {"kind": kind, **base["identity"], "segment": at.s, "transition": at.w, "objective": at.objective(),
-              **at.masks(name, index)}
+    record = {
+        "kind": kind,
+        **base["identity"],
+        "segment": at.s,
+        "transition": at.w,
+        "objective": at.objective(),
+        **at.masks(name, index),
+    }
     record.update({key: at(key) for key in ((*numbers(), *video_numbers()) if footage else numbers())})
-    record.update(center=at("center"), border=at.cur["border"], octave_mode=at.cur["octave_mode"],
-                  color_balance=at("color_balance"), reference_brightness=base["reference_brightness"],
-                  reference_vividness=base["reference_vividness"], target_color=at.target_color(),
-                  rng_seed=[base["rng_seed"], index])  # the dream's random shifts: the spec's `seed` and the frame
+    record.update(
+        center=at("center"),
+        border=at.cur["border"],
+        octave_mode=at.cur["octave_mode"],
+        color_balance=at("color_balance"),
+        reference_brightness=base["reference_brightness"],
+        reference_vividness=base["reference_vividness"],
+        target_color=at.target_color(),
+        rng_seed=[base["rng_seed"], index],
+    )  # the dream's random shifts: the spec's `seed` and the frame
     if footage:  # the footage moves: the original project's pixel-trim zoom is for image dreams only
         carried = "flow" in records.KINDS[kind].reads  # the first frame has nothing to carry
-        record.update(zoom_speed=0, flow=base["flow"] if carried else "none", carry_mode=base["carry_mode"],
-                      carry_resample=base["carry_resample"])
+        record.update(
+            zoom_speed=0,
+            flow=base["flow"] if carried else "none",
+            carry_mode=base["carry_mode"],
+            carry_resample=base["carry_resample"],
+        )
     return record

@@ -26,6 +26,7 @@ Expressions are parsed with ``ast.parse`` and the tree is walked over numpy arra
 once.  Names: ``t`` (frame within this schedule), ``f`` (global frame), ``s`` (seconds, t/fps),
 ``max_f`` (frames-1), ``fps``, ``pi``, ``e`` and any extra per-frame ``variables`` (audio features).
 """
+
 import math
 import re
 
@@ -92,8 +93,15 @@ class _Context:
     def names(self, idx):
         """The expression names at frames `idx` (past the end, extra variables hold their last value)."""
         t = idx.astype(np.float64)
-        names = {"t": t, "f": t + self.offset, "s": t / self.fps, "max_f": self.max_f,
-                 "fps": self.fps, "pi": math.pi, "e": math.e}
+        names = {
+            "t": t,
+            "f": t + self.offset,
+            "s": t / self.fps,
+            "max_f": self.max_f,
+            "fps": self.fps,
+            "pi": math.pi,
+            "e": math.e,
+        }
         for name, array in self.variables.items():
             names[name] = np.asarray(array, dtype=np.float64)[np.clip(idx, 0, self.frames - 1)]
         return names
@@ -176,7 +184,7 @@ def _keyframes(keys, method, ctx):
         if isinstance(value, float):
             xs.append(frame)
             ys.append(value)
-            out[frame:frame + 1] = value  # no-op past the end
+            out[frame : frame + 1] = value  # no-op past the end
             continue
         # An expression runs until the next keyframe (or the end); evaluate it over the in-range
         # part of its span plus the span's ends, which anchor the interpolation around it.
@@ -190,8 +198,8 @@ def _keyframes(keys, method, ctx):
         out[idx[inside]] = values[inside]
         xs.extend(idx[[0, -1]] if last > frame else idx[:1])
         ys.extend(values[[0, -1]] if last > frame else values[:1])
-    out[:xs[0]] = ys[0]  # hold the first value before it ...
-    out[xs[-1] + 1:] = ys[-1]  # ... and the last after it
+    out[: xs[0]] = ys[0]  # hold the first value before it ...
+    out[xs[-1] + 1 :] = ys[-1]  # ... and the last after it
     gaps = np.flatnonzero(np.isnan(out))
     if gaps.size:
         out[gaps] = _interpolate(np.asarray(xs, dtype=np.float64), np.asarray(ys), gaps, method)

@@ -22,8 +22,12 @@ def _range(bounds):
 
     def test(v):
         ok = v == v  # not NaN
-        for limit, passes in ((low, v >= (low or 0)), (high, v <= (high or 0)), (above, v > (above or 0)),
-                              (below, v < (below or 0))):
+        for limit, passes in (
+            (low, v >= (low or 0)),
+            (high, v <= (high or 0)),
+            (above, v > (above or 0)),
+            (below, v < (below or 0)),
+        ):
             ok = ok & passes if limit is not None else ok
         return ok
 
@@ -54,8 +58,11 @@ def _schedules(record_type, items=False):
     lists of schedules), in the record type's order."""
     ref = {"$ref": "#/$defs/schedule"}
     defs = schema()["$defs"]
-    return tuple(key for key in get_type_hints(record_type) if key in defs
-                 and (defs[key].get("items", {}).get("$ref") if items else defs[key].get("$ref")) == ref["$ref"])
+    return tuple(
+        key
+        for key in get_type_hints(record_type)
+        if key in defs and (defs[key].get("items", {}).get("$ref") if items else defs[key].get("$ref")) == ref["$ref"]
+    )
 
 
 @functools.cache

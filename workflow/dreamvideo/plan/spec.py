@@ -2,9 +2,9 @@
 
 Here: loading and validating a spec (the schema is the one place for its fields and defaults),
 and `plan`, which checks what the schema cannot and puts the plan together from the timeline
-(timeline.py: segments, snap, a clip's length) and the per-frame records (resolve.py; their kinds: records.py). A frame's
-record holds only that frame's own settings, so the workflow can hand it to Snakemake as the
-frame job's params: editing a segment changes exactly the records of its frames."""
+(timeline.py: segments, snap, a clip's length) and the per-frame records (resolve.py; their kinds:
+records.py). A frame's record holds only that frame's own settings, so the workflow can hand it to
+Snakemake as the frame job's params: editing a segment changes exactly the records of its frames."""
 
 import functools
 import json
@@ -13,13 +13,11 @@ from pathlib import Path
 
 import yaml
 
+from .. import layout, media
 from ..frame import colour, mask, pictures
 from ..network import models
-from .. import media
-from .. import layout
 from . import audio, resolve, schema, timeline
 from .frames import Plan
-
 
 
 class SpecError(ValueError):
@@ -118,7 +116,10 @@ def _model(spec, fail):
     except models.ModelError as err:
         fail("model", err)
     if spec["precision"] not in ("float32", "auto") and model.name not in models.BFLOAT16_MODELS:
-        fail("precision", f"{spec['precision']} is available for the Inception v3 models only: use float32 with {model.name}")
+        fail(
+            "precision",
+            f"{spec['precision']} is available for the Inception v3 models only: use float32 with {model.name}",
+        )
     return model, models.resolve_precision(spec["precision"], model.name)
 
 
@@ -128,8 +129,10 @@ def _size(spec, natural, fail):
         return natural[0] // 2 * 2, natural[1] // 2 * 2
     size = tuple(spec["size"])
     if size[0] % 2 or size[1] % 2:
-        fail("size", f"{size[0]}x{size[1]} is not even, which H.264 video needs: use "
-                     f"[{size[0] // 2 * 2}, {size[1] // 2 * 2}]")
+        fail(
+            "size",
+            f"{size[0]}x{size[1]} is not even, which H.264 video needs: use [{size[0] // 2 * 2}, {size[1] // 2 * 2}]",
+        )
     return size
 
 
@@ -173,11 +176,15 @@ def _music(spec, soundtrack, defaults, segments, counts, fps, variables, source,
 def _base(spec, model, precision, fitted):
     """The keys every dreamed record shares. An image dream holds its brightness (and vividness)
     to the seed image's (`fitted`); a video dream (None) to each source frame's."""
-    return {"identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
-            "reference_brightness": round(float(fitted.mean()), 4) if fitted is not None else None,
-            "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if fitted is not None else None,
-            "rng_seed": spec["seed"], "flow": spec["flow"], "carry_mode": spec["carry_mode"],
-            "carry_resample": spec["carry_resample"]}
+    return {
+        "identity": {"model": model.name, "precision": precision, "threads": spec["threads"]},
+        "reference_brightness": round(float(fitted.mean()), 4) if fitted is not None else None,
+        "reference_vividness": [round(v, 4) for v in colour.vividness(fitted)] if fitted is not None else None,
+        "rng_seed": spec["seed"],
+        "flow": spec["flow"],
+        "carry_mode": spec["carry_mode"],
+        "carry_resample": spec["carry_resample"],
+    }
 
 
 def _kinds(total, clip):
@@ -220,6 +227,7 @@ def plan(name, spec, source="spec", variables=None):
     schedules). Every setting is resolved to plain numbers per frame here (resolve.py): a frame's
     record is all that its pixels depend on. `variables`: extra per-frame arrays (audio features)
     for schedule expressions, one value per frame of the whole video."""
+
     def fail(field, message):
         raise SpecError(f"{source}: {field}: {message}")
 
@@ -239,14 +247,29 @@ def plan(name, spec, source="spec", variables=None):
     mask_videos = {}  # mask video path → (its number, the field that names it)
     per_segment = [resolve.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
     base = _base(spec, model, precision, pictures.fit(seed_pixels, size) if clip is None else None)
-    frames = [{"kind": kind, "seed_image": seed_image, "size": list(size)} if kind == "seed_image"
-              else resolve.frame_record(name, index, kind, span, per_segment, base)
-              for index, kind in enumerate(_kinds(span.total, clip))]
-    return Plan(name=name, seed_image=seed_image, audio=soundtrack, fps=fps, size=size, model=model.name,
-                frames=tuple(frames), audio_offset=spec["audio_offset"], beat_decay=spec["beat_decay"],
-                audio_bands=tuple(spec["audio_bands"]), video=clip, start=spec["start"] if clip else 0.0,
-                flow=spec["flow"] if clip else "none", threads=spec["threads"],
-                mask_videos=_extracted(name, frames, mask_videos, size, fps, fail))
+    frames = [
+        {"kind": kind, "seed_image": seed_image, "size": list(size)}
+        if kind == "seed_image"
+        else resolve.frame_record(name, index, kind, span, per_segment, base)
+        for index, kind in enumerate(_kinds(span.total, clip))
+    ]
+    return Plan(
+        name=name,
+        seed_image=seed_image,
+        audio=soundtrack,
+        fps=fps,
+        size=size,
+        model=model.name,
+        frames=tuple(frames),
+        audio_offset=spec["audio_offset"],
+        beat_decay=spec["beat_decay"],
+        audio_bands=tuple(spec["audio_bands"]),
+        video=clip,
+        start=spec["start"] if clip else 0.0,
+        flow=spec["flow"] if clip else "none",
+        threads=spec["threads"],
+        mask_videos=_extracted(name, frames, mask_videos, size, fps, fail),
+    )
 
 
 @functools.cache

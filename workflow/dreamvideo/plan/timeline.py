@@ -5,8 +5,8 @@ segments moved onto the soundtrack's beats."""
 
 from dataclasses import dataclass
 
-from ..frame import source
 from .. import media
+from ..frame import source
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,11 @@ def fitted(counts, clip_frames, fail):
     """Segment lengths laid over a clip: the last segment runs to the clip's end."""
     before = sum(counts[:-1])
     if before >= clip_frames:
-        fail(f"segments[{len(counts) - 1}]", f"starts at frame {before}, past the clip's {clip_frames} frames: "
-                                              "shorten the segments before it or remove it")
+        fail(
+            f"segments[{len(counts) - 1}]",
+            f"starts at frame {before}, past the clip's {clip_frames} frames: "
+            "shorten the segments before it or remove it",
+        )
     return [*counts[:-1], clip_frames - before]
 
 
@@ -52,8 +55,8 @@ def snapped(counts, segments, beats, fail):
             continue
         if s == 0:
             fail("segments[0].snap", "the first segment starts the video at frame 0: remove `snap`")
-        start, next_start = sum(counts[:s]), sum(counts[:s + 1])
-        inside = [b for b in beats if sum(counts[:s - 1]) < b < next_start]
+        start, next_start = sum(counts[:s]), sum(counts[: s + 1])
+        inside = [b for b in beats if sum(counts[: s - 1]) < b < next_start]
         if inside:
             best = min(inside, key=lambda b: (abs(b - start), b))
             counts[s - 1] += best - start
@@ -73,8 +76,11 @@ def frames_of(value, fps, field, fail):
 
 def of(segments, counts, fps, fail):
     """The Timeline of `segments` with these `counts`; a transition is at most its segment's length."""
-    transitions = [0] + [min(counts[s], frames_of(seg.get("transition", 0), fps, f"segments[{s}].transition", fail))
-                         for s, seg in enumerate(segments) if s > 0]
+    transitions = [0] + [
+        min(counts[s], frames_of(seg.get("transition", 0), fps, f"segments[{s}].transition", fail))
+        for s, seg in enumerate(segments)
+        if s > 0
+    ]
     return Timeline(tuple(counts), tuple(transitions))
 
 
