@@ -12,14 +12,15 @@
 - the demo's draft preview against its full render (also alone: `--only preview`).
 
 Each part is its own module of this package (machine, worker, frame, ablations, peers,
-snakemake_overhead, preview, quick); report.py writes the markdown. The other measurements run
+snakemake_overhead, preview, quick); report.py writes the markdown (sections.py puts together the
+sections that `--quick` and `--only preview` update). The other measurements run
 alone: `python -m benchmarks.jobs`, `.lock`, `.look`, `.music`, `.scale`, `.video`."""
 
 import argparse
 import sys
 from pathlib import Path
 
-from . import ablations, frame, machine, peers, preview, quick, report, snakemake_overhead
+from . import ablations, frame, machine, peers, preview, quick, report, sections, snakemake_overhead
 from .base import REPO, start_tensorflow
 from .worker import kernels_env, run_probe
 
@@ -28,14 +29,20 @@ def backends():
     """oneDNN off and on: speed in one process each, bytes over 4 processes each."""
     rows = {}
     default = "1" if machine.onednn_default() else "0"
-    for label, value in (("TensorFlow's own kernels (TF_ENABLE_ONEDNN_OPTS=0)", "0"), ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1")):
+    for label, value in (
+        ("TensorFlow's own kernels (TF_ENABLE_ONEDNN_OPTS=0)", "0"),
+        ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1"),
+    ):
         label += " (default here)" if value == default else ""
         runs = [run_probe(kernels_env(value), timing=i == 0) for i in range(4)]
         row = dict(runs[0], distinct=len({r["hash"] for r in runs}), runs=len(runs))
         rows[label] = row
-        print(f"{label}: GEMM {row['gemm']:.0f} GFLOP/s, step {row['step']:.3f} s, frame {row['frame']:.3f} s, "
-              f"bfloat16 frame {row['frame_bf16']:.3f} s, {row['distinct']} distinct result(s) in {row['runs']} processes",
-              flush=True)
+        print(
+            f"{label}: GEMM {row['gemm']:.0f} GFLOP/s, step {row['step']:.3f} s, frame {row['frame']:.3f} s, "
+            f"bfloat16 frame {row['frame_bf16']:.3f} s, {row['distinct']} distinct result(s) in {row['runs']} "
+            "processes",
+            flush=True,
+        )
     return rows
 
 
@@ -48,8 +55,11 @@ def full(out, runs):
     backend = backends()
     profile["peak"] = max([profile["gemm"]] + [r["gemm"] for r in backend.values()])
     profile["peak_bf16"] = max([r["gemm_bf16"] or 0 for r in backend.values()]) or None
-    print(f"{profile['name']} (family {profile['family']}), flags {profile['flags']}: float32 GEMM {profile['gemm']:.0f} "
-          f"GFLOP/s with the default kernels, best {profile['peak']:.0f}, nominal {profile['nominal']:.0f}", flush=True)
+    print(
+        f"{profile['name']} (family {profile['family']}), flags {profile['flags']}: float32 GEMM {profile['gemm']:.0f} "
+        f"GFLOP/s with the default kernels, best {profile['peak']:.0f}, nominal {profile['nominal']:.0f}",
+        flush=True,
+    )
     core = frame.core_speed(profile["peak"], profile["gemm"], profile["nominal"], runs)
     over = frame.overheads(rounds=2 * runs + 1)
     ablated = ablations.ablation(runs)
@@ -58,20 +68,31 @@ def full(out, runs):
     pipe = snakemake_overhead.pipeline_overhead(frames=24)
     dag = snakemake_overhead.dag_speed()
     report.results(out, profile, backend, core, over, ablated, bf16, peer, pipe, dag, runs)
-    report.update_section(out, report.PREVIEW_HEADING, report.preview_section(preview.preview_cost(), profile))
+    report.update_section(out, sections.PREVIEW_HEADING, sections.preview_section(preview.preview_cost(), profile))
 
 
 def main():
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--out", default=str(REPO / "benchmarks/results.md"))
-    p.add_argument("--quick", action="store_true", help="a few minutes: GEMM peak, a frame per kernel set and "
-                   "precision, bytes across 2 processes; updates its section of --out; exits 1 if the bytes differ")
-    p.add_argument("--tiny", action="store_true", help="with --quick: small sizes, a check that it runs (writes nothing)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a few minutes: GEMM peak, a frame per kernel set and "
+        "precision, bytes across 2 processes; updates its section of --out; exits 1 if the bytes differ",
+    )
+    p.add_argument(
+        "--tiny", action="store_true", help="with --quick: small sizes, a check that it runs (writes nothing)"
+    )
     p.add_argument("--rounds", type=int, default=5, help="with --quick: rounds of frames (default 5)")
-    p.add_argument("--only", choices=["preview"], help="run one section alone and update it in --out (preview: "
-                   "the demo's draft preview against its full render, about 8 minutes on 2 cores)")
+    p.add_argument(
+        "--only",
+        choices=["preview"],
+        help="run one section alone and update it in --out (preview: "
+        "the demo's draft preview against its full render, about 8 minutes on 2 cores)",
+    )
     args = p.parse_args()
     from dreamvideo.network import models, weights
 
@@ -80,8 +101,9 @@ def main():
     if args.quick:
         return 0 if quick.quick(out, args.rounds, args.tiny) else 1
     if args.only == "preview":
-        return report.update_section(out, report.PREVIEW_HEADING,
-                                     report.preview_section(preview.preview_cost(), machine.profile()))
+        return report.update_section(
+            out, sections.PREVIEW_HEADING, sections.preview_section(preview.preview_cost(), machine.profile())
+        )
     return full(out, args.runs)
 
 

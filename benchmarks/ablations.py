@@ -18,8 +18,11 @@ def _variants():
     fast = loading.network(models.DEFAULT_MODEL)
     return [
         ("Keras InceptionV3 as is, TensorFlow's gradients", plain, False),
-        ("+ batch norms folded into the convs",
-         networks.dreaming_inception_v3(models.weights_path(models.DEFAULT_MODEL), fast_gradients=False), False),
+        (
+            "+ batch norms folded into the convs",
+            networks.dreaming_inception_v3(models.weights_path(models.DEFAULT_MODEL), fast_gradients=False),
+            False,
+        ),
         ("+ conv input gradients as forward convs (ours)", fast, False),
         ("ours + XLA (jit_compile)", fast, True),
     ]
@@ -62,10 +65,12 @@ def bfloat16(runs, out_path):
     dreams = [dream.to_uint8(dream.dreamer(models.DEFAULT_MODEL, 5, p)(pixels, **settings)) for p in models.PRECISIONS]
     difference = np.clip(np.abs(dreams[0].astype(int) - dreams[1]) * 4, 0, 255).astype(np.uint8)
     sheet = np.concatenate([dreams[0], dreams[1], difference], axis=1)
-    small = pictures.Image.fromarray(sheet).resize((sheet.shape[1] // 2, sheet.shape[0] // 2),
-                                                   pictures.Image.Resampling.LANCZOS)
+    small = pictures.Image.fromarray(sheet).resize(
+        (sheet.shape[1] // 2, sheet.shape[0] // 2), pictures.Image.Resampling.LANCZOS
+    )
     pictures.write_atomic(np.asarray(small), out_path, quality=85)
     rows["mean_difference"] = float(np.abs(dreams[0].astype(int) - dreams[1]).mean())
-    rows["correlation"] = float(np.corrcoef((dreams[0].astype(float) - pixels).ravel(),
-                                            (dreams[1].astype(float) - pixels).ravel())[0, 1])
+    rows["correlation"] = float(
+        np.corrcoef((dreams[0].astype(float) - pixels).ravel(), (dreams[1].astype(float) - pixels).ravel())[0, 1]
+    )
     return rows

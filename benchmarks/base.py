@@ -49,8 +49,14 @@ def picture(size):
 def _planned(layer, size):
     # A two-frame dream of the seed picture; frame 1 is the first dreamed. float32: the
     # precision is one of the settings measured, and the default resolves by machine.
-    data = spec.validate({"seed_image": str(SEED), "size": list(size), "precision": "float32",
-                          "segments": [{"frames": 2, "layer": layer}]})
+    data = spec.validate(
+        {
+            "seed_image": str(SEED),
+            "size": list(size),
+            "precision": "float32",
+            "segments": [{"frames": 2, "layer": layer}],
+        }
+    )
     return spec.plan("benchmark", data).frames[1]
 
 

@@ -18,7 +18,7 @@ def step_flops(layer, tiles, tile_h, tile_w):
     import keras
 
     features = loading.features(models.DEFAULT_MODEL, layer)
-    convs = [l for l in features.layers if isinstance(l, keras.layers.Conv2D)]
+    convs = [each for each in features.layers if isinstance(each, keras.layers.Conv2D)]
     probe_model = keras.Model(features.input, [c.output for c in convs])
     outputs = probe_model(np.zeros((1, tile_h, tile_w, 3), np.float32))
     forward = sum(2 * np.prod(o.shape[1:]) * np.prod(c.kernel.shape[:3]) for c, o in zip(convs, outputs))
@@ -31,8 +31,13 @@ def octave_args(dreamer, size, height=None, width=None):
     height, width = height or size[1], width or size[0]
     pixels = np.asarray(pictures.Image.fromarray(picture(size)).resize((width, height))).astype(np.float32)
     grid = dreamer.tile_grid(height, width, 400)
-    args = (tf.constant(pixels), tf.constant([[3, 5]], tf.int32), tf.constant(grid, tf.int32), tf.constant(1.0),
-            tf.constant([1.0]))
+    args = (
+        tf.constant(pixels),
+        tf.constant([[3, 5]], tf.int32),
+        tf.constant(grid, tf.int32),
+        tf.constant(1.0),
+        tf.constant([1.0]),
+    )
     return args, grid, (-(-height // grid[0]), -(-width // grid[1]))
 
 
@@ -42,7 +47,9 @@ def step_time(layer, size, runs):
 
     dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
     args, grid, (tile_h, tile_w) = octave_args(dreamer, size)
-    return median_time(lambda: dreamer.octave(*args).numpy(), runs), step_flops(layer, grid[0] * grid[1], tile_h, tile_w)
+    return median_time(lambda: dreamer.octave(*args).numpy(), runs), step_flops(
+        layer, grid[0] * grid[1], tile_h, tile_w
+    )
 
 
 def core_speed(peak, same_kernels, nominal, runs):
@@ -54,10 +61,24 @@ def core_speed(peak, same_kernels, nominal, runs):
             step, flops = step_time(layer, size, runs)
             rate = flops / step / 1e9
             frame_s = frame_time(record(layer, size), size, runs)
-            rows.append(dict(layer=layer, size=size, step=step, gflops=flops / 1e9, rate=rate, peak_pct=100 * rate / peak,
-                             same_pct=100 * rate / same_kernels, nominal_pct=100 * rate / nominal, frame=frame_s))
-            print(f"layer {layer} {size[0]}x{size[1]}: step {step:.3f} s ({flops / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s, "
-                  f"{100 * rate / peak:.0f}% of measured peak), frame {frame_s:.3f} s", flush=True)
+            rows.append(
+                dict(
+                    layer=layer,
+                    size=size,
+                    step=step,
+                    gflops=flops / 1e9,
+                    rate=rate,
+                    peak_pct=100 * rate / peak,
+                    same_pct=100 * rate / same_kernels,
+                    nominal_pct=100 * rate / nominal,
+                    frame=frame_s,
+                )
+            )
+            print(
+                f"layer {layer} {size[0]}x{size[1]}: step {step:.3f} s ({flops / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s, "
+                f"{100 * rate / peak:.0f}% of measured peak), frame {frame_s:.3f} s",
+                flush=True,
+            )
     return rows
 
 
@@ -108,7 +129,10 @@ def overheads(rounds, layer=3):
         # In a chain the previous frame comes from memory (pictures.read_frame): no decode per frame.
         outside = med["camera + colour"] + med["octave work"] + med["write PNG"]
         rows.append(dict(size=size, parts=med, outside=100 * outside / med["frame"]))
-        print(f"{size[0]}x{size[1]}: frame {med['frame']:.3f} s, outside the network {100 * outside / med['frame']:.1f}% "
-              f"(camera+colour {med['camera + colour']:.3f}, octave work {med['octave work']:.3f}, "
-              f"write {med['write PNG']:.3f}; a PNG read when resuming {med['read PNG']:.3f})", flush=True)
+        print(
+            f"{size[0]}x{size[1]}: frame {med['frame']:.3f} s, outside the network {100 * outside / med['frame']:.1f}% "
+            f"(camera+colour {med['camera + colour']:.3f}, octave work {med['octave work']:.3f}, "
+            f"write {med['write PNG']:.3f}; a PNG read when resuming {med['read PNG']:.3f})",
+            flush=True,
+        )
     return rows

@@ -40,8 +40,10 @@ def main():
                 assert not list((root / ".snakemake/locks").glob("*")), "a lock was left"
                 times[way].append(seconds)
     lock, nolock = (statistics.median(times[w]) for w in ("lock", "nolock"))
-    print(f"no-op rerun of {args.frames:,} frames, median of {args.runs}: with Snakemake's lock {lock:.2f} s, "
-          f"--nolock {nolock:.2f} s: the lock costs {lock - nolock:+.2f} s")
+    print(
+        f"no-op rerun of {args.frames:,} frames, median of {args.runs}: with Snakemake's lock {lock:.2f} s, "
+        f"--nolock {nolock:.2f} s: the lock costs {lock - nolock:+.2f} s"
+    )
 
 
 if __name__ == "__main__":

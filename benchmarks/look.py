@@ -2,8 +2,9 @@
 
 Each recipe renders the same zoom dream from the same seed picture (coloured discs), as frame jobs
 do (render.prepare: camera + colour balance, then the dreamer, then uint8 as a saved frame), with the
-layer switching from 4 to 6 halfway (FACTS.md, "Look metrics"); its records are the plan's. The recipes take turns frame by frame,
-so a shared machine's drift hits all alike and the seconds per frame compare as ratios.
+layer switching from 4 to 6 halfway (FACTS.md, "Look metrics"); its records are the plan's. The
+recipes take turns frame by frame, so a shared machine's drift hits all alike and the seconds per
+frame compare as ratios.
 
 Prints, per recipe: contrast, colourfulness and detail early (mean of frames 10-30) and late (mean of
 the last 40), their ratio late/early, and seconds per frame; writes every frame's metrics to
@@ -75,10 +76,19 @@ def records(frames, size, seed_pixels, seed=0):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "discs.png"
         pictures.write_frame(seed_pixels, path)
-        data = spec.validate({"seed_image": str(path), "size": list(size), "precision": "float32", "seed": seed,
-                              "defaults": {"zoom": 1.01, "zoom_speed": 0},
-                              "segments": [{"frames": frames // 2, "layer": LAYERS[0]},
-                                           {"frames": frames - frames // 2, "layer": LAYERS[1]}]})
+        data = spec.validate(
+            {
+                "seed_image": str(path),
+                "size": list(size),
+                "precision": "float32",
+                "seed": seed,
+                "defaults": {"zoom": 1.01, "zoom_speed": 0},
+                "segments": [
+                    {"frames": frames // 2, "layer": LAYERS[0]},
+                    {"frames": frames - frames // 2, "layer": LAYERS[1]},
+                ],
+            }
+        )
         return spec.plan("look", data).frames
 
 
@@ -112,13 +122,18 @@ def losses(picture):
     image, inner = picture.astype(np.float32), (slice(20, -20), slice(20, -20))  # round trips: edges aside
     zoom_in, zoom_out = camera.matrix(width, height, zoom=1.01), camera.matrix(width, height, zoom=1 / 1.01)
     print("| step | detail kept |\n|---|---|")
+
     def opencv(flag):
-        return lambda pixels, m: cv2.warpAffine(pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101)
+        return lambda pixels, m: cv2.warpAffine(
+            pixels, m, (width, height), flags=flag, borderMode=cv2.BORDER_REFLECT_101
+        )
 
-    for name, warp in (("Lanczos (camera.warp, exact positions)", camera.warp),
-                       ("Lanczos (OpenCV, 1/32 px positions)", opencv(cv2.INTER_LANCZOS4)),
-                       ("cubic (OpenCV)", opencv(cv2.INTER_CUBIC)), ("bilinear (OpenCV)", opencv(cv2.INTER_LINEAR))):
-
+    for name, warp in (
+        ("Lanczos (camera.warp, exact positions)", camera.warp),
+        ("Lanczos (OpenCV, 1/32 px positions)", opencv(cv2.INTER_LANCZOS4)),
+        ("cubic (OpenCV)", opencv(cv2.INTER_CUBIC)),
+        ("bilinear (OpenCV)", opencv(cv2.INTER_LINEAR)),
+    ):
         once = look.detail(warp(image, zoom_in)) / look.detail(image)
         chain = image
         for k in range(10):
@@ -129,8 +144,10 @@ def losses(picture):
         print(f"| zoom 1.01, {name}: one step / a round trip / 10 round trips | {once:.2f} / {trip:.2f} / {ten:.2f} |")
     small = (round(height * 0.7), round(width * 0.7))
     up = dream._resize(dream._resize(dream.gaussian_blur(image, 0.5), small), (height, width))
-    print(f"| the seed's octave round trip (blur 0.5, area down 0.7x, bilinear up) | "
-          f"{look.detail(up) / look.detail(image):.2f} |")
+    print(
+        f"| the seed's octave round trip (blur 0.5, area down 0.7x, bilinear up) | "
+        f"{look.detail(up) / look.detail(image):.2f} |"
+    )
     print(f"| ... blended back as `blend: 0.2` | {look.detail(0.2 * image + 0.8 * up) / look.detail(image):.2f} |")
 
 
@@ -140,11 +157,21 @@ def parse_args():
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
     p.add_argument("--recipes", nargs="+", default=["old", "new", "iterations"], choices=list(RECIPES))
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "look")
-    p.add_argument("--no-strength", dest="strength", action="store_false",
-                   help="skip the dream strength (a forward pass of each frame before and after its dream)")
-    p.add_argument("--notebook-iterations", type=int, default=1,
-                   help="iterations per octave of the other programs' recipes (theirs: 10)")
-    p.add_argument("--seed", type=int, default=0, help="the dream's seed (records' seed [SEED, index]); the picture stays")
+    p.add_argument(
+        "--no-strength",
+        dest="strength",
+        action="store_false",
+        help="skip the dream strength (a forward pass of each frame before and after its dream)",
+    )
+    p.add_argument(
+        "--notebook-iterations",
+        type=int,
+        default=1,
+        help="iterations per octave of the other programs' recipes (theirs: 10)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="the dream's seed (records' seed [SEED, index]); the picture stays"
+    )
     p.add_argument("--losses", metavar="IMAGE", help="only measure what each resampling keeps of IMAGE's detail")
     return p.parse_args()
 
@@ -160,7 +187,11 @@ def dream_frame(name, prev, planned, index, args):
     if notebook:
         before = notebook_zoom(prev, notebook["s"])
         rng = np.random.default_rng([args.seed, index])
-        return before, dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook)), rec
+        return (
+            before,
+            dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook)),
+            rec,
+        )
     before = render.prepare(prev, rec)
     settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
     return before, dream.to_uint8(dreamer(before, seed=rec["rng_seed"], **settings)), rec
@@ -169,7 +200,9 @@ def dream_frame(name, prev, planned, index, args):
 def run_recipes(args, size, frames, seed_pixels):
     """Every recipe's frames, taking turns frame by frame: {recipe: prev, rows, seconds, kept}."""
     planned = records(frames, size, seed_pixels, args.seed)
-    state = {name: dict(prev=seed_pixels, rows=[look.measure(seed_pixels)], seconds=[], kept={}) for name in args.recipes}
+    state = {
+        name: dict(prev=seed_pixels, rows=[look.measure(seed_pixels)], seconds=[], kept={}) for name in args.recipes
+    }
     keep = sorted({1, 10, 30, frames // 2 - 1, frames // 2 + 10, *range(frames - 45, frames, 15), frames - 1})
     for index in range(1, frames):
         for name in args.recipes:
@@ -177,8 +210,9 @@ def run_recipes(args, size, frames, seed_pixels):
             start = time.perf_counter()
             before, out, rec = dream_frame(name, s["prev"], planned[index], index, args)
             s["seconds"].append(time.perf_counter() - start)
-            strength = (look.strength(before, out, rec["model"], rec["objective"], rec["precision"])
-                        if args.strength else None)
+            strength = (
+                look.strength(before, out, rec["model"], rec["objective"], rec["precision"]) if args.strength else None
+            )
             s["rows"].append(look.measure(out, s["prev"], strength))
             s["prev"] = out
             if index in keep:
@@ -192,8 +226,10 @@ def run_recipes(args, size, frames, seed_pixels):
 
 def summary(state, args, size, frames):
     """The table of each recipe's look early and late, and its contact sheet."""
-    print(f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}, seed {args.seed}; "
-          "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n")
+    print(
+        f"{frames} frames at {size[0]}x{size[1]}, zoom 1.01, layers {LAYERS[0]} then {LAYERS[1]}, seed {args.seed}; "
+        "early = mean of frames 10-30, late = mean of the last 40; s/frame: median\n"
+    )
     print("| recipe | contrast early → late (ratio) | colourfulness | detail | dream strength | s/frame |")
     print("|---|---|---|---|---|---|")
     for name in args.recipes:

@@ -28,9 +28,16 @@ def profile():
     nominal = info["cores"] * info["mhz"] / 1000 * lanes * 2 * 2  # x2 FMA, x2 FMA units
     # The instructions, whichever kernels this process runs (cpu.native_bfloat16 also asks that
     # oneDNN is on): a worker with TensorFlow's own kernels still times its bfloat16 GEMM.
-    return dict(name=info["name"], family=info["family"], model=info["model"], flags=[f for f in FLAGS if f in flags],
-                cores=info["cores"], ghz=info["mhz"] / 1000, nominal=nominal,
-                bf16=bool(flags & {"avx512_bf16", "amx_bf16"}))
+    return dict(
+        name=info["name"],
+        family=info["family"],
+        model=info["model"],
+        flags=[f for f in FLAGS if f in flags],
+        cores=info["cores"],
+        ghz=info["mhz"] / 1000,
+        nominal=nominal,
+        bf16=bool(flags & {"avx512_bf16", "amx_bf16"}),
+    )
 
 
 def flag_list(machine):

@@ -45,8 +45,11 @@ def beat_accuracy(tmp):
             hit = np.mean([np.abs(peaks - e).min() <= 1 for e in expected])
             stray = sum(np.abs(expected - p).min() > 1 for p in peaks)
             rows.append((bpm, fps, len(expected), hit, stray, result["tempo"]))
-            print(f"{bpm} BPM at {fps} fps: {100 * hit:.0f} % of {len(expected)} clicks within ±1 frame, "
-                  f"{stray} stray peaks, tempo {result['tempo']:.2f}", flush=True)
+            print(
+                f"{bpm} BPM at {fps} fps: {100 * hit:.0f} % of {len(expected)} clicks within ±1 frame, "
+                f"{stray} stray peaks, tempo {result['tempo']:.2f}",
+                flush=True,
+            )
     return rows
 
 
@@ -62,8 +65,11 @@ def demo_change():
     change = np.array([0.0] + [np.abs(b - a).mean() for a, b in zip(pixels, pixels[1:])])
     drums = np.arange(len(paths)) >= 48  # the kick starts at 2 s
     on, off = change[drums & (beat == 1.0)], change[drums & (beat == 0.0)]
-    print(f"demo: mean change {on.mean():.2f} on {len(on)} beat frames, {off.mean():.2f} on {len(off)} frames "
-          f"without beat (0..255)", flush=True)
+    print(
+        f"demo: mean change {on.mean():.2f} on {len(on)} beat frames, {off.mean():.2f} on {len(off)} frames "
+        f"without beat (0..255)",
+        flush=True,
+    )
     return on.mean(), len(on), off.mean(), len(off)
 
 
@@ -72,8 +78,22 @@ def song(tmp, seconds=180):
     out = {}
     for ext, codec in (("flac", ["-c:a", "flac"]), ("mp3", ["-c:a", "libmp3lame", "-b:a", "192k"])):
         out[ext] = tmp / f"song.{ext}"
-        subprocess.run([media.ffmpeg(), "-v", "error", "-stream_loop", "-1", "-i", str(REPO / f"dreams/{DEMO}/soundtrack.flac"),
-                        "-t", str(seconds), *codec, str(out[ext])], check=True)
+        subprocess.run(
+            [
+                media.ffmpeg(),
+                "-v",
+                "error",
+                "-stream_loop",
+                "-1",
+                "-i",
+                str(REPO / f"dreams/{DEMO}/soundtrack.flac"),
+                "-t",
+                str(seconds),
+                *codec,
+                str(out[ext]),
+            ],
+            check=True,
+        )
     return out
 
 
@@ -88,7 +108,8 @@ def dry_run(root, use_music):
     zoom, snap = ('"1.01 + 0.02*beat"', ", snap: beat") if use_music else ("1.01", "")
     (root / "config/dreams/m.yaml").write_text(
         f"size: [96, 64]\nfps: 24\naudio: dreams/m/song.flac\ndefaults: {{zoom: {zoom}}}\n"
-        f"segments:\n  - {{seconds: 90, layer: 3}}\n  - {{seconds: 90, layer: 6{snap}}}\n")
+        f"segments:\n  - {{seconds: 90, layer: 3}}\n  - {{seconds: 90, layer: 6{snap}}}\n"
+    )
     return snakemake(root, "--cores", "1", "-n", "dreams/m/final.mp4")[0]
 
 
@@ -98,9 +119,11 @@ def speed(tmp):
     for ext, path in files.items():
         cache = tmp / f"cache-{ext}"
         rows[f"decode + analyse 3 min {ext.upper()}, fresh process"] = fresh(
-            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
+            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})"
+        )
         rows[f"cached read, fresh process ({ext.upper()})"] = fresh(
-            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})")
+            f"from dreamvideo.plan import audio; audio.analysis({str(path)!r}, cache={str(cache)!r})"
+        )
     root = tmp / "project"
     (root / "config/dreams").mkdir(parents=True)
     (root / "dreams/m").mkdir(parents=True)
@@ -124,20 +147,36 @@ def main():
     import librosa
 
     lines = [
-        "# Music analysis", "",
+        "# Music analysis",
+        "",
         f"Written by `python -m benchmarks.music` on {datetime.date.today()}; CPU: {cpu.describe()}; "
-        f"librosa {librosa.__version__}. Nothing here is typed by hand.", "",
-        "## Beats on click tracks (20 s each)", "",
-        "| BPM | fps | clicks | within ±1 frame | stray peaks | tempo |", "|---|---|---|---|---|---|",
-        *[f"| {bpm} | {fps} | {n} | {100 * hit:.0f} % | {stray} | {tempo:.2f} ({100 * (tempo / bpm - 1):+.1f} %) |"
-          for bpm, fps, n, hit, stray, tempo in accuracy], "",
-        "## The demo's frames on and between beats", "",
-        ("(no render of the demo found: run `snakemake --cores 1 dreams/fractal_light/final.mp4` first)" if change is None else
-         f"`step_size: \"1.5 + 2*beat\"`, `zoom: \"1.01 + 0.025*beat\"`: the mean change from the previous frame is "
-         f"**{change[0]:.2f}** on its {change[1]} beat frames and **{change[2]:.2f}** on its {change[3]} frames with "
-         f"`beat` = 0 (0..255, from 2 s on, where the drums play)."), "",
-        "## Speed, 3-minute song", "",
-        "| what | seconds |", "|---|---|", *[f"| {name} | {seconds:.2f} |" for name, seconds in times.items()], "",
+        f"librosa {librosa.__version__}. Nothing here is typed by hand.",
+        "",
+        "## Beats on click tracks (20 s each)",
+        "",
+        "| BPM | fps | clicks | within ±1 frame | stray peaks | tempo |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {bpm} | {fps} | {n} | {100 * hit:.0f} % | {stray} | {tempo:.2f} ({100 * (tempo / bpm - 1):+.1f} %) |"
+            for bpm, fps, n, hit, stray, tempo in accuracy
+        ],
+        "",
+        "## The demo's frames on and between beats",
+        "",
+        (
+            "(no render of the demo found: run `snakemake --cores 1 dreams/fractal_light/final.mp4` first)"
+            if change is None
+            else f'`step_size: "1.5 + 2*beat"`, `zoom: "1.01 + 0.025*beat"`: the mean change from the previous '
+            f"frame is **{change[0]:.2f}** on its {change[1]} beat frames and **{change[2]:.2f}** on its "
+            f"{change[3]} frames with `beat` = 0 (0..255, from 2 s on, where the drums play)."
+        ),
+        "",
+        "## Speed, 3-minute song",
+        "",
+        "| what | seconds |",
+        "|---|---|",
+        *[f"| {name} | {seconds:.2f} |" for name, seconds in times.items()],
+        "",
     ]
     report.write(REPO / "benchmarks/music.md", lines)
 

@@ -4,12 +4,15 @@ recipes). Used for side-by-side looks only."""
 
 import numpy as np
 
+
 def notebook_zoom(pixels, s):
     """The notebook's zoom: scipy's bilinear affine_transform by 1 - s about the centre."""
     from scipy import ndimage as nd
 
     height, width = pixels.shape[:2]
-    return nd.affine_transform(np.asarray(pixels, np.float32), [1 - s, 1 - s, 1], [height * s / 2, width * s / 2, 0], order=1)
+    return nd.affine_transform(
+        np.asarray(pixels, np.float32), [1 - s, 1 - s, 1], [height * s / 2, width * s / 2, 0], order=1
+    )
 
 
 def notebook_step(dreamer, image, step_size, jitter, rng):

@@ -41,13 +41,19 @@ def _numpy_blur(image, sigma):
 def _resize(image, size):
     """PIL resize of a float image, one channel at a time (the original project resized 8-bit images)."""
     height, width = size
-    return np.stack([np.asarray(Image.fromarray(image[..., c]).resize((width, height), Image.Resampling.LANCZOS))
-                     for c in range(3)], axis=-1)
+    return np.stack(
+        [
+            np.asarray(Image.fromarray(image[..., c]).resize((width, height), Image.Resampling.LANCZOS))
+            for c in range(3)
+        ],
+        axis=-1,
+    )
 
 
 class SeedStyle:
     def __init__(self, features, mean, std, min_size=75):
         self.min_size = min_size  # the original project's edge tiles can be thinner than InceptionV3 accepts
+
         @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
         def gradient(tile):  # the original project's session.run(gradient, feed_dict={image: tile})
             x = (tile[tf.newaxis] - mean) / std
@@ -63,6 +69,7 @@ class SeedStyle:
         height, width = image.shape[:2]
         tile_h = math.ceil(height / max(1, round(height / tile_size)))
         tile_w = math.ceil(width / max(1, round(width / tile_size)))
+
         def span(start, size, limit):  # the original project's clipped tile, widened to the network's minimum
             lo, hi = max(start, 0), min(start + size, limit)
             if hi - lo < self.min_size:
@@ -108,8 +115,13 @@ class SeedStyle:
 
 class TutorialStyle:
     def __init__(self, features, mean, std):
-        @tf.function(input_signature=[tf.TensorSpec([None, None, 3], tf.float32), tf.TensorSpec([2], tf.int32),
-                                      tf.TensorSpec([], tf.int32)])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, None, 3], tf.float32),
+                tf.TensorSpec([2], tf.int32),
+                tf.TensorSpec([], tf.int32),
+            ]
+        )
         def tiled_gradients(img, shift, tile_size):
             img_rolled = tf.roll(img, shift=shift, axis=[0, 1])
             gradients = tf.zeros_like(img_rolled)
@@ -119,7 +131,7 @@ class TutorialStyle:
                 for y in ys:
                     with tf.GradientTape() as tape:
                         tape.watch(img_rolled)
-                        tile = img_rolled[y:y + tile_size, x:x + tile_size]
+                        tile = img_rolled[y : y + tile_size, x : x + tile_size]
                         loss = tf.reduce_mean(tf.square(features((tile[tf.newaxis] - mean) / std, training=False)))
                     gradients = gradients + tape.gradient(loss, img_rolled)
             gradients = tf.roll(gradients, shift=-shift, axis=[0, 1])
@@ -166,6 +178,9 @@ def peer_speed(runs):
         seed = peer_frame_time(size, layer, n, SeedStyle(features, model.mean, model.std), settings)
         tutorial = peer_frame_time(size, layer, n, TutorialStyle(features, model.mean, model.std), settings)
         rows.append(dict(layer=layer, label=label, ours=ours, seed=seed, tutorial=tutorial))
-        print(f"layer {layer} 640x360 {label}: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
-              f"tutorial's way {tutorial:.3f} s ({tutorial / ours:.1f}x)", flush=True)
+        print(
+            f"layer {layer} 640x360 {label}: ours {ours:.3f} s, seed's way {seed:.3f} s ({seed / ours:.1f}x), "
+            f"tutorial's way {tutorial:.3f} s ({tutorial / ours:.1f}x)",
+            flush=True,
+        )
     return rows

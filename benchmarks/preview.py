@@ -32,10 +32,16 @@ def _render(root, name, what):
     path = root / f"dreams/{name}/{what}.mp4"
     shots = sorted((root / f"dreams/{name}/{'preview' if what == 'preview' else 'frames'}").glob("*.png"))
     stamps = [p.stat().st_mtime for p in shots]
-    run = dict(seconds=seconds, load=(load, os.getloadavg()[0]), duration=media_seconds(path),
-               streams=media.streams(path), size=pictures.read_frame(shots[1]).shape[1::-1],
-               first=stamps[1] - start, interval=(stamps[-1] - stamps[1]) / (len(stamps) - 2),
-               after=start + seconds - stamps[-1])
+    run = dict(
+        seconds=seconds,
+        load=(load, os.getloadavg()[0]),
+        duration=media_seconds(path),
+        streams=media.streams(path),
+        size=pictures.read_frame(shots[1]).shape[1::-1],
+        first=stamps[1] - start,
+        interval=(stamps[-1] - stamps[1]) / (len(stamps) - 2),
+        after=start + seconds - stamps[-1],
+    )
     print(f"{what}: {seconds:.1f} s, {run['duration']:.2f} s of video, {run['size']}, {run['streams']}", flush=True)
     return run
 

@@ -11,16 +11,19 @@ from pathlib import Path
 
 from dreamvideo.network import models
 
-from . import machine, report
+from . import machine, report, sections
 from .worker import Worker, kernels_env, mode, run_probe
 
 
 def kernel_sets():
     """{label: TF_ENABLE_ONEDNN_OPTS}: the default kernels (None: as this environment makes them) and the others."""
     default = machine.onednn_default()
-    return {("oneDNN" if default else "TensorFlow's own") + " (default here)": None,
-            "TensorFlow's own (TF_ENABLE_ONEDNN_OPTS=0)" if default else "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)":
-            "0" if default else "1"}
+    return {
+        ("oneDNN" if default else "TensorFlow's own") + " (default here)": None,
+        "TensorFlow's own (TF_ENABLE_ONEDNN_OPTS=0)" if default else "oneDNN (TF_ENABLE_ONEDNN_OPTS=1)": "0"
+        if default
+        else "1",
+    }
 
 
 def start_workers(kernels, tiny):
@@ -28,8 +31,11 @@ def start_workers(kernels, tiny):
     for label, value in kernels.items():
         workers[label] = Worker(label, kernels_env(value), tiny)  # one at a time: GEMMs alone
         h = workers[label].hello
-        print(f"{label}: GEMM float32 {h['gemm']:.0f} GFLOP/s" +
-              (f", bfloat16 {h['gemm_bf16']:.0f} GFLOP/s" if h["gemm_bf16"] else ""), flush=True)
+        print(
+            f"{label}: GEMM float32 {h['gemm']:.0f} GFLOP/s"
+            + (f", bfloat16 {h['gemm_bf16']:.0f} GFLOP/s" if h["gemm_bf16"] else ""),
+            flush=True,
+        )
     return workers
 
 
@@ -61,10 +67,14 @@ def quick(out, rounds, tiny):
     hashes = [run_probe(tiny=tiny)["hash"] for _ in range(2)]  # the default kernels: as this environment makes them
     exact = len(set(hashes)) == 1
     seconds = time.perf_counter() - started
-    print(f"bytes of the probe dream in 2 processes: {'identical' if exact else 'DIFFERENT'}; --quick took {seconds:.0f} s",
-          flush=True)
+    print(
+        f"bytes of the probe dream in 2 processes: {'identical' if exact else 'DIFFERENT'}; "
+        f"--quick took {seconds:.0f} s",
+        flush=True,
+    )
     if not tiny:  # only a real run's numbers go into results.md
-        section = report.quick_section(profile, list(workers), hello, frames, exact, rounds, seconds,
-                                       (load, os.getloadavg()[0]), m)
-        report.update_section(Path(out), report.QUICK_HEADING, section)
+        section = sections.quick_section(
+            profile, list(workers), hello, frames, exact, rounds, seconds, (load, os.getloadavg()[0]), m
+        )
+        report.update_section(Path(out), sections.QUICK_HEADING, section)
     return exact

@@ -50,15 +50,17 @@ def project(root, frames, k):
     # put every render that reads it (the test suite's, running beside) out of date.
     (root / "models").mkdir()
     (root / "models" / models.get(models.DEFAULT_MODEL).weights_file).write_bytes(b"")
-    config, count = re.subn(r"^frames_per_job: \S+ ", f"frames_per_job: {k} ", (REPO / "config/config.yaml").read_text(),
-                            flags=re.M)
+    config, count = re.subn(
+        r"^frames_per_job: \S+ ", f"frames_per_job: {k} ", (REPO / "config/config.yaml").read_text(), flags=re.M
+    )
     assert count == 1
     (root / "config/config.yaml").write_text(config)
     shutil.copy(SEED, root / "dreams/b/img_0.jpg")
     half = frames // 2
     (root / "config/dreams/b.yaml").write_text(
         f"size: [96, 64]\nfps: 30\nsegments:\n  - {{frames: {half}, layer: 3}}\n"
-        f"  - {{frames: {frames - half}, layer: 6, transition: 30}}\n")
+        f"  - {{frames: {frames - half}, layer: 6, transition: 30}}\n"
+    )
 
 
 def finish_without_dreaming(root, frames, k):
@@ -80,7 +82,10 @@ def finish_without_dreaming(root, frames, k):
         (root / "dreams/b" / name).write_bytes(b"")
     # Every job, in DAG order, with its metadata. Snakemake's touch sleeps 0.1 s before each job (for
     # distinct mtimes: 30 min for 18,000 jobs); without it, equal mtimes still count as up to date.
-    touch = "import sys, snakemake.executors.touch as t; t.Executor.SLEEPING_TIME = 0; from snakemake.cli import main; main()"
+    touch = (
+        "import sys, snakemake.executors.touch as t; t.Executor.SLEEPING_TIME = 0; "
+        "from snakemake.cli import main; main()"
+    )
     run(root, "--touch", "--forceall", "dreams/b/final.mp4", python=["-c", touch])
 
 
@@ -98,9 +103,20 @@ def measure(frames, setting):
         finish_without_dreaming(root, frames, k)
         noop, noop_mb, text = run(root, "dreams/b/final.mp4")
         assert "Nothing to be done" in text, text[-2000:]
-    row = dict(frames=frames, k=k if setting == k else f"{setting} ({k})", jobs=jobs, dry=dry, dry_mb=dry_mb, noop=noop, noop_mb=noop_mb)
-    print(f"{frames} frames, K={row['k']}: {jobs} frame jobs; dry run {dry:.1f} s, {dry_mb:.0f} MB; "
-          f"no-op rerun {noop:.1f} s, {noop_mb:.0f} MB", flush=True)
+    row = dict(
+        frames=frames,
+        k=k if setting == k else f"{setting} ({k})",
+        jobs=jobs,
+        dry=dry,
+        dry_mb=dry_mb,
+        noop=noop,
+        noop_mb=noop_mb,
+    )
+    print(
+        f"{frames} frames, K={row['k']}: {jobs} frame jobs; dry run {dry:.1f} s, {dry_mb:.0f} MB; "
+        f"no-op rerun {noop:.1f} s, {noop_mb:.0f} MB",
+        flush=True,
+    )
     return row
 
 
@@ -108,8 +124,11 @@ def recommend(rows):
     """The smallest K measured whose dry run and no-op rerun of the most frames both meet the
     issue's target with MARGIN to spare: the smaller K, the less an edit or a kill redoes."""
     big = [r for r in rows if r["frames"] == max(r["frames"] for r in rows) and r["k"] != 1]
-    good = [r for r in big if max(r["dry"], r["noop"]) <= TARGET_SECONDS - MARGIN
-            and max(r["dry_mb"], r["noop_mb"]) <= TARGET_MB]
+    good = [
+        r
+        for r in big
+        if max(r["dry"], r["noop"]) <= TARGET_SECONDS - MARGIN and max(r["dry_mb"], r["noop_mb"]) <= TARGET_MB
+    ]
     return min(good, key=lambda r: chunks.per_job(str(r["k"]).split()[0], r["frames"])) if good else None
 
 
@@ -125,32 +144,44 @@ def write(path, rows, machine):
         "dreams/b/final.mp4` after a finished render (its outputs stamped by `snakemake --touch`, which",
         "also records their metadata), which must find nothing to do. Memory is the process's peak RSS.",
         "",
-        "| frames | frames_per_job (K) | frame jobs | dry run (s) | dry run peak (MB) | no-op rerun (s) | no-op peak (MB) |",
+        "| frames | frames_per_job (K) | frame jobs | dry run (s) | dry run peak (MB) | no-op rerun (s) "
+        "| no-op peak (MB) |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['frames']:,} | {r['k']} | {r['jobs']:,} | {r['dry']:.1f} | {r['dry_mb']:.0f} | "
-                     f"{r['noop']:.1f} | {r['noop_mb']:.0f} |")
+        lines.append(
+            f"| {r['frames']:,} | {r['k']} | {r['jobs']:,} | {r['dry']:.1f} | {r['dry_mb']:.0f} | "
+            f"{r['noop']:.1f} | {r['noop_mb']:.0f} |"
+        )
     best = recommend(rows)
     lines.append("")
     if best:
-        lines.append(f"Recommended for long dreams: **K = {best['k']}**, the smallest K measured whose "
-                     f"{best['frames']:,}-frame dry run and no-op rerun both meet the target (<= "
-                     f"{TARGET_SECONDS:g} s, <= 1 GB) with {MARGIN:g} s to spare for the shared cores: "
-                     f"{best['dry']:.1f} s and {best['noop']:.1f} s, {max(best['dry_mb'], best['noop_mb']):.0f} MB "
-                     f"at most. No run took less than {min(r['dry'] for r in rows):.1f} s: Snakemake's and the "
-                     "workflow's start (imports, the plan) whatever K, so a larger K saves little more, while an "
-                     "edit or a kill redoes up to K - 1 frames (see docs/scaling.md, \"Long dreams: frames per job\").")
+        lines.append(
+            f"Recommended for long dreams: **K = {best['k']}**, the smallest K measured whose "
+            f"{best['frames']:,}-frame dry run and no-op rerun both meet the target (<= "
+            f"{TARGET_SECONDS:g} s, <= 1 GB) with {MARGIN:g} s to spare for the shared cores: "
+            f"{best['dry']:.1f} s and {best['noop']:.1f} s, {max(best['dry_mb'], best['noop_mb']):.0f} MB "
+            f"at most. No run took less than {min(r['dry'] for r in rows):.1f} s: Snakemake's and the "
+            "workflow's start (imports, the plan) whatever K, so a larger K saves little more, while an "
+            'edit or a kill redoes up to K - 1 frames (see docs/scaling.md, "Long dreams: frames per job").'
+        )
     else:
-        lines.append(f"No K measured meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB) at {rows[-1]['frames']:,} frames.")
+        lines.append(
+            f"No K measured meets the target (<= {TARGET_SECONDS:g} s, <= 1 GB) at {rows[-1]['frames']:,} frames."
+        )
     report.write(path, lines + [""])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, nargs="+", default=FRAMES)
-    parser.add_argument("--k", type=lambda v: v if v == "auto" else int(v), nargs="+", default=KS,
-                        help='frames_per_job values: numbers, or "auto" (the default setting)')
+    parser.add_argument(
+        "--k",
+        type=lambda v: v if v == "auto" else int(v),
+        nargs="+",
+        default=KS,
+        help='frames_per_job values: numbers, or "auto" (the default setting)',
+    )
     parser.add_argument("--out", default=str(REPO / "benchmarks/scale.md"))
     args = parser.parse_args()
     load = os.getloadavg()[0]

@@ -78,16 +78,24 @@ def pipeline_overhead(frames):
         root = Path(tmp)
         project(root, f"size: [640, 360]\nsegments:\n  - {{frames: {frames}, layer: 3}}\n")
         times_file = root / "frame_times.json"
-        snakemake(root, "--cores", "1", f"dreams/b/frames/{frames - 1:06d}.png",
-                  python=["-m", "benchmarks.snakemake_overhead", "--timed", str(times_file), "--"],
-                  env={"PYTHONPATH": repo_path()})
+        snakemake(
+            root,
+            "--cores",
+            "1",
+            f"dreams/b/frames/{frames - 1:06d}.png",
+            python=["-m", "benchmarks.snakemake_overhead", "--timed", str(times_file), "--"],
+            env={"PYTHONPATH": repo_path()},
+        )
         times = json.loads(times_file.read_text())[2:]
         piped = (times[-1][1] - times[0][1]) / (len(times) - 1)
         in_job = sum(end - start for start, end in times[1:]) / (len(times) - 1)
         looped, same = _looped(root, frames)
-    print(f"chained 640x360 frames: Snakemake {piped:.3f} s/frame, of which in the frame job {in_job:.3f} s: "
-          f"{1000 * (piped - in_job):.1f} ms per job, overhead {100 * (piped / in_job - 1):+.1f}%; plain loop "
-          f"{looped:.3f} s/frame; same bytes: {same}", flush=True)
+    print(
+        f"chained 640x360 frames: Snakemake {piped:.3f} s/frame, of which in the frame job {in_job:.3f} s: "
+        f"{1000 * (piped - in_job):.1f} ms per job, overhead {100 * (piped / in_job - 1):+.1f}%; plain loop "
+        f"{looped:.3f} s/frame; same bytes: {same}",
+        flush=True,
+    )
     return dict(piped=piped, in_job=in_job, looped=looped, same=same)
 
 
@@ -98,8 +106,14 @@ def dag_speed(frames=3600):
     from . import scale
 
     default, per_frame = (scale.measure(frames, k) for k in ("auto", 1))
-    return dict(frames=frames, k=default["k"], dry=default["dry"], noop=default["noop"], dry_1=per_frame["dry"],
-                noop_1=per_frame["noop"])
+    return dict(
+        frames=frames,
+        k=default["k"],
+        dry=default["dry"],
+        noop=default["noop"],
+        dry_1=per_frame["dry"],
+        noop_1=per_frame["noop"],
+    )
 
 
 def main():

@@ -47,8 +47,14 @@ WAYS = [
 def record():
     """A dreamed frame's record as the plan makes it: layer mixed4, 3 iterations of step 2, one octave
     below full size, float32, the schema's colour control (what `colour_control` reads)."""
-    data = spec.validate({"seed_image": str(SEED), "precision": "float32", "segments": [{"frames": 2}],
-                          "defaults": {"layer": "mixed4", "num_iterations": 3, "step_size": 2.0, "zoom_speed": 0}})
+    data = spec.validate(
+        {
+            "seed_image": str(SEED),
+            "precision": "float32",
+            "segments": [{"frames": 2}],
+            "defaults": {"layer": "mixed4", "num_iterations": 3, "step_size": 2.0, "zoom_speed": 0},
+        }
+    )
     return spec.plan("video", data).frames[1]
 
 
@@ -101,6 +107,7 @@ def flow_speed(sources):
 
 def measure(name, sources):
     flows = [None] + [flow.backward(a, b) for a, b in zip(sources, sources[1:])]
+
     def detail(frames):
         return float(np.mean([look.detail(f) for f in frames]))
 
@@ -109,8 +116,11 @@ def measure(name, sources):
         outputs, seconds = dream_clip(sources, method, carry, mode, resample)
         strength = float(np.mean([np.abs(o.astype(np.float32) - s).mean() for o, s in zip(outputs[24:], sources[24:])]))
         rows.append((label, flow.warping_error(outputs, flows), strength, detail(outputs), seconds))
-        print(f"{name}: {label}: warping error {rows[-1][1]:.2f}, strength {strength:.2f}, detail {rows[-1][3]:.2f}, "
-              f"{seconds:.3f} s/frame", flush=True)
+        print(
+            f"{name}: {label}: warping error {rows[-1][1]:.2f}, strength {strength:.2f}, detail {rows[-1][3]:.2f}, "
+            f"{seconds:.3f} s/frame",
+            flush=True,
+        )
     return rows
 
 
@@ -125,21 +135,40 @@ def main():
         demo = REPO / "dreams/julia_flight/clip.mp4"
         if demo.exists():
             sources = frames_of(demo, tmp, 48)
-            results[f"the video demo's clip, {sources[0].shape[1]}x{sources[0].shape[0]}, first 48 frames"] = \
-                measure("demo", sources)
-    lines = ["# Coherence of dreamed video", "",
-             f"Written by `python -m benchmarks.video` on {datetime.date.today()}; CPU: {cpu.describe()}. Nothing here is typed "
-             "by hand. Layer mixed4, 3 iterations of step 2 per frame, one octave below full size.", "",
-             "Warping error: mean |frame t - frame t-1 moved along the source's DIS flow| (0..255) where the flow "
-             "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is. "
-             "Detail: mean |Laplacian of luma| over all frames (look.detail): fine structure, what blur removes.", ""]
+            results[f"the video demo's clip, {sources[0].shape[1]}x{sources[0].shape[0]}, first 48 frames"] = measure(
+                "demo", sources
+            )
+    lines = [
+        "# Coherence of dreamed video",
+        "",
+        f"Written by `python -m benchmarks.video` on {datetime.date.today()}; CPU: {cpu.describe()}. "
+        "Nothing here is typed by hand. Layer mixed4, 3 iterations of step 2 per frame, one octave below full size.",
+        "",
+        "Warping error: mean |frame t - frame t-1 moved along the source's DIS flow| (0..255) where the flow "
+        "holds; lower is steadier. Strength: mean |output - source| from frame 24 on: how much dream there is. "
+        "Detail: mean |Laplacian of luma| over all frames (look.detail): fine structure, what blur removes.",
+        "",
+    ]
     for clip, rows in results.items():
-        lines += [f"## {clip}", "", "| carried how | warping error | strength | detail | s/frame |", "|---|---|---|---|---|"]
-        lines += [f"| {label} | {error:.2f} | {strength:.2f} | {detail:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
-                  for label, error, strength, detail, seconds in rows]
+        lines += [
+            f"## {clip}",
+            "",
+            "| carried how | warping error | strength | detail | s/frame |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {label} | {error:.2f} | {strength:.2f} | {detail:.2f} | {'' if seconds is None else f'{seconds:.3f}'} |"
+            for label, error, strength, detail, seconds in rows
+        ]
         lines.append("")
-    lines += ["## Flow per pair of frames (both directions and the mask; computed once per clip)", "",
-              "| size | method | seconds |", "|---|---|---|", *[f"| {s} | {m} | {t:.3f} |" for s, m, t in speeds], ""]
+    lines += [
+        "## Flow per pair of frames (both directions and the mask; computed once per clip)",
+        "",
+        "| size | method | seconds |",
+        "|---|---|---|",
+        *[f"| {s} | {m} | {t:.3f} |" for s, m, t in speeds],
+        "",
+    ]
     report.write(REPO / "benchmarks/video.md", lines)
 
 

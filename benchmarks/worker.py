@@ -64,10 +64,13 @@ def probe(timing, m):
     result = dict(hash=hashlib.sha256(dream.to_uint8(out).tobytes()).hexdigest())
     if timing:
         bf16 = machine.profile()["bf16"]
-        result.update(gemm=machine.gemm_rate("float32"), gemm_bf16=machine.gemm_rate("bfloat16") if bf16 else None,
-                      step=step_time(3, SIZES[0], 5)[0],
-                      frame=frame_time(record(3, SIZES[0]), SIZES[0], 5),
-                      frame_bf16=frame_time(record(3, SIZES[0], precision="bfloat16"), SIZES[0], 5))
+        result.update(
+            gemm=machine.gemm_rate("float32"),
+            gemm_bf16=machine.gemm_rate("bfloat16") if bf16 else None,
+            step=step_time(3, SIZES[0], 5)[0],
+            frame=frame_time(record(3, SIZES[0]), SIZES[0], 5),
+            frame_bf16=frame_time(record(3, SIZES[0], precision="bfloat16"), SIZES[0], 5),
+        )
     print(json.dumps(result))
 
 
@@ -75,8 +78,11 @@ def serve(m):
     """Print this kernel set's GEMM rates, then time a frame for each `layer precision` line on stdin."""
     start_tensorflow()
     bf16 = machine.profile()["bf16"]
-    hello = dict(onednn=machine.onednn_default(), gemm=machine.gemm_rate("float32", m.quick_gemm, 3),
-                 gemm_bf16=machine.gemm_rate("bfloat16", m.quick_gemm, 3) if bf16 else None)
+    hello = dict(
+        onednn=machine.onednn_default(),
+        gemm=machine.gemm_rate("float32", m.quick_gemm, 3),
+        gemm_bf16=machine.gemm_rate("bfloat16", m.quick_gemm, 3) if bf16 else None,
+    )
     print(json.dumps(hello), flush=True)
     with chained(m.quick_size) as (prev, out):
         for line in sys.stdin:  # "layer precision": one frame, timed
@@ -93,8 +99,9 @@ def _command(what, tiny, *extra):
 
 def run_probe(env=None, timing=False, tiny=False):
     """The probe's answer from a fresh process in `env` (default: this one's)."""
-    done = subprocess.run(_command("probe", tiny, *(["--timing"] if timing else [])), cwd=REPO,
-                          capture_output=True, text=True, env=env)
+    done = subprocess.run(
+        _command("probe", tiny, *(["--timing"] if timing else [])), cwd=REPO, capture_output=True, text=True, env=env
+    )
     if done.returncode:
         raise SystemExit(f"probe failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -111,8 +118,9 @@ class Worker:
 
     def __init__(self, label, env, tiny):
         self.label = label
-        self.process = subprocess.Popen(_command("serve", tiny), cwd=REPO, env=env, text=True,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            _command("serve", tiny), cwd=REPO, env=env, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
         self.hello = json.loads(self.process.stdout.readline())
 
     def ask(self, layer, precision):
