@@ -20,6 +20,7 @@ LOOK_PNG = DREAM + "/look.png"
 # A render's files, by {folder}: `frames` (the full render) or `preview` (the draft preview).
 FRAME = DREAM + "/{folder}/{index}.png"  # index: six digits
 CHUNK = DREAM + "/{folder}/chunks/{chunk}.done"  # a chunk job's marker (chunks.py); chunk: six digits
+ASIDE = DREAM + "/{folder}/chains/{chain}/{index}.png"  # a chain's frame that is not the video's (chains.py)
 FOLDER_VIDEO = DREAM + "/{folder}/video.mp4"  # the preview's silent video, on its way to preview.mp4
 FOLDER_SHEET = DREAM + "/{folder}/contact_sheet.jpg"  # the preview's contact sheet
 SOURCE = DREAM + "/{folder}_source"  # a video dream's footage at the render's size, one PNG per frame
@@ -43,6 +44,10 @@ def indexed(folder, index, suffix=".png"):
 
 def frame(name, folder, index):
     return FRAME.format(name=name, folder=folder, index=f"{index:06d}")
+
+
+def aside(name, folder, chain, index):
+    return ASIDE.format(name=name, folder=folder, chain=chain, index=f"{index:06d}")
 
 
 def chunk(name, folder, number):

@@ -16,7 +16,7 @@ from snakemake.logging import logger
 progress.quiet_frame_jobs(
     logger,
     workflow,
-    ["dream_frame", "dream_chunk", "contact_sheet", "preview_contact_sheet", "video", "preview_video"],
+    ["dream_frame", "dream_aside", "dream_chunk", "contact_sheet", "preview_contact_sheet", "video", "preview_video"],
 )
 
 
@@ -75,13 +75,16 @@ def frame_progress(wildcards, record, index):
 
 def frames_per_job(p):
     """K, the frames one job of plan p renders: config `frames_per_job`, a number or `auto` (one
-    job per frame up to chunks.LONG frames, chunks of chunks.AUTO_K above)."""
-    return chunks.per_job(config["frames_per_job"], len(p.frames))
+    job per frame up to chunks.LONG frames, chunks of chunks.AUTO_K above); one for a dream of
+    several chains (pieces, cuts: plan/chains.py), whose chunks would chain them again."""
+    return 1 if p.chains else chunks.per_job(config["frames_per_job"], len(p.frames))
 
 
 def job_records(wildcards):
     """The records of the frames a frame or chunk job makes."""
     p = frame_plan(wildcards)
+    if "chain" in wildcards.keys():
+        return [p.aside_records[int(wildcards.chain), int(wildcards.index)]]
     if "index" in wildcards.keys():
         return [p.frames[int(wildcards.index)]]
     return [p.frames[i] for i in chunk_indices(wildcards)]
@@ -91,11 +94,11 @@ def job_threads(wildcards):
     """A frame or chunk job's CPU threads: its dream's `threads`, the size of the TensorFlow pools
     it dreams with (network/setup.py: use_threads), so Snakemake and SLURM give it what it uses; 1 for a job
     that only fits the seed image."""
-    return frame_plan(wildcards).threads if any(map(records.dreams, job_records(wildcards))) else 1
+    return frame_plan(wildcards).threads if any(map(records.loads_model, job_records(wildcards))) else 1
 
 
 def job_gpus(wildcards):
-    return frame_gpus() if any(map(records.dreams, job_records(wildcards))) else 0
+    return frame_gpus() if any(map(records.loads_model, job_records(wildcards))) else 0
 
 
 def frame_mem_mb(wildcards, attempt):
@@ -124,7 +127,7 @@ def check_one_thread_pool(workflow):
     settings = workflow.execution_settings
     if not (settings.use_threads and workflow.local_exec and workflow.exec_mode == ExecMode.DEFAULT):
         return  # each job in its own process (profiles/parallel), or a cluster
-    frame_rules = {"dream_frame", "dream_chunk"}
+    frame_rules = {"dream_frame", "dream_aside", "dream_chunk"}
     jobs = [job for job in workflow.dag.needrun_jobs() if job.rule.name in frame_rules]
     threads = {job.wildcards.name: frame_plan(job.wildcards).threads for job in jobs}
     if len(set(threads.values())) > 1:
@@ -198,8 +201,12 @@ def job_input(p, frames, previous):
 
 def frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    p, index = frame_plan(wildcards), int(wildcards.index)
-    return job_input(p, [p.frames[index]], p.frame_path(index - 1) if index else None)
+    return frame_plan(wildcards).frame_inputs(int(wildcards.index))
+
+
+def aside_input(wildcards):
+    """A chain's frame kept aside (a piece's warm-up, the frames a join crossfades): its chain's frame before it."""
+    return frame_plan(wildcards).frame_inputs(int(wildcards.index), int(wildcards.chain))
 
 
 def chunk_indices(wildcards):
@@ -214,9 +221,11 @@ def chunk_input(wildcards):
 
 
 def render_frame(wildcards, input, record, out_path):
-    """A frame job's frame, from its record and inputs, with its progress line."""
+    """A frame job's frame, from its record and inputs, with its progress line (a video's frames;
+    a chain's frames kept aside have none)."""
     index = int(wildcards.index)
-    with frame_progress(wildcards, record, index):
+    aside = "chain" in wildcards.keys()
+    with contextlib.nullcontext() if aside else frame_progress(wildcards, record, index):
         render.make_frame(index, record, out_path, **input)
 
 

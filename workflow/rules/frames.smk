@@ -33,6 +33,27 @@ rule dream_frame:
         render_frame(wildcards, input, params.frame, output[0])
 
 
+# A chain's frame that is not the video's (plan/chains.py): a piece's warm-up, or a frame a join
+# crossfades. Made like a video frame, from the frame before it in its chain.
+# No log (lint): the job prints nothing; its frames' progress is the video's.
+rule dream_aside:
+    input:
+        unpack(aside_input),
+    output:
+        layout.ASIDE,
+    wildcard_constraints:
+        chain=r"\d+",
+        index=r"\d{6}",
+    threads: job_threads
+    resources:
+        mem_mb=frame_mem_mb,
+        gpu=job_gpus,
+    params:
+        frame=lambda wc: frame_plan(wc).aside_records[int(wc.chain), int(wc.index)],
+    run:
+        render_frame(wildcards, input, params.frame, output[0])
+
+
 # frames_per_job = K > 1 (config): one job renders K consecutive frames with one model load,
 # after the chunk before it. Its output is a marker listing its frames' digests, written after
 # them (dreamvideo/plan/chunks.py says why); its params are the records of its frames, so an edit

@@ -38,16 +38,13 @@ def _check_weights(record, model_weights):
         )
 
 
-def make_frame(
-    index, record, out_path, previous=None, seed_image=None, source=None, flow=None, model_weights=None, guidance=None
-):
+def make_frame(index, record, out_path, previous=None, model_weights=None, guidance=None, **inputs):
     """Frame `index`, any kind, from its record and its job's named inputs (records.KINDS says
-    which each kind reads): its kind's chain of steps, then the PNG, written atomically. The
-    model's weights load once per process through the model cache; the mask and guide files
-    (`guidance`) are read where the record names them."""
+    which each kind reads: previous, seed_image, source, flow, earlier, later): its kind's chain of
+    steps, then the PNG, written atomically. The model's weights load once per process through the
+    model cache; the mask and guide files (`guidance`) are read where the record names them."""
     _check_weights(record, model_weights)
-    inputs = steps.Inputs(index, previous, seed_image, source, flow)
-    pictures.write_frame(steps.run(record, inputs).pixels, out_path)
+    pictures.write_frame(steps.run(record, steps.Inputs(index, previous, **inputs)).pixels, out_path)
 
 
 def make_frames(indices, records, out_paths, previous=None, each=None, **inputs):
@@ -57,7 +54,7 @@ def make_frames(indices, records, out_paths, previous=None, each=None, **inputs)
     as for one job per frame). The model loads once, for the first frame dreamed."""
     for index, record, out_path in zip(indices, records, out_paths):
         with each(index, record) if each else contextlib.nullcontext():
-            make_frame(index, record, out_path, previous, **inputs)
+            make_frame(index, record, out_path, previous=previous, **inputs)
         previous = out_path
 
 

@@ -6,6 +6,7 @@ the job inputs it reads; it takes the frame so far (a Canvas) and gives the next
     image_dream  previous > camera > colour > dream > mask
     video_start  footage > colour > dream > mask
     video_dream  footage > carry > colour > dream > mask
+    join         crossfade (the same frame of two chains)
 
 A new effect is its module, its schema entry (settings resolved per frame into the records) and
 one step in the chains below (docs/architecture.md: "Add a step")."""
@@ -38,6 +39,8 @@ class Inputs:
     seed_image: str | None = None
     source: str | None = None  # the footage's folder (one PNG per frame)
     flow: str | None = None  # the folder of the flow fields between source frames
+    earlier: str | None = None  # a join's frame as the chain that ends there made it
+    later: str | None = None  # and as the chain that starts there made it
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def colour_control(pixels, record, reference_brightness, reference_vividness):
 
 
 def _fit(_, record, inputs):
-    return Canvas(pictures.fit(pictures.read_rgb(inputs.seed_image or record["seed_image"]), record["size"]))
+    """The record's image (the seed image, or a cut's), fitted to the size."""
+    return Canvas(pictures.fit(pictures.read_rgb(record["seed_image"]), record["size"]))
 
 
 def _previous(_, record, inputs):
@@ -142,6 +146,12 @@ def _dream(canvas, record, _):
     return replace(canvas, pixels=result, undreamed=canvas.pixels)
 
 
+def _crossfade(_, record, inputs):
+    """`join` of the later chain's frame over the earlier's, rounded as a saved frame is."""
+    earlier, later = (pictures.read_frame(path).astype(np.float32) for path in (inputs.earlier, inputs.later))
+    return Canvas(pictures.to_uint8(earlier + np.float32(record["join"]) * (later - earlier)))
+
+
 def _mask(canvas, record, _):
     return replace(canvas, pixels=pictures.to_uint8(mask.apply(canvas.pixels, canvas.undreamed, record)))
 
@@ -165,6 +175,7 @@ DREAM = Step(
     _dream,
 )
 MASK = Step("mask", ("mask", "mask_open"), ("guidance",), _mask)
+CROSSFADE = Step("crossfade", ("join",), ("earlier", "later"), _crossfade)
 
 # Each kind's chain (records.KINDS names the kinds and the inputs their jobs read).
 CHAINS = {
@@ -172,6 +183,7 @@ CHAINS = {
     "image_dream": (PREVIOUS, CAMERA, COLOUR, DREAM, MASK),
     "video_start": (FOOTAGE, COLOUR, DREAM, MASK),
     "video_dream": (FOOTAGE, CARRY, COLOUR, DREAM, MASK),
+    "join": (CROSSFADE,),
 }
 
 

@@ -12,17 +12,21 @@ from . import video
 
 
 def frames(seed_pixels, records):
-    """One frame per record: a seed image record (not dreamed) shows `seed_pixels` (H x W x 3 uint8,
-    already fitted to its size), each dreamed one the frame before moved and coloured by
-    `render.prepare`, rounded and clipped to uint8 as a saved frame is."""
-    pixels = np.ascontiguousarray(seed_pixels, dtype=np.uint8)
+    """One frame per record: the first record that shows no dream (the seed image) shows
+    `seed_pixels` (H x W x 3 uint8, already fitted to its size), a later one (a cut) its own image
+    fitted; each other the frame before moved and coloured by `render.prepare`, rounded and clipped
+    to uint8 as a saved frame is."""
+    pixels = None
     for record in records:
-        if not dreams(record):
+        if dreams(record):
+            pixels = pictures.to_uint8(prepare(pixels, record))
+        elif pixels is None:
+            pixels = np.ascontiguousarray(seed_pixels, dtype=np.uint8)
             size = record["size"]
             if tuple(size) != (pixels.shape[1], pixels.shape[0]):
                 raise ValueError(f"seed is {pixels.shape[1]}x{pixels.shape[0]}, the plan's size is {size[0]}x{size[1]}")
         else:
-            pixels = pictures.to_uint8(prepare(pixels, record))
+            pixels = pictures.fit(pictures.read_rgb(record["seed_image"]), record["size"])
         yield pixels
 
 

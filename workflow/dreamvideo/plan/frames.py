@@ -1,6 +1,7 @@
 """A dream's frame plan: one record per frame (records.py) and every file its jobs read and write
 (layout.py), what spec.plan makes of a spec and what the workflow's rules ask."""
 
+import functools
 from dataclasses import dataclass
 
 from .. import layout
@@ -26,6 +27,10 @@ class Plan:
     threads: int = 1  # CPU threads of a frame job (its records say the same)
     folder: str = "frames"  # where the frames go: "frames", or "preview" for the draft preview
     mask_videos: tuple = ()  # (path, frames used) of each mask video its records use; extracted to mask_dir(n)
+    # Its chains (chains.py), where it has more than one: each video frame's chain, or (earlier,
+    # later) for a join of two, and the records of the chains' frames that are not the video's.
+    chains: tuple = ()
+    aside: tuple = ()  # ((chain, index), record), ...
 
     # Its files (layout.py): frames, mask videos' frames, a video dream's footage at this plan's
     # size and the flow between its frames (one folder per method).
@@ -45,20 +50,67 @@ class Plan:
     def frame_paths(self):
         return [self.frame_path(i) for i in range(len(self.frames))]
 
-    def inputs(self, frames, previous=None):
+    def chain_of(self, index):
+        """The chain video frame `index` belongs to, or (earlier, later) for a join."""
+        return self.chains[index] if self.chains else 0
+
+    def aside_path(self, chain, index):
+        return layout.aside(self.name, self.folder, chain, index)
+
+    def chain_path(self, chain, index):
+        """Frame `index` of a chain: the video's frame, or the chain's own kept aside."""
+        return self.frame_path(index) if self.chain_of(index) == chain else self.aside_path(chain, index)
+
+    @functools.cached_property
+    def aside_records(self):
+        return dict(self.aside)
+
+    def frame_inputs(self, index, chain=None):
+        """The inputs of the job that makes video frame `index`, or with `chain` that chain's frame
+        kept aside: a chain's frame reads the frame before it in its chain, a join the frames of
+        the two chains it crossfades."""
+        owner = self.chain_of(index) if chain is None else chain
+        record = self.frames[index] if chain is None else self.aside_records[chain, index]
+        if record["kind"] == "join":
+            earlier, later = (self.chain_path(c, index) for c in owner)
+            return self.inputs([record], earlier=earlier, later=later)
+        reads_previous = "previous" in records.reads(record)
+        return self.inputs([record], previous=self.chain_path(owner, index - 1) if reads_previous else None)
+
+    def jobs(self):
+        """(index, record, output path, inputs) of every frame job, in an order that makes each
+        frame after those it reads: each chain's frames, then the joins."""
+        made = [(c, i, self.aside_records[c, i]) for c, i in self.aside_records]
+        made += [(self.chain_of(i), i, r) for i, r in enumerate(self.frames) if r["kind"] != "join"]
+        made = sorted(made, key=lambda job: (job[0], job[1]))
+        made += [(self.chain_of(i), i, r) for i, r in enumerate(self.frames) if r["kind"] == "join"]
+        for chain, index, record in made:
+            aside = (chain, index) in self.aside_records
+            yield (
+                index,
+                record,
+                self.aside_path(chain, index) if aside else self.frame_path(index),
+                self.frame_inputs(index, chain if aside else None),
+            )
+
+    def inputs(self, frames, previous=None, earlier=None, later=None):
         """The inputs of a job making `frames` (records) of this plan: what their kinds read
         (records.KINDS), as this plan's files: `previous` (the frame before them, or what stands
-        for it), the seed image, the model's weights, a video dream's footage and flow, and the
-        mask and guide files their records name (`guidance`)."""
+        for it), the images they fit, the model's weights, a video dream's footage and flow, the
+        mask and guide files their records name (`guidance`), the two frames a join crossfades."""
         files = {
             "previous": previous,
-            "seed_image": self.seed_image,
+            "seed_image": [r["seed_image"] for r in frames if "seed_image" in records.reads(r)],
             "model_weights": str(models.weights_path(self.model)),
             "source": self.source_dir(),
             "flow": self.flow_dir(),
+            "earlier": earlier,
+            "later": later,
         }
         names = {name for record in frames for name in records.reads(record)}
         inputs = {name: path for name, path in files.items() if name in names and path}
+        if len(inputs.get("seed_image", ())) == 1:
+            inputs["seed_image"] = inputs["seed_image"][0]
         guidance = list(dict.fromkeys(path for record in frames for path in records.guidance(record)))
         return {**inputs, **({"guidance": guidance} if guidance else {})}
 

@@ -42,9 +42,11 @@ def plan(full, scale):
             **masked,
         }
 
-    # A seed image is fitted to the preview's size; a video's footage is extracted at it.
-    frames = (smaller(r) if records.dreams(r) else {**r, "size": list(size)} for r in full.frames)
-    return dataclasses.replace(small, frames=tuple(frames))
+    def fitted(record):  # a seed image is fitted to the preview's size; a video's footage is extracted at it
+        return smaller(record) if records.dreams(record) else {**record, "size": list(size)}
+
+    aside = tuple((key, fitted(record)) for key, record in full.aside)
+    return dataclasses.replace(small, frames=tuple(map(fitted, full.frames)), aside=aside)
 
 
 @functools.cache

@@ -102,15 +102,30 @@ class VideoDream(OnFootage):
     kind: Literal["video_dream"]
 
 
+class Join(Dreamed):
+    """A frame across the join of two chains (two pieces of a video dream): the same frame made by
+    the chain that ends there and by the one that starts there, crossfaded. Its settings are the
+    frame's own (what the plot shows); a video's carry settings come along."""
+
+    kind: Literal["join"]
+    join: float  # 0..1: the share of the later chain's frame (smoothstep over the crossfade)
+    carry: NotRequired[float]
+    flow: NotRequired[str]
+    carry_mode: NotRequired[str]
+    carry_resample: NotRequired[str]
+
+
 @dataclass(frozen=True)
 class Kind:
-    """A kind of frame: its record's keys and the job inputs its frame is made from."""
+    """A kind of frame: its record's keys, the job inputs its frame is made from, and whether it
+    shows a dream (a fitted seed image does not)."""
 
     record: type
-    reads: tuple  # job inputs: previous, seed_image, source, flow, model_weights, guidance
+    reads: tuple  # job inputs: previous, seed_image, source, flow, model_weights, guidance, earlier, later
+    dreamed: bool = True
 
     @property
-    def dreams(self):
+    def loads_model(self):
         return "model_weights" in self.reads
 
     def keys(self):
@@ -118,13 +133,14 @@ class Kind:
 
 
 # What each kind's job reads (the frame before it, the seed image, the footage and its flow, the
-# model's weights, the mask and guide files its record names): common.smk's job_input builds the
-# jobs' inputs from it, and frame/steps.py's chains read no other.
+# model's weights, the mask and guide files its record names, the two frames a join crossfades):
+# Plan.inputs builds the jobs' inputs from it, and frame/steps.py's chains read no other.
 KINDS = {
-    "seed_image": Kind(SeedImage, ("seed_image",)),
+    "seed_image": Kind(SeedImage, ("seed_image",), dreamed=False),
     "image_dream": Kind(ImageDream, ("previous", "model_weights", "guidance")),
     "video_start": Kind(VideoStart, ("source", "model_weights", "guidance")),
     "video_dream": Kind(VideoDream, ("previous", "source", "flow", "model_weights", "guidance")),
+    "join": Kind(Join, ("earlier", "later")),  # the same frame of the chain that ends and of the one that starts
 }
 
 
@@ -133,8 +149,13 @@ def kind(record):
 
 
 def dreams(record):
-    """False for a frame that is not dreamed (the seed image, fitted)."""
-    return kind(record).dreams
+    """False for a frame that shows no dream (a seed image, fitted)."""
+    return kind(record).dreamed
+
+
+def loads_model(record):
+    """True for a frame whose job dreams (and so loads the model)."""
+    return kind(record).loads_model
 
 
 def reads(record):

@@ -16,7 +16,7 @@ import yaml
 from .. import layout, media
 from ..frame import colour, mask, pictures
 from ..network import models
-from . import audio, resolve, schema, timeline
+from . import audio, chains, resolve, schema, timeline
 from .frames import Plan
 
 
@@ -187,14 +187,6 @@ def _base(spec, model, precision, fitted):
     }
 
 
-def _kinds(total, clip):
-    """Each frame's kind (records.KINDS), which says how its job makes it: an image dream starts
-    from its seed image fitted to the size, a video dream from its first source frame dreamed;
-    every later frame continues from the one before."""
-    first, later = ("video_start", "video_dream") if clip else ("seed_image", "image_dream")
-    return [first] + [later] * (total - 1)
-
-
 def _extracted(name, frames, mask_videos, size, fps, fail):
     """(mask video, the frames of it the dream uses), each checked against the dream."""
     extracted = []
@@ -247,12 +239,12 @@ def plan(name, spec, source="spec", variables=None):
     mask_videos = {}  # mask video path → (its number, the field that names it)
     per_segment = [resolve.segment(model, spec, settings, s, size, mask_videos, fail) for s in range(len(segments))]
     base = _base(spec, model, precision, pictures.fit(seed_pixels, size) if clip is None else None)
-    frames = [
-        {"kind": kind, "seed_image": seed_image, "size": list(size)}
-        if kind == "seed_image"
-        else resolve.frame_record(name, index, kind, span, per_segment, base)
-        for index, kind in enumerate(_kinds(span.total, clip))
-    ]
+
+    def record_of(index, first):  # a chain's frame: a video's first dreams on its footage alone
+        kind = ("video_start" if first else "video_dream") if clip else "image_dream"
+        return resolve.frame_record(name, index, kind, span, per_segment, base)
+
+    frames, aside, owners = chains.build(span.total, chains.links(spec, span, size, seed_image, fail), record_of)
     return Plan(
         name=name,
         seed_image=seed_image,
@@ -269,6 +261,8 @@ def plan(name, spec, source="spec", variables=None):
         flow=spec["flow"] if clip else "none",
         threads=spec["threads"],
         mask_videos=_extracted(name, frames, mask_videos, size, fps, fail),
+        aside=aside,
+        chains=owners if len(set(owners)) > 1 else (),  # one chain: none to name
     )
 
 
