@@ -42,8 +42,10 @@ gallery: weights
 benchmark: weights
 	$(BIN)/python -m benchmarks
 
-format: venv
+format: venv  # what tests/test_lint.py checks
 	$(BIN)/snakefmt Snakefile workflow/rules
+	$(BIN)/ruff format workflow/dreamvideo benchmarks scripts tests
+	$(BIN)/ruff check --fix workflow/dreamvideo benchmarks scripts tests
 
 clean:
 	rm -rf $(VENV)
