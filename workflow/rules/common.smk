@@ -4,11 +4,9 @@ import functools
 import json
 import sys
 
-from dreamvideo import runlock
+from dreamvideo import layout, runlock
 from dreamvideo.frame import render
-from dreamvideo.network import models
 from dreamvideo.outputs import contact_sheet, progress
-from dreamvideo import layout
 from dreamvideo.plan import chunks, preview, records, spec
 from snakemake.logging import logger
 
@@ -192,13 +190,6 @@ def look_rows(wildcards, inputs):
     return look.of_frames(checked_frames(inputs.frames), p.frames, **footage_dirs)
 
 
-def job_input(p, frames, previous):
-    """The inputs of a job making `frames` (records) of plan p (Plan.inputs: what their kinds read),
-    `previous` being the frame before them or the marker of the chunk that holds it. The mask and
-    guide files are inputs so that editing one re-renders exactly the frames that use it."""
-    return p.inputs(frames, previous)
-
-
 def frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
     return frame_plan(wildcards).frame_inputs(int(wildcards.index))
@@ -215,9 +206,11 @@ def chunk_indices(wildcards):
 
 
 def chunk_input(wildcards):
+    """A chunk's inputs: what its frames read (Plan.inputs, the mask and guide files included, so an
+    edit of one re-renders), after the marker of the chunk before it."""
     p, chunk = frame_plan(wildcards), int(wildcards.chunk)
     previous = chunks.marker_path(p, chunk - 1) if chunk else None
-    return job_input(p, [p.frames[i] for i in chunk_indices(wildcards)], previous)
+    return p.inputs([p.frames[i] for i in chunk_indices(wildcards)], previous)
 
 
 def render_frame(wildcards, input, record, out_path):
