@@ -62,7 +62,9 @@ def bfloat16(runs, out_path):
     print(f"frame 640x360 layer 3: float32 {rows['float32']:.3f} s, bfloat16 {rows['bfloat16']:.3f} s", flush=True)
     pixels = picture(size)
     settings = dict(num_iterations=10, step_size=3.0, num_repeats=3, seed=1)
-    dreams = [dream.to_uint8(dream.dreamer(models.DEFAULT_MODEL, 5, p)(pixels, **settings)) for p in models.PRECISIONS]
+    dreams = [
+        pictures.to_uint8(dream.dreamer(models.DEFAULT_MODEL, 5, p)(pixels, **settings)) for p in models.PRECISIONS
+    ]
     difference = np.clip(np.abs(dreams[0].astype(int) - dreams[1]) * 4, 0, 255).astype(np.uint8)
     sheet = np.concatenate([dreams[0], dreams[1], difference], axis=1)
     small = pictures.Image.fromarray(sheet).resize(

@@ -84,11 +84,10 @@ def core_speed(peak, same_kernels, nominal, runs):
 
 def _parts(idle, rec, prev, out):
     """Each part of a frame on its own, and the whole frame."""
-    from dreamvideo.network import dream
 
     pixels = pictures.read_frame(prev)
     prepared = render.prepare(pixels, rec)
-    result = dream.to_uint8(prepared)
+    result = pictures.to_uint8(prepared)
     settings = {k: rec[k] for k in render.DREAM_SETTINGS}
     return {
         "read PNG": lambda: (pictures._last_written.clear(), pictures.read_frame(prev)),  # a decode, as after a resume

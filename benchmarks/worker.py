@@ -61,7 +61,7 @@ def probe(timing, m):
     image = np.asarray(pictures.Image.fromarray(picture((642, 362))).resize(m.probe_size))
     dreamer = dream.dreamer(models.DEFAULT_MODEL, 6, default_precision())
     out = dreamer(image, num_iterations=m.probe_iterations, step_size=3.0, num_repeats=4, seed=3)
-    result = dict(hash=hashlib.sha256(dream.to_uint8(out).tobytes()).hexdigest())
+    result = dict(hash=hashlib.sha256(pictures.to_uint8(out).tobytes()).hexdigest())
     if timing:
         bf16 = machine.profile()["bf16"]
         result.update(

@@ -25,13 +25,14 @@ SCRIPT = """
 import hashlib, json, sys
 import numpy as np
 from PIL import Image
+from dreamvideo.frame import pictures
 from dreamvideo.network import dream
 card = Image.open({card!r}).convert("RGB")
 for width, height, objective, precision in json.loads({cases!r}):
     pixels = np.asarray(card.resize((width, height)))
     dreamer = dream.dreamer("inception_v3", objective, precision)
     weights = None if isinstance(objective, int) else [w for _, w, _ in objective]
-    out = dream.to_uint8(dreamer(pixels, num_iterations=2, step_size=2.0, num_repeats=2, tile_size=120,
+    out = pictures.to_uint8(dreamer(pixels, num_iterations=2, step_size=2.0, num_repeats=2, tile_size=120,
                                  seed=3, weights=weights))
     print(hashlib.sha256(out.tobytes()).hexdigest(), flush=True)
 """

@@ -22,9 +22,9 @@ def test_same_seed_same_bytes_other_seed_differs(card):
     dreamer = dream.dreamer("inception_v3", 4)
     image = small(card, 160, 120)
     settings = dict(num_iterations=3, step_size=2.0, num_repeats=1, tile_size=100)
-    a = dream.to_uint8(dreamer(image, seed=5, **settings))
-    b = dream.to_uint8(dreamer(image, seed=5, **settings))
-    c = dream.to_uint8(dreamer(image, seed=6, **settings))
+    a = pictures.to_uint8(dreamer(image, seed=5, **settings))
+    b = pictures.to_uint8(dreamer(image, seed=5, **settings))
+    c = pictures.to_uint8(dreamer(image, seed=6, **settings))
     assert a.tobytes() == b.tobytes()
     assert a.tobytes() != c.tobytes()
 
@@ -169,7 +169,7 @@ def test_a_zoom_chain_keeps_its_detail_with_detail_octaves(card):
         pixels, curve = start, []
         for index in range(16):
             moved = camera.warp(pixels, m)
-            pixels = dream.to_uint8(
+            pixels = pictures.to_uint8(
                 dreamer(
                     moved,
                     num_iterations=1,

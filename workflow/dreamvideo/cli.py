@@ -94,7 +94,7 @@ def dream_image(argv=None):
             ),
         )
         pictures.write_atomic(
-            dream.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {})
+            pictures.to_uint8(result), out, **({"quality": 92} if out.suffix.lower() in (".jpg", ".jpeg") else {})
         )
     except (ValueError, OSError) as err:  # ModelError, ImageError and bad paths: one line, no output
         sys.exit(f"error: {err}")

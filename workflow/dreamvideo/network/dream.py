@@ -243,7 +243,3 @@ def dreamer(model_name, objective, precision="float32"):
     channels), built once per process; pass the objective's weights when calling it."""
     shape, _ = objectives.terms(model_name, objective)
     return _dreamer(model_name, shape, precision)
-
-
-def to_uint8(image):
-    return np.clip(np.round(image), 0, 255).astype(np.uint8)
