@@ -5,6 +5,7 @@ kill, and an edit re-renders only the frames whose inputs changed)."""
 
 import contextlib
 import json
+import math
 import re
 
 import pytest
@@ -12,7 +13,7 @@ import yaml
 
 from dreamvideo.plan import chains, spec
 from dreamvideo.testmedia import make_clip
-from helpers import SPEC, kill_at, make_project, make_video_project, snakemake, temporaries
+from helpers import REPO, SPEC, kill_at, make_project, make_video_project, snakemake, temporaries
 
 # 48 frames of footage in 3 pieces: they start at 18 and 31 (chains.piece_starts), warm up over 4
 # frames, join over 3. Segment 0's step size before its frame 8 is its own: the edit below changes that.
@@ -122,6 +123,37 @@ def test_a_killed_render_of_pieces_resumes_to_the_same_bytes(pieces, tmp_path, m
     assert frames(other) == made and temporaries(other) == []
 
 
+def test_pieces_in_chunks_on_the_cluster_path_give_the_same_bytes_side_by_side(pieces, tmp_path, model_env):
+    """frames_per_job chunks apply inside each piece: through the cluster path (profiles/cluster-local,
+    a process per job, 4 at once) at --cores 2, chunks of 4 frames give the bytes of one job per frame
+    at --cores 1, and the pieces' chunks run side by side (piece 2's first chunk is done before
+    piece 0's last)."""
+    root, made = pieces
+    other = make_video_project(tmp_path, spec_text=PIECES)
+    profile = str(REPO / "profiles/cluster-local")
+    done = snakemake(
+        other,
+        model_env,
+        "--workflow-profile",
+        profile,
+        "dreams/t/video.mp4",
+        "--config",
+        "frames_per_job=4",
+        "--cores",
+        "2",
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert frames(other) == made
+    p = planned(other)
+    assert [len(indices) for indices in p.chain_indices] == [21, 20, 21]  # warm-up, own frames, run into the join
+    markers = {path.name: path.read_text().split() for path in (other / "dreams/t/frames/chunks").glob("*.done")}
+    assert len(markers) == 17  # chunks of 4: 6, 5, 6
+    assert markers["000006.done"][1::2] == [f"dreams/t/frames/chains/1/{i:06d}.png" for i in (14, 15, 16, 17)]
+    finished = {name: (other / "dreams/t/frames/chunks" / name).stat().st_mtime_ns for name in markers}
+    assert finished["000011.done"] < finished["000005.done"]
+    assert temporaries(other) == []
+
+
 def test_an_edit_rerenders_only_the_pieces_it_reaches(pieces, model_env):
     """Frames 0..7 change: piece 0 re-renders (its own frames and its run into the join), the joins
     18..20 follow; piece 1, whose warm-up starts at 14, and piece 2 are untouched."""
@@ -136,18 +168,23 @@ def test_an_edit_rerenders_only_the_pieces_it_reaches(pieces, model_env):
     assert changed == sorted([*(f"chains/0/{i:06d}.png" for i in (18, 19, 20)), *(f"{i:06d}.png" for i in range(21))])
 
 
-def test_the_dag_of_3600_frames_in_8_pieces_is_an_eighth_as_deep(tmp_path, model_env):
+@pytest.mark.parametrize("k", [1, "auto"])
+def test_the_dag_of_3600_frames_in_8_pieces_is_an_eighth_as_deep(tmp_path, model_env, k):
+    """At one job per frame, the longest chain of frame jobs is a piece's frames, its warm-up and
+    its run into the join, and the join; at the default frames_per_job (auto: 30 above 1,000
+    frames) the same in chunks of 30, each piece's chunks a chain of their own."""
     root = make_video_project(tmp_path, spec_text=PIECES.replace("pieces: 3, warmup: 4, crossfade: 3", "pieces: 8"))
     make_clip(root / "dreams/t/clip.mp4", frames=3600, audio=False)
-    done = snakemake(root, model_env, "--dag", "dot", "dreams/t/video.mp4")
+    done = snakemake(root, model_env, "--dag", "dot", "dreams/t/video.mp4", "--config", f"frames_per_job={k}")
     assert done.returncode == 0, done.stderr[-3000:]
     names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)', done.stdout, re.M))
+    frame_rules = ("dream_frame", "dream_aside", "dream_chunk")
     edges = [
         (a, b)
         for a, b in re.findall(r"^\s*(\d+) -> (\d+)", done.stdout, re.M)
-        if names[a] in ("dream_frame", "dream_aside") and names[b] in ("dream_frame", "dream_aside")
+        if names[a] in frame_rules and names[b] in frame_rules
     ]
-    depth = {node: 1 for node, rule in names.items() if rule in ("dream_frame", "dream_aside")}
+    depth = {node: 1 for node, rule in names.items() if rule in frame_rules}
     for _ in range(len(depth)):  # longest path, relaxed until it holds
         changed = False
         for a, b in edges:
@@ -155,9 +192,14 @@ def test_the_dag_of_3600_frames_in_8_pieces_is_an_eighth_as_deep(tmp_path, model
                 depth[b], changed = depth[a] + 1, True
         if not changed:
             break
-    frame_jobs = sum(1 for rule in names.values() if rule == "dream_frame")
-    assert frame_jobs == 3600
-    assert max(depth.values()) <= 3600 / 8 + 24 + 12, max(depth.values())  # the default warmup and crossfade
+    jobs = {rule: sum(1 for r in names.values() if r == rule) for rule in frame_rules}
+    longest = 3600 / 8 + 24 + 12  # the default warmup and crossfade
+    if k == 1:
+        assert jobs["dream_frame"] == 3600 and jobs["dream_chunk"] == 0
+        assert max(depth.values()) <= longest, max(depth.values())
+    else:  # 84 joins (7 x 12) stay jobs of their own, after the two chunks they crossfade
+        assert jobs["dream_frame"] == 84 and jobs["dream_aside"] == 0 and jobs["dream_chunk"] > 8 * 15
+        assert max(depth.values()) <= math.ceil(longest / 30) + 1, max(depth.values())
 
 
 def test_a_cut_starts_a_chain_of_its_own(tmp_path, model_env):

@@ -39,13 +39,16 @@ def plan(wildcards):
     return dream_plan(wildcards.name)
 
 
-def preview_plan(wildcards):
-    return preview.plan_for(wildcards.name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+def plan_of(name, folder):
+    """The plan of a dream's {folder}: the full render's, or the draft preview's."""
+    if folder == "preview":
+        return preview.plan_for(name, config["specs"], json.dumps(config["dream_defaults"], sort_keys=True))
+    return dream_plan(name)
 
 
 def frame_plan(wildcards):
     """The plan whose frames a job makes: the full render's, or the draft preview's."""
-    return preview_plan(wildcards) if wildcards.get("folder") == "preview" else plan(wildcards)
+    return plan_of(wildcards.name, wildcards.get("folder"))
 
 
 def spec_file(wildcards):
@@ -73,9 +76,21 @@ def frame_progress(wildcards, record, index):
 
 def frames_per_job(p):
     """K, the frames one job of plan p renders: config `frames_per_job`, a number or `auto` (one
-    job per frame up to chunks.LONG frames, chunks of chunks.AUTO_K above); one for a dream of
-    several chains (pieces, cuts: plan/chains.py), whose chunks would chain them again."""
-    return 1 if p.chains else chunks.per_job(config["frames_per_job"], len(p.frames))
+    job per frame up to chunks.LONG frames, chunks of chunks.AUTO_K above); chunks.blocks says
+    how a dream of several chains (pieces, cuts) is cut into chunks."""
+    return chunks.per_job(config["frames_per_job"], len(p.frames))
+
+
+@functools.cache
+def chunk_blocks(name, folder):
+    """Each chunk's (chain, frame indices) of the plan of a dream's {folder}, at its K (chunks.blocks)."""
+    p = plan_of(name, folder)
+    return chunks.blocks(p, frames_per_job(p))
+
+
+@functools.cache
+def chunk_holding(name, folder):
+    return chunks.holding(chunk_blocks(name, folder))
 
 
 def job_records(wildcards):
@@ -85,7 +100,7 @@ def job_records(wildcards):
         return [p.aside_records[int(wildcards.chain), int(wildcards.index)]]
     if "index" in wildcards.keys():
         return [p.frames[int(wildcards.index)]]
-    return [p.frames[i] for i in chunk_indices(wildcards)]
+    return chunk_records(wildcards)
 
 
 def job_threads(wildcards):
@@ -150,20 +165,25 @@ def frame_gpus():
 
 
 def made(p, indices=None):
-    """What a job reading frames `indices` of plan p (all by default) waits for: the frames (one
-    job per frame), or the markers of the chunks that write them (frames_per_job > 1). The one
-    place, with checked_frames, where a reader of frames meets K."""
-    k = frames_per_job(p)
+    """What a job reading video frames `indices` of plan p (all by default) waits for: the frames
+    (one job per frame), or the markers of the chunks that write them (frames_per_job > 1; a join
+    is a job of its own). The one place, with checked_frames, where a reader of frames meets K."""
     indices = range(len(p.frames)) if indices is None else indices
-    if k == 1:
+    if frames_per_job(p) == 1:
         return [p.frame_path(i) for i in indices]
-    return list(dict.fromkeys(chunks.marker_path(p, i // k) for i in indices))
+    holding = chunk_holding(p.name, p.folder)
+    chain = p.chain_of
+    waits = [
+        p.frame_path(i) if isinstance(chain(i), tuple) else chunks.marker_path(p, holding[chain(i), i]) for i in indices
+    ]
+    return list(dict.fromkeys(waits))
 
 
-def checked_frames(inputs):
-    """The frames a job's `inputs` (from made()) stand for: the frames, or those its chunk markers
-    list, each checked to be the file its chunk wrote."""
-    return [f for path in inputs for f in (chunks.check(path) if chunks.is_marker(path) else [path])]
+def checked_frames(p, inputs):
+    """The video frames of plan p that a job's `inputs` (from made()) stand for, in order: the
+    frames, or those its chunk markers list (each checked to be the file its chunk wrote)."""
+    listed = {f for path in inputs for f in (chunks.check(path) if chunks.is_marker(path) else [path])}
+    return [path for path in p.frame_paths() if path in listed]
 
 
 def frames_made(wildcards):
@@ -187,12 +207,17 @@ def look_rows(wildcards, inputs):
     p = plan(wildcards)
     setup.use_threads_if_unset(p.threads)
     footage_dirs = {key: getattr(inputs, key) for key in ("source", "flow") if key in inputs.keys()}
-    return look.of_frames(checked_frames(inputs.frames), p.frames, **footage_dirs)
+    return look.of_frames(checked_frames(p, inputs.frames), p.frames, **footage_dirs)
 
 
 def frame_input(wildcards):
     # One input function per job (Snakemake inspects each function call: fewer is a faster DAG).
-    return frame_plan(wildcards).frame_inputs(int(wildcards.index))
+    p, index = frame_plan(wildcards), int(wildcards.index)
+    inputs = p.frame_inputs(index)
+    if frames_per_job(p) > 1 and "earlier" in inputs:  # a join: its two frames come from chunks
+        holding = chunk_holding(p.name, p.folder)
+        inputs.update(zip(("earlier", "later"), (chunks.marker_path(p, holding[c, index]) for c in p.chain_of(index))))
+    return inputs
 
 
 def aside_input(wildcards):
@@ -200,36 +225,51 @@ def aside_input(wildcards):
     return frame_plan(wildcards).frame_inputs(int(wildcards.index), int(wildcards.chain))
 
 
-def chunk_indices(wildcards):
-    p = frame_plan(wildcards)
-    return chunks.indices(int(wildcards.chunk), frames_per_job(p), len(p.frames))
+def chunk_block(wildcards):
+    """(chain, frame indices) of a chunk job."""
+    chunk, found = int(wildcards.chunk), chunk_blocks(wildcards.name, wildcards.folder)
+    if not 0 <= chunk < len(found):
+        raise chunks.ChunkError(f"chunk {chunk} does not exist: {wildcards.name} has {len(found)} chunks")
+    return found[chunk]
+
+
+def chunk_records(wildcards):
+    p, (chain, indices) = frame_plan(wildcards), chunk_block(wildcards)
+    return [p.chain_record(chain, i) for i in indices]
 
 
 def chunk_input(wildcards):
     """A chunk's inputs: what its frames read (Plan.inputs, the mask and guide files included, so an
-    edit of one re-renders), after the marker of the chunk before it."""
+    edit of one re-renders), after the marker of its chain's chunk before it."""
     p, chunk = frame_plan(wildcards), int(wildcards.chunk)
-    previous = chunks.marker_path(p, chunk - 1) if chunk else None
-    return p.inputs([p.frames[i] for i in chunk_indices(wildcards)], previous)
+    chain = chunk_block(wildcards)[0]
+    follows = chunk and chunk_blocks(wildcards.name, wildcards.folder)[chunk - 1][0] == chain
+    return p.inputs(chunk_records(wildcards), chunks.marker_path(p, chunk - 1) if follows else None)
 
 
 def render_frame(wildcards, input, record, out_path):
     """A frame job's frame, from its record and inputs, with its progress line (a video's frames;
-    a chain's frames kept aside have none)."""
-    index = int(wildcards.index)
+    a chain's frames kept aside have none). A join's two frames may stand as their chunks' markers."""
+    p, index = frame_plan(wildcards), int(wildcards.index)
     aside = "chain" in wildcards.keys()
+    named = {key: input[key] for key in input.keys()}
+    for key, chain in zip(("earlier", "later"), p.chain_of(index) if "earlier" in named else ()):
+        if chunks.is_marker(named[key]):
+            named[key] = next(f for f in chunks.check(named[key]) if f == p.chain_path(chain, index))
     with contextlib.nullcontext() if aside else frame_progress(wildcards, record, index):
-        render.make_frame(index, record, out_path, **input)
+        render.make_frame(index, record, out_path, **named)
 
 
 def render_chunk(wildcards, input, frames):
-    """A chunk job's frames (records), rendered: the first from the previous chunk's last frame,
-    checked against its marker (or from the seed image / the first source frame). Returns their paths."""
-    p, indices = frame_plan(wildcards), chunk_indices(wildcards)
-    paths = [p.frame_path(i) for i in indices]
+    """A chunk job's frames (records) of one chain, rendered: the first from its chain's previous
+    chunk's last frame, checked against its marker (or from the seed image / the first source
+    frame / a chain's start). Returns their paths."""
+    p, (chain, indices) = frame_plan(wildcards), chunk_block(wildcards)
+    paths = [p.chain_path(chain, i) for i in indices]
     previous = chunks.check(input.previous)[-1] if "previous" in input.keys() else None
     named = {key: input[key] for key in input.keys() if key != "previous"}
-    each = lambda index, record: frame_progress(wildcards, record, index)
+    ours = lambda index: p.chain_of(index) == chain  # a video frame, not one kept aside
+    each = lambda index, record: frame_progress(wildcards, record, index) if ours(index) else contextlib.nullcontext()
     render.make_frames(indices, frames, paths, previous, each=each, **named)
     return paths
 
@@ -243,7 +283,8 @@ def sheet_input(wildcards):
 def sheet_shown(wildcards, inputs):
     """The frames a sheet job shows, from its inputs (frames, or chunk markers: checked, and the
     shown ones picked from them)."""
-    p, checked = frame_plan(wildcards), set(checked_frames(inputs))
+    p = frame_plan(wildcards)
+    checked = set(checked_frames(p, inputs))
     return [path for path in map(p.frame_path, contact_sheet.every(len(p.frames))) if path in checked]
 
 

@@ -71,6 +71,6 @@ rule dream_chunk:
         mem_mb=frame_mem_mb,
         gpu=job_gpus,
     params:
-        frames=lambda wc: [frame_plan(wc).frames[i] for i in chunk_indices(wc)],
+        frames=chunk_records,
     run:
         chunks.write_marker(output[0], render_chunk(wildcards, input, params.frames))

@@ -13,7 +13,7 @@ rule video:
     params:
         fps=lambda wc: plan(wc).fps,
     run:
-        video.encode(checked_frames(input), output[0], params.fps)
+        video.encode(checked_frames(frame_plan(wildcards), input), output[0], params.fps)
 
 
 # The contact sheet, the plan plot and the spec are inputs so that they are in final.mp4's DAG,

@@ -44,19 +44,21 @@ def count(total, k):
     return -(-total // k)
 
 
-def indices(chunk, k, total):
-    """The frames of chunk `chunk`."""
-    if not 0 <= chunk < count(total, k):
-        raise ChunkError(f"chunk {chunk} does not exist: {total} frames make {count(total, k)} chunks of {k}")
-    return range(chunk * k, min((chunk + 1) * k, total))
+def blocks(plan, k):
+    """Each chunk's (chain, frame indices): each chain's frames (Plan.chain_indices), K at a time,
+    numbered chain after chain, so a chunk reads only its own chain's chunk before it and the
+    chains still run side by side. One chain: chunk c is frames cK..cK+K-1. The joins of two
+    chains are in no chunk: each is a job of its own, after the chunks it crossfades."""
+    return [(c, made[i : i + k]) for c, made in enumerate(plan.chain_indices) for i in range(0, len(made), k)]
+
+
+def holding(blocks):
+    """{(chain, index): chunk}: the chunk that makes each chain's frame."""
+    return {(c, index): chunk for chunk, (c, made) in enumerate(blocks) for index in made}
 
 
 def marker_path(plan, chunk):
     return layout.chunk(plan.name, plan.folder, chunk)
-
-
-def markers(plan, k):
-    return [marker_path(plan, c) for c in range(count(len(plan.frames), k))]
 
 
 def write_marker(path, frame_paths):

@@ -65,6 +65,18 @@ class Plan:
     def aside_records(self):
         return dict(self.aside)
 
+    @functools.cached_property
+    def chain_indices(self):
+        """The frames each chain makes, in order: its frames kept aside and its video frames (a
+        join is in neither chain: it reads both)."""
+        made = [(c, i) for c, i in self.aside_records]
+        made += [(self.chain_of(i), i) for i, r in enumerate(self.frames) if r["kind"] != "join"]
+        return tuple(tuple(i for c, i in sorted(made) if c == chain) for chain in range(max(made)[0] + 1))
+
+    def chain_record(self, chain, index):
+        """The record of frame `index` of a chain: the video's, or the chain's own kept aside."""
+        return self.aside_records.get((chain, index)) or self.frames[index]
+
     def frame_inputs(self, index, chain=None):
         """The inputs of the job that makes video frame `index`, or with `chain` that chain's frame
         kept aside: a chain's frame reads the frame before it in its chain, a join the frames of
@@ -80,9 +92,7 @@ class Plan:
     def jobs(self):
         """(index, record, output path, inputs) of every frame job, in an order that makes each
         frame after those it reads: each chain's frames, then the joins."""
-        made = [(c, i, self.aside_records[c, i]) for c, i in self.aside_records]
-        made += [(self.chain_of(i), i, r) for i, r in enumerate(self.frames) if r["kind"] != "join"]
-        made = sorted(made, key=lambda job: (job[0], job[1]))
+        made = [(c, i, self.chain_record(c, i)) for c, indices in enumerate(self.chain_indices) for i in indices]
         made += [(self.chain_of(i), i, r) for i, r in enumerate(self.frames) if r["kind"] == "join"]
         for chain, index, record in made:
             aside = (chain, index) in self.aside_records
