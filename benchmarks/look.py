@@ -189,12 +189,12 @@ def dream_frame(name, prev, planned, index, args):
         rng = np.random.default_rng([args.seed, index])
         return (
             before,
-            dream.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook)),
+            pictures.to_uint8(notebook_dream(dreamer, before, args.notebook_iterations, rng=rng, **notebook)),
             rec,
         )
     before = render.prepare(prev, rec)
     settings = {k: rec[k] for k in (*render.DREAM_SETTINGS, "octave_mode") if k in rec}
-    return before, dream.to_uint8(dreamer(before, seed=rec["rng_seed"], **settings)), rec
+    return before, pictures.to_uint8(dreamer(before, seed=rec["rng_seed"], **settings)), rec
 
 
 def run_recipes(args, size, frames, seed_pixels):

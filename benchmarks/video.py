@@ -84,7 +84,7 @@ def dream_clip(sources, method, carry, mode, resample):
             moved = flow.backward(sources[i - 1], src, method) if method != "none" else (None, None)
             pixels = carrying.carry(outputs[-1], sources[i - 1], src, carry, *moved, mode=mode, resample=resample)
         pixels = render.colour_control(pixels, rec, float(src.mean()), colour.vividness(src))
-        outputs.append(dream.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **settings())))
+        outputs.append(pictures.to_uint8(dreamer(pixels, seed=[0, i], weights=[1.0], **settings())))
     return outputs, (time.perf_counter() - start) / len(sources)
 
 

@@ -71,7 +71,30 @@ def _smooth(grad, sigma):
     return tf.transpose(smoothed, [1, 2, 0])[pad : pad + height, pad : pad + width]
 
 
+# The 5-tap binomial kernel of TensorFlow's deepdream notebook (`lap_split`), one per channel.
+_K5X3 = (np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1])[:, :, None, None] * np.eye(3) / 256.0).astype(np.float32)
+
+
+def _lap_normalize(grads, levels):
+    """The notebook's `lap_normalize` on a batch of tiles [n, h, w, 3]: the gradient split into
+    `levels` Laplacian bands, each scaled to unit RMS per tile, summed back (a candidate of issue
+    33, off: it moved a deep layer's step to coarse scales, benchmarks/look.md)."""
+    kernel = tf.constant(_K5X3)
+    bands, low = [], grads
+    for _ in range(levels - 1):
+        smaller = tf.nn.conv2d(low, kernel, 2, "SAME")
+        bands.append(low - tf.nn.conv2d_transpose(smaller, kernel * 4.0, tf.shape(low), 2))
+        low = smaller
+    bands = [b / (tf.sqrt(tf.reduce_mean(tf.square(b), axis=[1, 2, 3], keepdims=True)) + 1e-8) for b in bands + [low]]
+    merged = bands.pop()
+    for high in reversed(bands):
+        merged = tf.nn.conv2d_transpose(merged, kernel * 4.0, tf.shape(high), 2) + high
+    return merged
+
+
 OCTAVE_MODES = ("detail", "blend")
+LAP_LEVELS = 0  # Laplacian bands of the gradient normalisation (0: one std per tile)
+STEP_NORM = "std"  # what a step of `step_size` is measured in: the gradient's std, or "abs"
 
 
 class Dreamer:
@@ -103,9 +126,23 @@ class Dreamer:
         ]
         if guided:  # each guided term's guide features: positions x channels
             signature.append([tf.TensorSpec([None, count], tf.float32) for count in guided])
-        # No autograph: the one loop is written as a tf.while_loop, and converting the code to find
-        # that took ~0.5 s of the first trace in every process (the same graph, the same bytes).
-        self.octave = tf.function(self._octave, input_signature=signature, autograph=False)
+        self.signature, self.octaves = signature, {}
+        self.octave = self.octave_for()
+
+    def octave_for(self, lap_levels=LAP_LEVELS, step_norm=STEP_NORM):
+        """The compiled octave, once per setting: the gradient normalised per tile by its std (or by
+        `lap_levels` Laplacian bands); a step is `step_size` x the smoothed gradient / its std
+        (`step_norm` "std") or its mean |g| ("abs", Google's notebook)."""
+        key = (lap_levels, step_norm)
+        if key not in self.octaves:
+            # No autograph: the one loop is written as a tf.while_loop, and converting the code to
+            # find that took ~0.5 s of the first trace in every process (the same graph, the same bytes).
+            self.octaves[key] = tf.function(
+                functools.partial(self._octave, lap_levels=lap_levels, step_norm=step_norm),
+                input_signature=self.signature,
+                autograph=False,
+            )
+        return self.octaves[key]
 
     def _loss(self, tiles, weights, guides=()):
         """Sum over tiles of the objective (each tile's gradient is its own, as if run alone), its
@@ -119,7 +156,7 @@ class Dreamer:
             total += tf.reduce_sum(per_tile)
         return total
 
-    def _tiled_gradient(self, image, shift, grid, weights, guides=()):
+    def _tiled_gradient(self, image, shift, grid, weights, guides=(), lap_levels=0):
         """Gradient of the mean square activation, normalised per tile. The image is rolled by
         `shift`, cut into grid[0] x grid[1] equal tiles (edge-padded to fit) that run as one batch,
         and rolled back: tile borders land somewhere else every iteration, so no seams."""
@@ -135,21 +172,25 @@ class Dreamer:
             tape.watch(tiles)
             loss = self._loss(tiles, weights, guides)
         grads = tape.gradient(loss, tiles)
-        _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
-        grads = grads / (tf.sqrt(variance) + 1e-8)
+        if lap_levels > 1:
+            grads = _lap_normalize(grads, lap_levels)
+        else:
+            _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
+            grads = grads / (tf.sqrt(variance) + 1e-8)
         grads = tf.reshape(grads, [rows, cols, tile_h, tile_w, 3])
         grads = tf.reshape(tf.transpose(grads, [0, 2, 1, 3, 4]), [rows * tile_h, cols * tile_w, 3])
         return tf.roll(grads[:height, :width], -shift, axis=[0, 1])
 
-    def _octave(self, image, shifts, grid, step_size, weights, guides=()):
+    def _octave(self, image, shifts, grid, step_size, weights, guides=(), lap_levels=0, step_norm="std"):
         iterations = tf.shape(shifts)[0]
 
         def step(i, image):
-            grad = self._tiled_gradient(image, shifts[i], grid, weights, guides)
+            grad = self._tiled_gradient(image, shifts[i], grid, weights, guides, lap_levels)
             # The original project's smoothing: three blurs whose width grows with the iteration.
             sigma = tf.cast(i, tf.float32) * 4.0 / tf.cast(iterations, tf.float32) + 0.5
             grad = _smooth(grad, sigma)
-            return i + 1, image + grad * (step_size / (tf.math.reduce_std(grad) + 1e-8))
+            scale = tf.math.reduce_std(grad) if step_norm == "std" else tf.reduce_mean(tf.abs(grad))
+            return i + 1, image + grad * (step_size / (scale + 1e-8))
 
         return tf.while_loop(lambda i, _: i < iterations, step, [tf.constant(0), image])[1]
 
@@ -176,31 +217,31 @@ class Dreamer:
         progress=None,
         octave_mode="detail",
         guides=(),
+        lap_levels=LAP_LEVELS,
+        step_norm=STEP_NORM,
+        dream_scale=1.0,
     ):
         """Dream on `image` (H x W x 3, uint8 or float 0..255) → float32 array of the same size.
         `weights`: one per objective term (default all 1). `guides`: the guide features
         (positions x channels, guide.features) of each guided term, in order. `progress(done,
         total)` is called after each octave. `blend` counts in `octave_mode` "blend" only (see the
-        module docstring)."""
+        module docstring). `lap_levels`, `step_norm`: the gradient's normalisation (`octave_for`).
+        `dream_scale` > 1: the octaves run on the frame enlarged by it (Lanczos); only the change
+        comes back down (area). The three are issue 33's candidates, off by default."""
         if octave_mode not in OCTAVE_MODES:
             raise ValueError(f"octave_mode {octave_mode!r} is not one of {', '.join(OCTAVE_MODES)}")
         rng = np.random.default_rng(seed)
         weights = tf.constant([1.0] * len(self.terms) if weights is None else weights, tf.float32)
-        image = np.asarray(image, np.float32)
+        original = image = np.asarray(image, np.float32)
         size = image.shape[:2]
-        if min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
+        if dream_scale > 1.0:
+            enlarged = (round(size[1] * dream_scale), round(size[0] * dream_scale))
+            image = cv2.resize(image, enlarged, interpolation=cv2.INTER_LANCZOS4)
+        elif min(size) < self.model.min_size:  # too small for the network: dream on an enlargement
             scale = self.model.min_size / min(size)
             image = _resize(image, (math.ceil(size[0] * scale), math.ceil(size[1] * scale)))
-        # Blur + downscale num_repeats times, dream the smallest, then carry each result up into
-        # the next larger level (as `octave_mode` says) and dream that. The pyramid's resizes run
-        # on the host (OpenCV), the octaves in the compiled function.
-        pyramid = [image]
-        for _ in range(num_repeats):
-            h, w = pyramid[-1].shape[:2]
-            smaller = (round(h * rescale_factor), round(w * rescale_factor))
-            if min(smaller) < self.model.min_size:
-                break
-            pyramid.append(_resize(gaussian_blur(pyramid[-1], 0.5), smaller))
+        pyramid = self._pyramid(image, num_repeats, rescale_factor)
+        octave = self.octave_for(lap_levels, step_norm)
         result = base = None
         for done, level in enumerate(reversed(pyramid), 1):
             start = level
@@ -209,21 +250,35 @@ class Dreamer:
             elif result is not None:  # the 2018 original's: the upscaled (blurred) result replaces most of the level
                 start = blend * level + (1.0 - blend) * _resize(result, level.shape[:2])
             result, base = (
-                self._run_octave(start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(),
+                self._run_octave(octave, start, num_iterations, step_size, tile_size, rng, weights, guides).numpy(),
                 level,
             )
             if progress:
                 progress(done, len(pyramid))
+        if dream_scale > 1.0:
+            return original + _resize(result - image, size)
         if result.shape[:2] != size:
             result = _resize(result, size)
         return result
 
-    def _run_octave(self, image, num_iterations, step_size, tile_size, rng, weights, guides=()):
+    def _pyramid(self, image, num_repeats, rescale_factor):
+        """The image, then blurred + downscaled num_repeats times (none below the model's minimum),
+        on the host (OpenCV); the octaves dream the smallest first."""
+        pyramid = [image]
+        for _ in range(num_repeats):
+            h, w = pyramid[-1].shape[:2]
+            smaller = (round(h * rescale_factor), round(w * rescale_factor))
+            if min(smaller) < self.model.min_size:
+                break
+            pyramid.append(_resize(gaussian_blur(pyramid[-1], 0.5), smaller))
+        return pyramid
+
+    def _run_octave(self, octave, image, num_iterations, step_size, tile_size, rng, weights, guides=()):
         rows, cols = self.tile_grid(image.shape[0], image.shape[1], tile_size)
         tile_h, tile_w = -(-image.shape[0] // rows), -(-image.shape[1] // cols)
         shifts = np.stack([rng.integers(0, tile_h, num_iterations), rng.integers(0, tile_w, num_iterations)], 1)
         extra = [[tf.constant(g, tf.float32) for g in guides]] if guides else []
-        return self.octave(
+        return octave(
             image,
             tf.constant(shifts, tf.int32),
             tf.constant([rows, cols], tf.int32),
