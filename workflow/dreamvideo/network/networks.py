@@ -86,7 +86,19 @@ def _dreaming_layer_classes(fast_gradients):
             return inputs
 
     class Conv2D(layers.Conv2D):
+        # The loaded kernel, which dreams never change, as a constant of the traced graph: oneDNN
+        # then reorders it into its blocked layout once and keeps it (TensorFlow caches a constant
+        # filter), and Grappler folds the cast to bfloat16 and the input gradient's flipped kernel.
+        # Read from the variable, the kernels were reordered at every call: a layer-3 step in
+        # bfloat16 ran 82 reorders (6 now) beside 52 convolutions, in float32 32 (ONEDNN_VERBOSE;
+        # tests/test_onednn.py). The same bytes either way.
+        frozen = None
+
         def convolution_op(self, inputs, kernel):
+            import tensorflow as tf
+
+            if self.frozen is not None:
+                kernel = tf.constant(self.frozen, dtype=kernel.dtype)
             stride = self.strides[0]
             if (
                 fast_gradients
@@ -165,4 +177,5 @@ def _load_folded(net, path, made):
     for identity, (beta, mean, var) in zip(norms, stored_layers(path, "batch_normalization"), strict=True):
         layer = made["conv_of"][id(identity)]
         scale = 1.0 / np.sqrt(var + made["epsilon"])
-        layer.set_weights([kernels[id(layer)] * scale, beta - mean * scale])
+        layer.frozen = kernels[id(layer)] * scale
+        layer.set_weights([layer.frozen, beta - mean * scale])
