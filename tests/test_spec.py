@@ -1,5 +1,7 @@
 """The plan: what a spec resolves to, frame by frame (no rendering)."""
 
+import re
+
 import pytest
 
 from dreamvideo.plan import spec
@@ -142,3 +144,64 @@ def test_every_record_holds_the_seed_images_spread_and_its_own_color_hold():
     default = spec.validate({"segments": [{"frames": 1}]})["defaults"]["color_hold"]
     assert [f["color_hold"] for f in frames[1:4]] == [default] * 3
     assert frames[7]["color_hold"] == pytest.approx(0.3)  # its own schedule (t: its frame 3) after the transition
+
+
+def _music_value(kind, entry):
+    """A value of a field that reads music (plan/music.py's kinds), valid for its schema entry."""
+    defs = spec.schema.schema()["$defs"]
+    entry = {**defs.get(entry.get("$ref", "").rsplit("/", 1)[-1], {}), **entry}
+    if kind == "schedule":
+        return "1 + 0*beat"
+    if kind == "schedules":  # one schedule of the list names a feature
+        return ["0.5 + 0*rms"] + [0.5] * (entry["minItems"] - 1)
+    if kind == "choice":
+        return "beat"
+    default = entry["default"]  # a setting of the analysis, moved off its default
+    return [2 * v for v in default] if isinstance(default, list) else default + 1
+
+
+def test_every_field_that_reads_music_is_refused_without_audio_in_one_line():
+    """Walks the schema: every field that may read the soundtrack (a schedule, a list of them, a
+    choice naming a music feature, a setting of the analysis) is found (a field added later too),
+    and each, given a value that reads music in a spec without `audio:`, at the top level, in
+    `defaults` or in a segment, is refused when the plan is made, before anything renders: one line
+    naming the field and `audio:`, even where nothing else would read it (a guide_weight without
+    a guide, a video's carry in an image dream, a default every segment overrides)."""
+    from dreamvideo.plan import music
+
+    schema = spec.schema.schema()
+    props = schema["properties"]
+    places = {
+        "": props,
+        "defaults": props["defaults"]["properties"],
+        "segments": props["segments"]["items"]["properties"],
+    }
+    found = music.fields()
+    for place, entries in places.items():  # a field naming the schedule or the music in its schema is covered
+        for name, entry in entries.items():
+            text = str({**schema["$defs"].get(entry.get("$ref", "").rsplit("/", 1)[-1], {}), **entry})
+            container = "properties" in entry or "properties" in entry.get("items", {})
+            if (
+                name not in ("audio", "video")
+                and not container
+                and re.search(r"schedule|beat|soundtrack|bass|music", text)
+            ):
+                assert (place, name) in found, f"{place}.{name} may read music but plan/music.py misses it"
+    assert {kind for kind in found.values()} == {"schedule", "schedules", "choice", "analysis"}
+    for (place, name), kind in found.items():
+        value = _music_value(kind, places[place][name])
+        data = {"segments": [{"frames": 4}, {"frames": 4}]}
+        if place == "segments":
+            data["segments"][1][name], field = value, f"segments[1].{name}"
+        elif place == "defaults":
+            data["defaults"], field = {name: value}, f"defaults.{name}"
+        else:  # the top level (mask and guide settings there are defaults)
+            data[name], field = value, f"defaults.{name}" if name in spec.TOP_LEVEL_DEFAULTS else name
+        with pytest.raises(spec.SpecError) as err:
+            plan(data)
+        message = str(err.value)
+        assert message.startswith(f"spec: {field}: ") and "set `audio:`" in message and "\n" not in message, message
+    # The schedule's other forms: Deforum keyframes and a mapping.
+    for value in ("0:(1), 2:(1 + 0.01*beat)", {0: 1.0, "0.1s": "1 + 0.01*bass", "interpolation": "smooth"}):
+        with pytest.raises(spec.SpecError, match=r"^spec: segments\[0\].zoom: \w+ is a music feature: set `audio:`"):
+            plan({"segments": [{"frames": 4, "zoom": value}]})

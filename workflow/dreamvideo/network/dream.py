@@ -145,16 +145,16 @@ class Dreamer:
         return self.octaves[key]
 
     def _loss(self, tiles, weights, guides=()):
-        """Sum over tiles of the objective (each tile's gradient is its own, as if run alone), its
-        terms as objective.term_value says."""
+        """Sum over tiles of each term (each tile's gradient is its own, as if run alone; objective.term_value):
+        the plain terms' total, and each guided term's apart (objective.gradient weighs them)."""
         activations = objectives.activations(self.features, self.mean, self.std, tiles)
-        total, guides = 0.0, list(guides)
+        sums, guides = [], list(guides)
         for k, ((_, channels, guided), act) in enumerate(zip(self.terms, activations)):
             per_tile = objectives.term_value(act, channels, guides.pop(0) if guided else None)
             if len(self.terms) > 1:  # scale-free: d(L / const) = dL / L
                 per_tile = weights[k] * per_tile / (tf.stop_gradient(per_tile) + 1e-12)
-            total += tf.reduce_sum(per_tile)
-        return total
+            sums.append(tf.reduce_sum(per_tile))
+        return objectives.parts(sums, self.terms)
 
     def _tiled_gradient(self, image, shift, grid, weights, guides=(), lap_levels=0):
         """Gradient of the mean square activation, normalised per tile. The image is rolled by
@@ -168,10 +168,10 @@ class Dreamer:
         padded = tf.pad(rolled, [[0, rows * tile_h - height], [0, cols * tile_w - width], [0, 0]], mode="SYMMETRIC")
         tiles = tf.reshape(padded, [rows, tile_h, cols, tile_w, 3])
         tiles = tf.reshape(tf.transpose(tiles, [0, 2, 1, 3, 4]), [rows * cols, tile_h, tile_w, 3])
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=bool(guides)) as tape:
             tape.watch(tiles)
-            loss = self._loss(tiles, weights, guides)
-        grads = tape.gradient(loss, tiles)
+            loss, apart = self._loss(tiles, weights, guides)
+        grads = objectives.gradient(tape, tiles, loss, apart, weights, [guided for _, _, guided in self.terms])
         if lap_levels > 1:
             grads = _lap_normalize(grads, lap_levels)
         else:

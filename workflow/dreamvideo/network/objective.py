@@ -58,6 +58,38 @@ def term_value(act, channels, guide=None):
     return tf.reduce_mean(tf.reduce_max(matches, axis=2), axis=1)
 
 
+def parts(sums, terms):
+    """(the plain terms' total, [each guided term's value]) from each term's value, in order."""
+    return sum((v for v, (_, _, guided) in zip(sums, terms) if not guided), 0.0), [
+        v for v, (_, _, guided) in zip(sums, terms) if guided
+    ]
+
+
+def _unit(grads):
+    """Gradients over a batch of tiles, each tile's divided by its std."""
+    import tensorflow as tf
+
+    _, variance = tf.nn.moments(grads, axes=[1, 2, 3], keepdims=True)
+    return grads / (tf.sqrt(variance) + 1e-8)
+
+
+def gradient(tape, tiles, plain, guided, weights, is_guided):
+    """The objective's gradient on a batch of tiles (tape: a persistent GradientTape that saw the
+    terms computed). `plain`: the unguided terms' sum, `guided`: each guided term's value. Without
+    guided terms, the plain sum's gradient as it is. With them, each guided term's gradient and the
+    plain terms' are made unit per tile first and then weighed by their weights: a deep layer's
+    gradient (far larger in the pixels than a shallow one's) would drown the shallow pull that
+    carries a guide's fine structure (docs/masks_and_guides.md)."""
+    if not guided:
+        return tape.gradient(plain, tiles)
+    plain_share = sum(weights[k] for k, on in enumerate(is_guided) if not on)
+    shares = [weights[k] for k, on in enumerate(is_guided) if on]
+    total = plain_share * _unit(tape.gradient(plain, tiles)) if not all(is_guided) else 0.0
+    for share, value in zip(shares, guided):
+        total += share * _unit(tape.gradient(value, tiles))
+    return total
+
+
 def values(images, model_name, objective, precision="float32"):
     """The objective of a plan record (`objective`: its [layer, weight, channels(, guide)] terms)
     on each of `images` (H x W x 3, 0..255, all one size): per image, one value per term, the mean

@@ -105,12 +105,16 @@ def blend_objectives(old, new, w):
     ]
 
 
-def guided(terms, guide, weight):
+def guided(terms, guide, weight, texture=None):
     """A segment's objective with its guide: each term split into the plain term (1 - weight)
-    and the guided one (weight); terms of weight 0 are left out."""
+    and the guided one (weight), and the guide pulling at the model's first layer `texture` too
+    (its fine structure, which deep layers do not carry: docs/masks_and_guides.md) with the mean
+    guided weight; terms of weight 0 are left out."""
     if guide is None:
         return terms
     split = [[n, w * (1.0 - weight), c] for n, w, c in terms] + [[n, w * weight, c, guide] for n, w, c in terms]
+    if texture and not any(n == texture and not c for n, _, c in terms):
+        split.append([texture, weight * sum(w for _, w, _ in terms) / len(terms), [], guide])
     return [[t[0], float(f"{t[1]:.9g}"), *t[2:]] for t in split if t[1] > 0]
 
 
@@ -128,6 +132,7 @@ def segment(model, spec, settings, s, size, mask_videos, fail):
         octave_mode=merged["octave_mode"],
         mask=merged["mask"],
         guide=merged["guide"],
+        texture=model.layer_name(1),  # where a guide's fine structure pulls (guided)
         mask_invert=merged["mask_invert"],
         mask_feather=float(merged["mask_feather"]),
         mask_video=None,
@@ -204,7 +209,7 @@ class _Eased:
 
     def objective(self):
         def aimed(side, k):  # a side's objective at its frame k, with its guide
-            return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k])
+            return guided(side["objective"], side["guide"], side["guide"] and side["guide_weight"][k], side["texture"])
 
         if self.prev is None:
             return aimed(self.cur, self.j)

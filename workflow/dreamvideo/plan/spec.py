@@ -8,7 +8,6 @@ Snakemake as the frame job's params: editing a segment changes exactly the recor
 
 import functools
 import json
-import re
 from pathlib import Path
 
 import yaml
@@ -16,26 +15,12 @@ import yaml
 from .. import layout, media
 from ..frame import colour, mask, pictures
 from ..network import models
-from . import audio, chains, resolve, schema, timeline
+from . import audio, chains, music, resolve, schema, timeline
 from .frames import Plan
 
 
 class SpecError(ValueError):
     """A spec problem, phrased as `file: field: what is wrong (what to do)`."""
-
-
-_MUSIC = re.compile(r"\b(" + "|".join(audio.FEATURES) + r")\b")
-
-
-def _uses_music(settings):
-    """True if a schedule anywhere in `settings` names a music feature."""
-    if isinstance(settings, str):
-        return bool(_MUSIC.search(settings))
-    if isinstance(settings, dict):
-        return any(_uses_music(k) or _uses_music(v) for k, v in settings.items())
-    if isinstance(settings, list):
-        return any(_uses_music(v) for v in settings)
-    return False
 
 
 def _field(path):
@@ -160,7 +145,7 @@ def _music(spec, soundtrack, defaults, segments, counts, fps, variables, source,
     """(per-frame variables, counts): the music features schedules may name, and the segments'
     frame counts snapped to beats, where a schedule uses music or a segment snaps."""
     variables = dict(variables or {})
-    if soundtrack is None or not (_uses_music([defaults, segments]) or any("snap" in seg for seg in segments)):
+    if soundtrack is None or not music.reads({"defaults": defaults, "segments": segments}):
         return variables, counts
     try:
         analysis = audio.analysis(soundtrack, tuple(spec["audio_bands"]))
@@ -227,6 +212,8 @@ def plan(name, spec, source="spec", variables=None):
     clip = spec.get("video")
     seed_image, seed_pixels, natural, fps, clip_frames, soundtrack = _source(name, spec, fail)
     size, soundtrack = _size(spec, natural, fail), _soundtrack(soundtrack, fail)
+    if soundtrack is None:  # refused here, before anything renders (a field's own check comes later)
+        music.refuse_without_audio(spec, fail)
     defaults = _with_colours(spec["defaults"], "defaults", fail)
     segments = [_with_colours(seg, f"segments[{s}]", fail) for s, seg in enumerate(spec["segments"])]
     counts = timeline.counts(segments, fps)
