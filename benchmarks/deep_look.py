@@ -7,12 +7,17 @@ records planned from a spec. A candidate changes the records (spec fields) or th
 Each run appends one JSON line to --out/summary.jsonl (contrast, colourfulness and detail early =
 mean of frames 10-30 and late = mean of the last 40, seconds per frame) and writes its curves
 (--out/<run>.csv) and its last frame (--out/<run>.png); `--table` prints the markdown of what is
-there. The photographs ship inside packages the project installs (PHOTOS).
+there, `--compare` the ratios of --candidates side by side, `--undreamed` the photographs' own
+look as the zoom goes in (no dream). The photographs ship inside packages
+the project installs (PHOTOS); the synthetic seeds (SYNTHETIC) check that a change made for
+photographs does not over-cook the pictures the other look benchmarks use.
 
     python -m benchmarks.deep_look --time                       # one frame per layer, both sizes
     python -m benchmarks.deep_look --layers 1 6 11 --photos china --frames 240 --out /tmp/deep
     python -m benchmarks.deep_look --candidates default lap4 --layers 11 --out /tmp/deep
+    python -m benchmarks.deep_look --photos discs fractal --switch 4 6 --candidates step1 step3
     python -m benchmarks.deep_look --table --out /tmp/deep
+    python -m benchmarks.deep_look --compare --candidates step1 step2 step3 --out /tmp/deep
 """
 
 import argparse
@@ -35,6 +40,9 @@ PHOTOS = {  # real photographs that ship inside installed packages
     "flower": Path(sklearn.__file__).parent / "datasets/images/flower.jpg",
     "grace_hopper": Path(matplotlib.get_data_path()) / "sample_data/grace_hopper.jpg",
 }
+# Synthetic seeds, to check that a change for photographs does not over-cook them: the demo's
+# fractal and benchmarks.look's coloured discs (drawn at the run's size into --out).
+SYNTHETIC = {"fractal": REPO / "dreams/fractal_light/img_0.jpg", "discs": None}
 # Candidates: "spec" changes the spec's defaults, "dream" the dreamer's call, "mix" puts this
 # weight of a shallow layer (mixed2) under the frame's layer.
 CANDIDATES = {
@@ -46,16 +54,32 @@ CANDIDATES = {
     "mix0.2": {"mix": 0.2},  # a fifth of mixed2 under the layer
     "no_hold": {"spec": {"color_hold": 0.0}},
     "no_zoom": {"spec": {"zoom": 1.0}},
+    "no_zoom_step2": {"spec": {"zoom": 1.0, "step_size": 2.0}},  # a still dream at step 2
     "abs": {"dream": {"step_norm": "abs"}},  # a step measured in the gradient's mean |g| (Google's notebook)
+    "step1": {"spec": {"step_size": 1.0}},  # the schema's default before issue 33 (runs named default then)
     "step1.5": {"spec": {"step_size": 1.5}},
     "step2": {"spec": {"step_size": 2.0}},
+    "step3": {"spec": {"step_size": 3.0}},
     "flat2": {"spec": {"num_repeats": 0, "num_iterations": 2}},  # no octave below, 2 steps at full size
     "mix0.2_step1.5": {"mix": 0.2, "spec": {"step_size": 1.5}},
 }
 SHALLOW = "mixed2"
+METRICS = ("contrast", "colourfulness", "detail")
 
 
-def plan(photo, size, layers, frames, candidate="default", seed=0):
+def seed_path(photo, size, out):
+    """The seed image of `photo`: a photograph, the fractal, or the discs drawn into `out`."""
+    if photo in PHOTOS or SYNTHETIC[photo]:
+        return PHOTOS.get(photo) or SYNTHETIC[photo]
+    from .look import discs
+
+    path = Path(out) / f"discs_{size[0]}x{size[1]}.png"
+    if not path.exists():
+        pictures.write_atomic(discs(size), path)
+    return path
+
+
+def plan(photo, size, layers, frames, candidate="default", seed=0, out="."):
     """The records of a `frames`-frame zoom of `photo` at `size`, the frames split evenly over
     `layers`, with the candidate's spec changes."""
     settings = CANDIDATES[candidate]
@@ -69,7 +93,7 @@ def plan(photo, size, layers, frames, candidate="default", seed=0):
         segments.append({"frames": count, "layer": layer})
         done += count
     data = {
-        "seed_image": str(PHOTOS[photo]),
+        "seed_image": str(seed_path(photo, size, out)),
         "size": list(size),
         "seed": seed,
         "defaults": {"zoom": 1.01, "zoom_speed": 0, **settings.get("spec", {})},
@@ -115,7 +139,7 @@ def run(photo, size, layers, frames, candidate, out):
         seconds.append(spent)
         last["pixels"] = pixels
 
-    records = plan(photo, size, layers, frames, candidate)
+    records = plan(photo, size, layers, frames, candidate, out=out)
     dream_frames(records, candidate, each)
     look.write_csv(rows, out / f"{name}.csv")
     pictures.write_atomic(last["pixels"], out / f"{name}.png")
@@ -163,11 +187,50 @@ def table(out):
         )
 
 
+def undreamed(size, frames):
+    """The photographs' own look as the zoom goes in, no dream: each frame the centre of the
+    full-resolution file at the zoom's magnification (16:9, as fitted), resized to `size`."""
+    from PIL import Image
+
+    for photo, path in PHOTOS.items():
+        image = Image.open(path).convert("RGB")
+        w, h = image.size
+        cw, ch = (w, w * 9 / 16) if w / h < 16 / 9 else (h * 16 / 9, h)
+        rows = []
+        for index in range(frames):
+            bw, bh = cw / 1.01**index, ch / 1.01**index
+            box = ((w - bw) / 2, (h - bh) / 2, (w + bw) / 2, (h + bh) / 2)
+            rows.append(look.measure(np.asarray(image.resize(size, Image.LANCZOS, box=box))))
+        print(photo, " ".join(f"{m} {look.ratio([row[m] for row in rows]):.2f}x" for m in METRICS))
+
+
+def compare(out, candidates):
+    """The markdown of the ratios (contrast / colourfulness / detail) per size, layers and seed,
+    one column per candidate: the runs of out/summary.jsonl (the last line of a run counts)."""
+    runs = {}
+    for line in (out / "summary.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        key = (tuple(row["size"]), tuple(row["layers"]), row["frames"], row["photo"])
+        runs.setdefault(key, {})[row["candidate"]] = row
+    print("| size | layer | seed | " + " | ".join(candidates) + " |\n|---|---|---|" + "---|" * len(candidates))
+    for (size, layers, frames, photo), row in sorted(runs.items()):
+        cells = [
+            " / ".join(f"**{r:.2f}**" if r < 0.85 else f"{r:.2f}" for r in (row[c][m][2] for m in METRICS))
+            if c in row
+            else "–"
+            for c in candidates
+        ]
+        where = f"{size[0]}x{size[1]}" + ("" if frames == 240 else f", {frames} frames")
+        print(f"| {where} | {' → '.join(map(str, layers))} | {photo} | " + " | ".join(cells) + " |")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--time", action="store_true", help="only time one frame per layer at 320x180 and 640x360")
     p.add_argument("--table", action="store_true", help="only print the table of the runs in --out")
-    p.add_argument("--photos", nargs="+", default=list(PHOTOS), choices=list(PHOTOS))
+    p.add_argument("--undreamed", action="store_true", help="only the photographs' look zoomed with no dream")
+    p.add_argument("--compare", action="store_true", help="only print the --candidates' ratios side by side")
+    p.add_argument("--photos", nargs="+", default=list(PHOTOS), choices=[*PHOTOS, *SYNTHETIC])
     p.add_argument("--layers", nargs="+", type=int, default=list(range(1, 12)), help="one run per layer")
     p.add_argument("--switch", nargs="+", type=int, help="one run whose frames go through these layers in turn")
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
@@ -177,6 +240,10 @@ def main():
     args = p.parse_args()
     if args.table:
         return table(args.out)
+    if args.undreamed:
+        return undreamed(tuple(args.size), args.frames)
+    if args.compare:
+        return compare(args.out, args.candidates)
     from dreamvideo.network import setup
 
     setup.use_threads(spec.schema_default("threads"))

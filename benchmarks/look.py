@@ -82,7 +82,7 @@ def records(frames, size, seed_pixels, seed=0):
                 "size": list(size),
                 "precision": "float32",
                 "seed": seed,
-                "defaults": {"zoom": 1.01, "zoom_speed": 0},
+                "defaults": {"zoom": 1.01, "zoom_speed": 0, "step_size": 1.0},  # the default when measured (look.md)
                 "segments": [
                     {"frames": frames // 2, "layer": LAYERS[0]},
                     {"frames": frames - frames // 2, "layer": LAYERS[1]},
