@@ -164,6 +164,19 @@ def decode(path):
     return meta, [np.frombuffer(f, np.uint8).reshape(height, width, 3) for f in reader]
 
 
+# Two chunk jobs' worth of a small zoom (frames_per_job=12): the cluster tests' dream, rehearsed
+# (test_cluster.py) and on a real SLURM (test_slurm.py, at a smaller size).
+CLUSTER_SPEC = """\
+size: [80, 56]
+fps: 24
+seed: 5
+defaults: {num_iterations: 1, step_size: 2.0, num_repeats: 1, zoom: 1.02}
+segments:
+  - {frames: 12, layer: 3}
+  - {frames: 12, layer: 6, transition: 4}
+"""
+
+
 VIDEO_SPEC = """\
 video: dreams/t/clip.mp4
 seed: 1

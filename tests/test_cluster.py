@@ -8,17 +8,9 @@ import re
 import pytest
 
 from dreamvideo.frame import render
-from helpers import REPO, make_project, render_in_process, snakemake
+from helpers import CLUSTER_SPEC, REPO, make_project, render_in_process, snakemake
 
-SPEC = """\
-size: [80, 56]
-fps: 24
-seed: 5
-defaults: {num_iterations: 1, step_size: 2.0, num_repeats: 1, zoom: 1.02}
-segments:
-  - {frames: 12, layer: 3}
-  - {frames: 12, layer: 6, transition: 4}
-"""
+SPEC = CLUSTER_SPEC
 K = 12  # 24 frames: 2 chunk jobs
 
 

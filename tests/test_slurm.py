@@ -13,18 +13,10 @@ import pytest
 import yaml
 
 from dreamvideo.frame import render
-from helpers import REPO, make_project, make_video_project, render_in_process, snakemake, temporaries
+from helpers import CLUSTER_SPEC, REPO, make_project, make_video_project, render_in_process, snakemake, temporaries
 
 SCRIPT = REPO / "scripts/local_slurm.sh"
-SPEC = """\
-size: [64, 36]
-fps: 24
-seed: 5
-defaults: {num_iterations: 1, step_size: 2.0, num_repeats: 1, zoom: 1.02}
-segments:
-  - {frames: 12, layer: 3}
-  - {frames: 12, layer: 6, transition: 4}
-"""
+SPEC = CLUSTER_SPEC.replace("size: [80, 56]", "size: [64, 36]")
 K = 12  # 24 frames: 2 chunk jobs, one after the other
 # A hook for the jobs' Python processes (PYTHONPATH): a frame named by a file `hold-<frame>` in the
 # hook's folder is held, before its rename, in a job's first attempt (Snakemake's --attempt 1), for
