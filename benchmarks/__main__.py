@@ -1,82 +1,84 @@
-"""Speed, side by side in one run, on the machine it runs on; writes benchmarks/results.md.
+"""Speed, side by side in one run, on the machine it runs on; rewrites benchmarks/results.md
+(`make benchmark`, under 15 minutes on 2 cores):
 
-- the machine: CPU model, family and the flags that matter, TensorFlow and oneDNN versions, and
-  its attainable peak measured here (a 4096^2 float32 GEMM through the same TensorFlow, and a
-  bfloat16 one where the CPU has AVX512_BF16 or AMX), next to the nominal figure;
-- TensorFlow's own CPU kernels (the default) against oneDNN's: speed, and bytes run to run;
-- gradient step and full frame for layers 3 and 6 at 640x360 and 1280x720, as % of the peak;
-- where a frame's time goes outside the network (PNG read/write, camera, colour, octave work);
-- what each network rewrite brings (plain Keras, BN folding, forward-conv gradients, XLA);
+- the machine: CPU model, family and the flags that matter, TensorFlow and oneDNN versions; its
+  peaks measured here (4096^2 GEMMs in float32 and, where the CPU has it, bfloat16; a plain copy's
+  bandwidth; the frame's own convolutions timed alone);
+- a 640x360 frame at layers 3 and 6: the network's part and the whole frame against those peaks,
+  and a roofline of one gradient step, op class by op class (roofline.py, speed.py);
+- what a frame spends outside the network, and the PNG write at each compression level;
+- 1920x1080 and 3840x2160 frames: time and peak memory, each in a fresh process;
+- the bytes of one frame's dream in 6 fresh processes per precision;
 - bfloat16 against float32 (speed, and a side-by-side picture in benchmarks/bfloat16.jpg);
-- the same frame made the peers' way; Snakemake's overhead; the DAG of 3,600 frames;
-- the demo's draft preview against its full render (also alone: `--only preview`).
+- Snakemake's overhead per frame job and the DAG of 3,600 frames; the targets, all ratios.
 
-Each part is its own module of this package (machine, worker, frame, ablations, peers,
-snakemake_overhead, preview, quick); report.py writes the markdown (sections.py puts together the
-sections that `--quick` and `--only preview` update). The other measurements run
-alone: `python -m benchmarks.jobs`, `.lock`, `.look`, `.music`, `.scale`, `.video`."""
+`--quick` (kernels x precision, in CI with `--tiny`) writes benchmarks/quick.md, `--only preview`
+(the demo's draft preview against its full render) benchmarks/preview.md. The other measurements
+run alone: `python -m benchmarks.jobs`, `.lock`, `.look`, `.deep_look`, `.music`, `.scale`, `.video`,
+`.guides`, `.pieces`, `.roofline`."""
 
 import argparse
+import json
+import os
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from . import ablations, frame, machine, peers, preview, quick, report, sections, snakemake_overhead
-from .base import REPO, start_tensorflow
-from .worker import kernels_env, run_probe
+from dreamvideo.network import models
+
+from . import ablations, machine, preview, quick, report, roofline, sections, snakemake_overhead, speed
+from . import frame as frame_parts
+from .base import REPO, SIZES, default_precision, start_tensorflow
 
 
-def backends():
-    """oneDNN off and on: speed in one process each, bytes over 4 processes each."""
-    rows = {}
-    default = "1" if machine.onednn_default() else "0"
-    for label, value in (
-        ("TensorFlow's own kernels (TF_ENABLE_ONEDNN_OPTS=0)", "0"),
-        ("oneDNN (TF_ENABLE_ONEDNN_OPTS=1)", "1"),
-    ):
-        label += " (default here)" if value == default else ""
-        runs = [run_probe(kernels_env(value), timing=i == 0) for i in range(4)]
-        row = dict(runs[0], distinct=len({r["hash"] for r in runs}), runs=len(runs))
-        rows[label] = row
-        print(
-            f"{label}: GEMM {row['gemm']:.0f} GFLOP/s, step {row['step']:.3f} s, frame {row['frame']:.3f} s, "
-            f"bfloat16 frame {row['frame_bf16']:.3f} s, {row['distinct']} distinct result(s) in {row['runs']} "
-            "processes",
-            flush=True,
-        )
-    return rows
-
-
-def full(out, runs):
-    """Everything, side by side in this run; rewrites results.md and bfloat16.jpg."""
+def full(out, rounds):
+    """Everything, side by side in this one run; rewrites results.md and bfloat16.jpg."""
+    started, load = time.perf_counter(), os.getloadavg()[0]
     profile = machine.profile()
     profile["onednn"] = machine.onednn_version()
     start_tensorflow()
-    profile["gemm"] = machine.gemm_rate("float32")  # the kernels renders run on
-    backend = backends()
-    profile["peak"] = max([profile["gemm"]] + [r["gemm"] for r in backend.values()])
-    profile["peak_bf16"] = max([r["gemm_bf16"] or 0 for r in backend.values()]) or None
-    print(
-        f"{profile['name']} (family {profile['family']}), flags {profile['flags']}: float32 GEMM {profile['gemm']:.0f} "
-        f"GFLOP/s with the default kernels, best {profile['peak']:.0f}, nominal {profile['nominal']:.0f}",
-        flush=True,
-    )
-    core = frame.core_speed(profile["peak"], profile["gemm"], profile["nominal"], runs)
-    over = frame.overheads(rounds=2 * runs + 1)
-    ablated = ablations.ablation(runs)
-    bf16 = ablations.bfloat16(runs, REPO / "benchmarks/bfloat16.jpg")
-    peer = peers.peer_speed(max(2, runs // 2))
-    pipe = snakemake_overhead.pipeline_overhead(frames=24)
-    dag = snakemake_overhead.dag_speed()
-    report.results(out, profile, backend, core, over, ablated, bf16, peer, pipe, dag, runs)
-    report.update_section(out, sections.PREVIEW_HEADING, sections.preview_section(preview.preview_cost(), profile))
+    precision = default_precision()
+    run = dict(machine=profile, precision=precision, rounds=rounds, odd=speed.ODD)
+    run["gemm"] = {p: machine.gemm_rate(p) for p in models.PRECISIONS if p == "float32" or profile["bf16"]}
+    run["bandwidth"] = roofline.copy_bandwidth()
+    print(f"{profile['name']}: GEMM {run['gemm']} GFLOP/s, copy {run['bandwidth'] / 1e9:.1f} GB/s", flush=True)
+    run["frames"], run["roofline"] = [], []
+    for layer in (3, 6):
+        frame = speed.network_share(layer, SIZES[0], precision, rounds)
+        step = roofline.measure(layer, SIZES[0], precision)
+        alone = 2 * step["flops"] / sum(step["alone"]) * 1e9 / 1e9  # FLOP/s
+        peak = max(run["gemm"][precision] * 1e9, alone)
+        frame.update(layer=layer, alone=alone, peak=peak)
+        run["frames"].append(frame)
+        run["roofline"].append(dict(step, table=roofline.table(step, peak, run["bandwidth"])))
+        print(
+            f"layer {layer}: frame {frame['frame']:.3f} s, network {frame['network']:.3f} s "
+            f"({frame['flops'] / frame['network'] / 1e9:.0f} GFLOP/s; peak {peak / 1e9:.0f})",
+            flush=True,
+        )
+    run["outside"] = frame_parts.overheads(2 * rounds + 1, 3, precision)
+    run["png"] = speed.png_levels()
+    run["overlap"] = speed.chunk_overlap(3, SIZES[0], precision, 3)
+    print("a chunk's frames, the write in line / beside the next dream:", run["overlap"], flush=True)
+    run["bf16"] = ablations.bfloat16(rounds, REPO / "benchmarks/bfloat16.jpg")
+    run["big"] = speed.big_frames(3, precision)
+    print("big frames:", [(r["size"], round(r["seconds"][-1], 2), round(r["mb"])) for r in run["big"]], flush=True)
+    run["bytes"] = speed.same_bytes()
+    print("distinct results in 6 processes:", run["bytes"], flush=True)
+    run["pipe"] = snakemake_overhead.pipeline_overhead(frames=24)
+    run["dag"] = snakemake_overhead.dag_speed()
+    run["seconds"], run["load"] = time.perf_counter() - started, (load, os.getloadavg()[0])
+    saved = Path(tempfile.gettempdir()) / "benchmarks_run.json"  # to rewrite the report without a rerun
+    saved.write_text(json.dumps(run, default=float))
+    report.results(out, run)
 
 
 def main():
     p = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--out", default=str(REPO / "benchmarks/results.md"))
+    p.add_argument("--out", help="default benchmarks/results.md (--quick: quick.md, --only preview: preview.md)")
     p.add_argument(
         "--quick",
         action="store_true",
@@ -86,7 +88,7 @@ def main():
     p.add_argument(
         "--tiny", action="store_true", help="with --quick: small sizes, a check that it runs (writes nothing)"
     )
-    p.add_argument("--rounds", type=int, default=5, help="with --quick: rounds of frames (default 5)")
+    p.add_argument("--rounds", type=int, default=5, help="frames timed per measurement, medians (default 5)")
     p.add_argument(
         "--only",
         choices=["preview"],
@@ -97,14 +99,15 @@ def main():
     from dreamvideo.network import models, weights
 
     weights.prepare(models.DEFAULT_MODEL)
-    out = Path(args.out)
+    name = "quick.md" if args.quick else "preview.md" if args.only else "results.md"
+    out = Path(args.out or REPO / "benchmarks" / name)
     if args.quick:
         return 0 if quick.quick(out, args.rounds, args.tiny) else 1
     if args.only == "preview":
         return report.update_section(
             out, sections.PREVIEW_HEADING, sections.preview_section(preview.preview_cost(), machine.profile())
         )
-    return full(out, args.runs)
+    return full(out, args.rounds)
 
 
 if __name__ == "__main__":

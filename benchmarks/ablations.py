@@ -76,3 +76,10 @@ def bfloat16(runs, out_path):
         np.corrcoef((dreams[0].astype(float) - pixels).ravel(), (dreams[1].astype(float) - pixels).ravel())[0, 1]
     )
     return rows
+
+
+if __name__ == "__main__":  # python -m benchmarks.ablations: prints each rewrite's step (not part of results.md)
+    from .base import start_tensorflow
+
+    start_tensorflow()
+    ablation(5)

@@ -10,7 +10,7 @@ import numpy as np
 from dreamvideo.frame import pictures, render
 from dreamvideo.network import loading, models
 
-from .base import LAYERS, SIZES, chained, frame_time, median_time, picture, record
+from .base import SIZES, chained, median_time, picture, record
 
 
 def step_flops(layer, tiles, tile_h, tile_w):
@@ -52,36 +52,6 @@ def step_time(layer, size, runs):
     )
 
 
-def core_speed(peak, same_kernels, nominal, runs):
-    """Step and frame; the step's rate against the best GEMM measured here (whichever kernels),
-    the GEMM of the kernels the step runs on, and the nominal peak."""
-    rows = []
-    for layer in LAYERS:
-        for size in SIZES:
-            step, flops = step_time(layer, size, runs)
-            rate = flops / step / 1e9
-            frame_s = frame_time(record(layer, size), size, runs)
-            rows.append(
-                dict(
-                    layer=layer,
-                    size=size,
-                    step=step,
-                    gflops=flops / 1e9,
-                    rate=rate,
-                    peak_pct=100 * rate / peak,
-                    same_pct=100 * rate / same_kernels,
-                    nominal_pct=100 * rate / nominal,
-                    frame=frame_s,
-                )
-            )
-            print(
-                f"layer {layer} {size[0]}x{size[1]}: step {step:.3f} s ({flops / 1e9:.1f} GFLOP, {rate:.0f} GFLOP/s, "
-                f"{100 * rate / peak:.0f}% of measured peak), frame {frame_s:.3f} s",
-                flush=True,
-            )
-    return rows
-
-
 def _parts(idle, rec, prev, out):
     """Each part of a frame on its own, and the whole frame."""
 
@@ -111,7 +81,7 @@ def _alternated(parts, rounds):
     return {name: statistics.median(v) for name, v in samples.items()}
 
 
-def overheads(rounds, layer=3):
+def overheads(rounds, layer=3, precision="float32"):
     """Where a frame's time goes outside the network, each part timed on its own: PNG read and
     write, camera + colour, and the octave work (the same dream call with the network swapped
     for the identity: tiling, per-tile normalisation, smoothing, pyramid), in alternation with
@@ -119,12 +89,12 @@ def overheads(rounds, layer=3):
     from dreamvideo.network import dream
 
     rows = []
-    dreamer = dream.dreamer(models.DEFAULT_MODEL, layer)
-    idle = dream.Dreamer(models.DEFAULT_MODEL, dreamer.terms)
+    dreamer = dream.dreamer(models.DEFAULT_MODEL, layer, precision)
+    idle = dream.Dreamer(models.DEFAULT_MODEL, dreamer.terms, precision)
     idle.features = lambda x, training=False: x  # traced on first call: the octave without a network
     for size in SIZES:
         with chained(size) as (prev, out):
-            med = _alternated(_parts(idle, record(layer, size), prev, out), rounds)
+            med = _alternated(_parts(idle, record(layer, size, precision=precision), prev, out), rounds)
         # In a chain the previous frame comes from memory (pictures.read_frame): no decode per frame.
         outside = med["camera + colour"] + med["octave work"] + med["write PNG"]
         rows.append(dict(size=size, parts=med, outside=100 * outside / med["frame"]))

@@ -184,3 +184,10 @@ def peer_speed(runs):
             flush=True,
         )
     return rows
+
+
+if __name__ == "__main__":  # python -m benchmarks.peers: prints the comparison (not part of results.md)
+    from .base import start_tensorflow
+
+    start_tensorflow()
+    peer_speed(3)

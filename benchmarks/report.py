@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dreamvideo.network import models
 
-from .base import REPO, SIZES
+from .base import REPO
 from .machine import flag_list, onednn_default
 
 
@@ -52,172 +52,214 @@ def target_table(rows):
     return ["| target | this run | met |", "|---|---|---|", *[f"| {t} | {v} | {met(m)} |" for t, v, m in rows]]
 
 
-def targets(core, over, bf16, machine, backend, peer, pipe, dag):
-    """(target, what this run measured, met) for each goal of the speed work."""
+def _pct(rate, peak):
+    return f"{100 * rate / peak:.0f}%"
 
-    def find(layer, size):
-        return next(r for r in core if r["layer"] == layer and r["size"] == size)
 
-    small, large = find(3, SIZES[0]), find(3, SIZES[1])
-    frames = [r for r in peer if r["label"] == "video frame"]
-    overhead = 100 * (pipe["piped"] / pipe["in_job"] - 1)
-    default = next(r for label, r in backend.items() if label.endswith("(default here)"))
-    speedup = bf16["float32"] / bf16["bfloat16"]
-    rows = [
-        (
-            "repeated runs byte-identical (default kernels)",
-            f"{default['distinct']} distinct in {default['runs']} processes",
-            default["distinct"] == 1,
-        ),
-        (
-            "gradient step >= 60% of the measured float32 GEMM, 640x360, layer 3",
-            f"{small['peak_pct']:.0f}% ({small['rate']:.0f} of {machine['peak']:.0f} GFLOP/s)",
-            small["peak_pct"] >= 60,
-        ),
-    ]
-    rows += [
-        (
-            f"frame time outside the network <= 10%, {r['size'][0]}x{r['size'][1]}",
-            f"{r['outside']:.1f}%",
-            r["outside"] <= 10,
+def targets(run):
+    """(target, this run, met): every target a ratio to a peak measured in the same run."""
+    rows = []
+    for f in run["frames"]:
+        network, whole = f["flops"] / f["network"], f["flops"] / f["frame"]
+        rows.append(
+            (
+                f"network's part of a 640x360 frame, layer {f['layer']}, {run['precision']}: >= 60% of the peak",
+                f"{_pct(network, f['peak'])} ({network / 1e9:.0f} of {f['peak'] / 1e9:.0f} GFLOP/s)",
+                network >= 0.6 * f["peak"],
+            )
         )
-        for r in over
-    ]
+        rows.append(
+            (
+                f"whole 640x360 frame, layer {f['layer']}: >= 45% of the peak",
+                f"{_pct(whole, f['peak'])} ({whole / 1e9:.0f} GFLOP/s)",
+                whole >= 0.45 * f["peak"],
+            )
+        )
+    over, hidden = run["outside"][0], _hidden(run)
+    rows.append(
+        (
+            "outside the network <= 10% of a 640x360 frame",
+            f"{over['outside']:.1f}% with the write in line, {hidden:.1f}% in a chunk "
+            "(the write beside the next dream)",
+            hidden <= 10,
+        )
+    )
+    four_k = run["big"][-1]
+    rows.append(
+        (
+            "a 3840x2160 frame dreams within 8 GB (default tile_size)",
+            f"{four_k['mb'] / 1024:.1f} GB peak",
+            four_k["mb"] <= 8192,
+        )
+    )
     rows += [
         (
-            "bfloat16 >= 1.5x faster per frame (where the CPU has it)",
-            f"{speedup:.2f}x" + ("" if machine["bf16"] else " (no AVX512_BF16/AMX here: emulated)"),
-            speedup >= 1.5 if machine["bf16"] else None,
-        ),
-        ("frame 640x360 <= 0.6 s (layer 3)", f"{small['frame']:.3f} s", small["frame"] <= 0.6),
-        ("frame 1280x720 <= 2.5 s (layer 3)", f"{large['frame']:.3f} s", large["frame"] <= 2.5),
-        (
-            ">= 5x faster per video frame than the seed's way",
-            ", ".join(f"layer {r['layer']}: {r['seed'] / r['ours']:.1f}x" for r in frames),
-            all(r["seed"] / r["ours"] >= 5 for r in frames),
-        ),
-        ("Snakemake overhead <= 5% of frame time", f"{overhead:+.1f}%", overhead <= 5),
-        ("DAG of 3,600 frames <= 5 s (default frames_per_job)", f"{dag['dry']:.1f} s", dag["dry"] <= 5),
-        ("no-op rerun of 3,600 frames <= 3 s (default frames_per_job)", f"{dag['noop']:.1f} s", dag["noop"] <= 3),
+            f"one frame's dream at {run['odd'][0]}x{run['odd'][1]} identical in 6 fresh processes, {p}",
+            f"{n} distinct",
+            n == 1,
+        )
+        for p, n in run["bytes"].items()
     ]
+    minutes = run["seconds"] / 60
+    rows.append(
+        (f"`make benchmark` <= 15 minutes on {run['machine']['cores']} cores", f"{minutes:.1f} min", minutes <= 15)
+    )
+    rows.append(("the same frame on a GPU (`make venv GPU=1`)", "no GPU was lent to this run: not checked", None))
     return rows
 
 
-def _machine_lines(m, runs):
+def _hidden(run):
+    """Outside the network in a chunk job, % of its frame: the parts less what writing beside the next
+    dream saved a frame."""
+    over, saved = run["outside"][0], run["overlap"]["in line"] - run["overlap"]["beside"]
+    m = over["parts"]
+    outside = m["camera + colour"] + m["octave work"] + m["write PNG"] - saved
+    return 100 * outside / (m["frame"] - saved)
+
+
+def _machine_lines(run):
     import tensorflow as tf
 
+    m = run["machine"]
     return [
         "# Benchmark results",
         "",
-        f"Written by `python -m benchmarks` on {datetime.date.today()}: every number below comes from that run.",
+        f"Written by `python -m benchmarks` (`make benchmark`) on {datetime.date.today()} in {run['seconds'] / 60:.1f} "
+        "minutes: every number below comes from that one run, on this machine.",
         "",
         f"- CPU: {m['name']} (family {m['family']}, model {m['model']}), {m['cores']} cores at a nominal "
-        f"{m['ghz']:.2f} GHz; flags: {flag_list(m)}.",
-        f"- Python {platform.python_version()}, TensorFlow {tf.__version__} (CPU kernels by default here: "
-        f"{'oneDNN' if onednn_default() else 'its own'}; oneDNN {m['onednn']}).",
-        f"- Peak measured here: 4096^2 float32 GEMM {m['peak']:.0f} GFLOP/s at best (the faster kernels, table below), "
-        f"{m['gemm']:.0f} GFLOP/s with the default kernels"
-        + (
-            f", bfloat16 GEMM {m['peak_bf16']:.0f} GFLOP/s"
-            if m["peak_bf16"]
-            else " (no bfloat16 GEMM: the CPU has no AVX512_BF16/AMX)"
-        )
-        + f"; nominal {m['nominal']:.0f} GFLOP/s (cores x clock x fp32 lanes x FMA x 2 units).",
-        f"- Model {models.DEFAULT_MODEL}; medians of {runs} runs after warm-up; a frame is: read PNG, camera + colour, "
-        "1 iteration x 2 octaves (num_repeats 1), tile size 400, write PNG.",
+        f"{m['ghz']:.2f} GHz; flags: {flag_list(m)}. 1-minute load average before / after: "
+        f"{run['load'][0]:.1f} / {run['load'][1]:.1f}.",
+        f"- Python {platform.python_version()}, TensorFlow {tf.__version__} (CPU kernels here: "
+        f"{'oneDNN' if onednn_default() else 'its own'}; oneDNN {m['onednn']}); the default precision resolves to "
+        f"**{run['precision']}**.",
+        f"- Peaks measured here: 4096^2 GEMM {run['gemm'][run['precision']]:.0f} GFLOP/s in {run['precision']}"
+        + (f", float32 {run['gemm']['float32']:.0f}" if run["precision"] != "float32" else "")
+        + f"; a plain copy writes {run['bandwidth'] / 1e9:.1f} GB/s. The peak of a target is the higher of the GEMM "
+        "in the frame's precision and the frame's own convolutions timed alone (each shape of the step, forward and "
+        "input gradient, nothing between them).",
+        f"- Model {models.DEFAULT_MODEL}; a frame is the schema's defaults: read PNG, camera + colour, 1 iteration x 2 "
+        f"octaves, tile size 400, write PNG; medians of {run['rounds']} frames after 2 of warm-up.",
         "",
     ]
 
 
-def _speed_lines(backend, core, over):
+def _frame_lines(run):
     lines = [
-        "## Kernels: TensorFlow's own against oneDNN's",
+        "## A 640x360 frame against the peaks",
         "",
-        "Each in fresh processes; the bytes are those of the dream that showed the problem (321x181, layer 6, "
-        "`dream-image` defaults, seed 3), made once per process.",
+        "*Network*: the frame's octave calls (both octaves' gradient steps, timed inside the frame); their FLOPs "
+        "are the convolutions' (forward x2 for the input gradients), counted from the network's shapes.",
         "",
-        "| kernels | float32 GEMM | step 640x360 L3 | frame 640x360 L3 | bfloat16 frame | distinct results |",
-        "|---|---|---|---|---|---|",
-    ]
-    lines += [
-        f"| {label} | {r['gemm']:.0f} GFLOP/s | {r['step']:.3f} s | {r['frame']:.3f} s | {r['frame_bf16']:.3f} s "
-        f"| {r['distinct']} in {r['runs']} processes |"
-        for label, r in backend.items()
-    ]
-    lines += [
-        "",
-        "## Dream step and frame (default kernels)",
-        "",
-        "| layer | size | gradient step | GFLOP per step | GFLOP/s | % of measured peak | % of the same kernels' GEMM "
-        "| % of nominal | full frame |",
+        "| layer | frame | network | FLOP | network rate | GEMM peak | convolutions alone | network / peak "
+        "| frame / peak |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['layer']} ({models.get(models.DEFAULT_MODEL).layer_name(r['layer'])}) | {r['size'][0]}x{r['size'][1]} "
-        f"| {r['step']:.3f} s | {r['gflops']:.1f} | {r['rate']:.0f} | {r['peak_pct']:.0f}% | {r['same_pct']:.0f}% "
-        f"| {r['nominal_pct']:.0f}% | {r['frame']:.3f} s |"
-        for r in core
-    ]
-    lines += [
+    for f in run["frames"]:
+        lines.append(
+            f"| {f['layer']} | {f['frame']:.3f} s | {f['network']:.3f} s | {f['flops'] / 1e9:.1f} G | "
+            f"{f['flops'] / f['network'] / 1e9:.0f} GFLOP/s | {run['gemm'][run['precision']]:.0f} GFLOP/s | "
+            f"{f['alone'] / 1e9:.0f} GFLOP/s | {_pct(f['flops'] / f['network'], f['peak'])} | "
+            f"{_pct(f['flops'] / f['frame'], f['peak'])} |"
+        )
+    for r in run["roofline"]:
+        lines += [
+            "",
+            f"### Roofline: one gradient step of layer {r['layer']}, 640x360 "
+            f"({r['precision']}, {r['step'] * 1000:.0f} ms)",
+            "",
+            "TensorFlow's profiler over 5 steps; each op's time and the bytes of its outputs summed per class. Ops run "
+            "two at a time on these cores (inter-op threads), so the shares are of op time, which exceeds the step's "
+            "wall time. FLOP rows against the peak above; the others in bytes written against a plain copy.",
+            "",
+            r["table"],
+        ]
+    return lines + [""]
+
+
+def _outside_lines(run):
+    lines = [
+        "## Outside the network",
         "",
-        "## Where a frame's time goes (layer 3)",
-        "",
-        "Each part timed on its own, in alternation with whole frames. *Octave work* is the same dream call with "
-        "the network swapped for the identity (tiling, per-tile normalisation, smoothing, pyramid, resizes). "
-        "In a chain the previous frame comes from memory, so a PNG read is paid only by the first frame after "
-        "a (re)start.",
+        "Each part on its own, in alternation with whole frames. *Octave work* is the same dream call with the network "
+        "swapped for the identity (tiling, per-tile normalisation, smoothing, pyramid, resizes). In a chain the "
+        "previous frame comes from memory, so a PNG read is paid only by the first frame after a (re)start.",
         "",
         "| size | frame | camera + colour | octave work | write PNG | outside the network | (PNG read on resume) |",
         "|---|---|---|---|---|---|---|",
     ]
+    for r in run["outside"]:
+        m = r["parts"]
+        lines.append(
+            f"| {r['size'][0]}x{r['size'][1]} | {m['frame']:.3f} s | {m['camera + colour']:.3f} s | "
+            f"{m['octave work']:.3f} s | {m['write PNG']:.3f} s | {r['outside']:.1f}% | {m['read PNG']:.3f} s |"
+        )
+    o = run["overlap"]
     lines += [
-        f"| {r['size'][0]}x{r['size'][1]} | {q['frame']:.3f} s | {q['camera + colour']:.3f} s "
-        f"| {q['octave work']:.3f} s | {q['write PNG']:.3f} s | {r['outside']:.1f}% | {q['read PNG']:.3f} s |"
-        for r in over
-        for q in [r["parts"]]
+        "",
+        "A chunk job writes each frame's PNG in a second thread while the next frame dreams (render.make_frames): "
+        f"12 chained 640x360 frames took {o['in line']:.3f} s a frame with the write in line, {o['beside']:.3f} s "
+        f"beside the next dream ({1000 * (o['in line'] - o['beside']):.0f} ms saved a frame; alternating, median of 3).",
     ]
-    return lines
+    lines += ["", "The PNG write at each zlib level (run-length matching, Paeth filter; a 640x360 frame):", ""]
+    lines += ["| level | write | size |", "|---|---|---|"]
+    lines += [f"| {r['level']} | {1000 * r['seconds']:.1f} ms | {r['bytes'] / 1e3:.0f} kB |" for r in run["png"]]
+    return lines + [""]
 
 
-def _choice_lines(ablated, bf16, peer):
-    from .peers import SINGLE_IMAGE
-
+def _big_lines(run):
     lines = [
+        "## 1920x1080 and 3840x2160",
         "",
-        "## What each network rewrite brings (one gradient step, 640x360, layer 3, whole image)",
+        f"Layer 3, {run['precision']}, the default tile_size; each size in a fresh process: the second chained "
+        "frame's time (the first traces) and the process's peak resident memory (model, TensorFlow and all).",
         "",
-        "| network | step | GFLOP/s |",
+        "| size | frame | peak memory |",
         "|---|---|---|",
     ]
-    lines += [f"| {r['label']} | {r['step']:.3f} s | {r['rate']:.0f} |" for r in ablated]
     lines += [
-        "",
+        f"| {r['size'][0]}x{r['size'][1]} | {r['seconds'][-1]:.2f} s | {r['mb'] / 1024:.2f} GB |" for r in run["big"]
+    ]
+    return lines + [""]
+
+
+def _bfloat16_lines(run):
+    b = run["bf16"]
+    return [
         "## bfloat16",
         "",
-        f"Frame 640x360, layer 3: float32 {bf16['float32']:.3f} s, bfloat16 {bf16['bfloat16']:.3f} s "
-        f"({bf16['float32'] / bf16['bfloat16']:.2f}x). The same dream (layer 5, 10 iterations x 4 octaves) in float32 "
-        f"| bfloat16 | 4x their difference: mean difference {bf16['mean_difference']:.1f} levels, correlation of the "
-        f"two dreams' changes {bf16['correlation']:.3f}.",
+        f"Frame 640x360, layer 3: float32 {b['float32']:.3f} s, bfloat16 {b['bfloat16']:.3f} s "
+        f"({b['float32'] / b['bfloat16']:.2f}x). The same dream (layer 5, 10 iterations x 4 octaves) in float32 | "
+        f"bfloat16 | 4x their difference: mean difference {b['mean_difference']:.1f} levels, correlation of the "
+        f"two dreams' changes {b['correlation']:.3f}.",
         "",
         "![float32, bfloat16, difference](bfloat16.jpg)",
         "",
     ]
-    lines += [
-        "## The same 640x360 frame, made the peers' way",
+
+
+# Earlier runs on other machines (each `python -m benchmarks` or `--quick`, as written then): seconds per
+# 640x360 frame at the defaults of that day, and the GEMM peak in the default precision.
+HISTORY = (
+    ("2026-11-25", "AMD EPYC (family 25, model 1), 2 cores, AVX2", "float32, TensorFlow's kernels", 0.454, 0.710, 89),
+    ("2026-12-04", "AMD EPYC (family 25, model 17), 2 cores, AVX512_BF16", "bfloat16, oneDNN", 0.222, 0.325, 414),
+    ("2026-12-05", "Intel Xeon with AMX, 2 cores", "bfloat16, oneDNN", 0.303, 0.394, 538),
+)
+
+
+def _history_lines():
+    lines = [
         "",
-        f"Video frame: the settings above. Single image: `dream-image` defaults "
-        f"({SINGLE_IMAGE['num_iterations']} iterations x {SINGLE_IMAGE['num_repeats'] + 1} octaves, step 3), "
-        "one run after warm-up.",
+        "## History: other machines",
         "",
-        "| layer | what | ours | seed's way (Hvass-style) | speed-up | TF tutorial's way | speed-up |",
-        "|---|---|---|---|---|---|---|",
+        "Absolute figures from earlier runs on other CPUs (seconds mean little across machines; this run's ratios "
+        "above are what the targets read).",
+        "",
+        "| date | machine | precision, kernels | frame 640x360 L3 | L6 | GEMM peak |",
+        "|---|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {r['layer']} | {r['label']} | {r['ours']:.3f} s | {r['seed']:.3f} s | {r['seed'] / r['ours']:.1f}x "
-        f"| {r['tutorial']:.3f} s | {r['tutorial'] / r['ours']:.1f}x |"
-        for r in peer
-    ]
-    return lines
+    lines += [f"| {d} | {m} | {p} | {a:.3f} s | {b:.3f} s | {g} GFLOP/s |" for d, m, p, a, b, g in HISTORY]
+    return lines + [""]
 
 
 def _pipeline_lines(pipe, dag):
@@ -237,18 +279,9 @@ def _pipeline_lines(pipe, dag):
     ]
 
 
-def results(path, machine, backend, core, over, ablated, bf16, peer, pipe, dag, runs):
-    """results.md from a full run (its preview and quick sections are added by update_section)."""
-    lines = (
-        _machine_lines(machine, runs)
-        + _speed_lines(backend, core, over)
-        + _choice_lines(ablated, bf16, peer)
-        + _pipeline_lines(pipe, dag)
-    )
-    lines += ["## Targets", "", *target_table(targets(core, over, bf16, machine, backend, peer, pipe, dag))]
-    lines += [
-        "",
-        "What was tried for the targets missed: [README.md](README.md#targets-missed-and-what-was-tried).",
-        "",
-    ]
+def results(path, run):
+    """results.md from one full run of `python -m benchmarks` (`run`: what __main__.full measured)."""
+    lines = _machine_lines(run) + _frame_lines(run) + _outside_lines(run) + _big_lines(run)
+    lines += _pipeline_lines(run["pipe"], run["dag"]) + _bfloat16_lines(run)
+    lines += ["## Targets", "", *target_table(targets(run))] + _history_lines()
     write(path, lines)

@@ -25,7 +25,7 @@ def quick_section(machine, labels, hello, frames, exact, rounds, seconds, load, 
         f"Written by `python -m benchmarks --quick` on {datetime.date.today()}: {machine['name']} "
         f"(family {machine['family']}, model {machine['model']}), {machine['cores']} cores, threads {threads()}; "
         f"flags: {flag_list(machine)}. Each kernel set in its own process; "
-        f"the frames (as above: 1 iteration x 2 octaves, PNG in and out) alternate between them, median of "
+        f"the frames (as in results.md: 1 iteration x 2 octaves, PNG in and out) alternate between them, median of "
         f"{rounds} rounds. The default precision (`precision` in the schema) resolves here to **{precision}**. "
         f"1-minute load average before / after: {load[0]:.1f} / {load[1]:.1f} (other work on the machine slows "
         f"every number; the ratios come from alternating frames).",

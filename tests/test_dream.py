@@ -141,6 +141,50 @@ def test_the_last_written_frame_reads_back_from_memory_with_the_same_pixels(tmp_
     assert pictures.read_frame(path).tobytes() == other.tobytes()
 
 
+def test_a_chunk_writes_each_frame_beside_the_next_ones_dream_same_bytes_and_errors(tmp_path, repo):
+    """make_frames writes a frame's PNG in a second thread while the next frame dreams on its
+    pixels from memory: the files equal those of one make_frame at a time, all are on disk when it
+    returns, and a write that fails fails the chunk."""
+    import threading
+
+    from dreamvideo.frame import render
+    from dreamvideo.plan import spec
+
+    data = {
+        "seed_image": str(repo / "tests/data/golden_input.png"),
+        "size": [96, 64],
+        "seed": 2,
+        "segments": [{"frames": 4, "layer": 3}],
+    }
+    frames = spec.plan("t", spec.validate(data), "t.yaml").frames
+    one_by_one, chunk = tmp_path / "one", tmp_path / "chunk"
+    one_by_one.mkdir(), chunk.mkdir()
+    previous = None
+    for i, record in enumerate(frames):
+        render.make_frame(i, record, one_by_one / f"{i}.png", previous)
+        previous = one_by_one / f"{i}.png"
+    writers = []
+    real_write = pictures.write_frame
+
+    def write(pixels, path):
+        writers.append(threading.current_thread().name)
+        real_write(pixels, path)
+
+    pictures.write_frame = write
+    try:
+        render.make_frames(range(4), frames, [chunk / f"{i}.png" for i in range(4)])
+    finally:
+        pictures.write_frame = real_write
+    assert [p.read_bytes() for p in sorted(chunk.glob("*.png"))] == [
+        p.read_bytes() for p in sorted(one_by_one.glob("*.png"))
+    ]
+    assert len(writers) == 4 and all(name.startswith("frame-writer") for name in writers), writers
+    with pytest.raises(OSError):  # frame 2's folder is a file: its write fails, and so does the chunk
+        (tmp_path / "blocked").write_text("")
+        paths = [chunk / "a.png", chunk / "b.png", tmp_path / "blocked" / "c.png", chunk / "d.png"]
+        render.make_frames(range(4), frames, paths)
+
+
 def test_detail_octaves_keep_the_frames_own_detail_and_blend_blurs_it(card):
     """With a vanishing step, the dream changes nothing: `detail` octaves hand the frame back as it
     was (only the dream's change is upscaled), `blend` octaves replace 80 % of it by a blurred copy."""

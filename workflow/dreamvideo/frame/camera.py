@@ -107,8 +107,9 @@ def _whole_pixel_shift(m):
     return int(dx), int(dy)
 
 
-def warp(pixels, m, border="reflect"):
-    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warp.
+def warp(pixels, m, border="reflect", threads=1):
+    """Apply m (source -> destination) to an H x W x 3 image with one Lanczos warp, its rows in
+    `threads` bands at once (the same bytes for any count).
 
     Returns float32, neither clipped nor rounded (Lanczos overshoots a little at edges;
     the caller decides when to round). An identity m returns the input as float32 untouched."""
@@ -131,5 +132,5 @@ def warp(pixels, m, border="reflect"):
 
     separable = inverse[0, 1] == 0.0 and inverse[1, 0] == 0.0  # zoom and pan: the same bytes, faster
     return (lanczos.warp_separable if separable else lanczos.warp)(
-        np.ascontiguousarray(image), inverse, BORDERS[border]
+        np.ascontiguousarray(image), inverse, BORDERS[border], threads
     )

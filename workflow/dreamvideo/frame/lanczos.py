@@ -3,6 +3,7 @@ Compiled code is cached beside this file; `warm_up()` compiles it once in one pr
 processes started after it (parallel jobs, test workers) read the cache instead of all compiling
 into it at once."""
 
+import concurrent.futures
 import math
 
 import numba
@@ -48,15 +49,21 @@ def weights(f, w):
         w[k] /= total
 
 
+def warp(image, inverse, border, threads=1):
+    """out[y, x] = the Lanczos interpolation of image at inverse @ (x, y, 1), in float64, per
+    channel; rows in `threads` bands at once (each pixel's sum is its own: the same bytes)."""
+    out = np.empty(image.shape, np.float32)
+    _in_bands(image.shape[0], threads, lambda y0, y1: _warp_rows(image, inverse, border, out, y0, y1))
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
-def warp(image, inverse, border):
-    """out[y, x] = the Lanczos interpolation of image at inverse @ (x, y, 1), in float64, per channel."""
+def _warp_rows(image, inverse, border, out, y0, y1):
     height, width, channels = image.shape
-    out = np.empty((height, width, channels), np.float32)
     wx, wy = np.empty(8), np.empty(8)
     cols, rows = np.empty(8, np.int64), np.empty(8, np.int64)
     acc = np.empty(channels)
-    for y in range(height):
+    for y in range(y0, y1):
         for x in range(width):
             sx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]
             sy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]
@@ -78,19 +85,28 @@ def warp(image, inverse, border):
                     acc[c] += wj * line
             for c in range(channels):
                 out[y, x, c] = acc[c]
-    return out
 
 
-@numba.njit(cache=True, nogil=True)
-def warp_separable(image, inverse, border):
+def warp_separable(image, inverse, border, threads=1):
     """`warp` for an inverse without shear or rotation (inverse[0, 1] == inverse[1, 0] == 0), the
     camera's usual zoom and pan: the same bytes, ~8x less work. A source column's position then
     depends on x alone and a row's on y alone, so each column's and row's taps and weights are
     computed once (by the same expressions as `warp`: inverse[0, 1] * y and inverse[1, 0] * x are
     zeros of the same sign for every y and x), and the 8 x 8 sum runs as two passes: every
     source row's horizontal sums `line` (the same float64 sums, in the same order, as `warp`'s),
-    then per output pixel acc = sum over j of wy[j] * line, in `warp`'s order."""
+    then per output pixel acc = sum over j of wy[j] * line, in `warp`'s order. Each pass runs in
+    `threads` bands of rows at once."""
     height, width, channels = image.shape
+    wxs, wys, cols, rows = _separable_taps(inverse, height, width, border)
+    lines = np.empty((height, width, channels))
+    out = np.empty((height, width, channels), np.float32)
+    _in_bands(height, threads, lambda r0, r1: _lines(image, wxs, cols, lines, r0, r1))
+    _in_bands(height, threads, lambda y0, y1: _columns(lines, wys, rows, out, y0, y1))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _separable_taps(inverse, height, width, border):
     wxs, wys = np.empty((width, 8)), np.empty((height, 8))
     cols, rows = np.empty((width, 8), np.int64), np.empty((height, 8), np.int64)
     for x in range(width):
@@ -107,17 +123,28 @@ def warp_separable(image, inverse, border):
         inside_y = 3 <= iy and iy + 4 < height
         for k in range(8):
             rows[y, k] = iy - 3 + k if inside_y else source_index(iy - 3 + k, height, border)
-    lines = np.empty((height, width, channels))
-    for r in range(height):
+    return wxs, wys, cols, rows
+
+
+@numba.njit(cache=True, nogil=True)
+def _lines(image, wxs, cols, lines, r0, r1):
+    """Source rows r0..r1's horizontal sums."""
+    width, channels = image.shape[1], image.shape[2]
+    for r in range(r0, r1):
         for x in range(width):
             for c in range(channels):
                 line = 0.0
                 for i in range(8):
                     line += wxs[x, i] * image[r, cols[x, i], c]
                 lines[r, x, c] = line
-    out = np.empty((height, width, channels), np.float32)
+
+
+@numba.njit(cache=True, nogil=True)
+def _columns(lines, wys, rows, out, y0, y1):
+    """Output rows y0..y1: each pixel's sum in `warp`'s order (j = 0..7), a row at a time."""
+    width, channels = lines.shape[1], lines.shape[2]
     acc = np.empty((width, channels))
-    for y in range(height):  # each pixel's sum in `warp`'s order (j = 0..7), a row at a time
+    for y in range(y0, y1):
         acc[:] = 0.0
         for j in range(8):
             r, wj = rows[y, j], wys[y, j]
@@ -127,7 +154,20 @@ def warp_separable(image, inverse, border):
         for x in range(width):
             for c in range(channels):
                 out[y, x, c] = acc[x, c]
-    return out
+
+
+_pools = {}
+
+
+def _in_bands(height, threads, run):
+    """run(first, end) over `threads` bands of rows 0..height at once (the kernels release the GIL)."""
+    if threads <= 1 or height < 2 * threads:
+        return run(0, height)
+    if threads not in _pools:
+        _pools[threads] = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="lanczos")
+    bounds = np.linspace(0, height, threads + 1).astype(int).tolist()
+    for done in [_pools[threads].submit(run, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
+        done.result()
 
 
 def warm_up():

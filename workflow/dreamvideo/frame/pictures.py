@@ -55,12 +55,16 @@ def to_uint8(pixels):
 
 
 _last_written = {}  # the frame this process wrote last: its path, file identity and pixels
+_being_written = {}  # path → pixels of a frame whose write runs in the background (write_frame_later)
 
 
 def read_frame(path):
     """A frame this workflow wrote (8-bit RGB PNG) → H x W x 3 uint8, faster than read_rgb.
     The frame this process wrote last comes back from memory while its file is unchanged:
     PNG is lossless, so those are the very pixels a decode would give."""
+    pending = _being_written.get(str(path))
+    if pending is not None:
+        return pending.copy()
     last = _last_written.get("frame")
     if last and last[0] == str(path) and last[1] == _identity(path):
         return last[2].copy()
@@ -89,6 +93,22 @@ def write_frame(pixels, path):
         raise ImageError(f"{path}: could not encode the frame")
     files.write_bytes_atomic(data.tobytes(), path)
     _last_written["frame"] = (str(path), _identity(path), np.array(pixels, np.uint8))
+
+
+def write_frame_later(pixels, path, writer):
+    """write_frame in `writer` (a one-thread executor, so frames land in order) while this thread
+    goes on to dream the next frame, which reads these pixels from memory meanwhile. Returns the
+    future: its result() raises what the write raised."""
+    pixels = np.array(pixels, np.uint8)
+    _being_written[str(path)] = pixels
+
+    def write():
+        try:
+            write_frame(pixels, path)
+        finally:
+            _being_written.pop(str(path), None)
+
+    return writer.submit(write)
 
 
 def _identity(path):

@@ -2,6 +2,7 @@
 kind's chain of steps (steps.py) on the job's inputs; frame i is made from frame i-1 *as saved*,
 so a resumed render equals an uninterrupted one byte for byte."""
 
+import concurrent.futures
 import contextlib
 from pathlib import Path
 
@@ -38,24 +39,34 @@ def _check_weights(record, model_weights):
         )
 
 
-def make_frame(index, record, out_path, previous=None, model_weights=None, guidance=None, **inputs):
+def make_frame(index, record, out_path, previous=None, model_weights=None, guidance=None, writer=None, **inputs):
     """Frame `index`, any kind, from its record and its job's named inputs (records.KINDS says
     which each kind reads: previous, seed_image, source, flow, earlier, later): its kind's chain of
-    steps, then the PNG, written atomically. The model's weights load once per process through the
-    model cache; the mask and guide files (`guidance`) are read where the record names them."""
+    steps, then the PNG, written atomically (in `writer`, an executor, when given: make_frames).
+    The model's weights load once per process through the model cache; the mask and guide files
+    (`guidance`) are read where the record names them."""
     _check_weights(record, model_weights)
-    pictures.write_frame(steps.run(record, steps.Inputs(index, previous, **inputs)).pixels, out_path)
+    pixels = steps.run(record, steps.Inputs(index, previous, **inputs)).pixels
+    if writer is None:
+        return pictures.write_frame(pixels, out_path)
+    return pictures.write_frame_later(pixels, out_path, writer)
 
 
 def make_frames(indices, records, out_paths, previous=None, each=None, **inputs):
     """Frames `indices` (consecutive) of one chunk job, in order, each from the one before as saved;
     `previous` is the frame before the chunk (None for a chunk that starts a chain), `inputs` the
     rest of make_frame's. `each(index, record)`: a context around each frame (the progress line,
-    as for one job per frame). The model loads once, for the first frame dreamed."""
-    for index, record, out_path in zip(indices, records, out_paths):
-        with each(index, record) if each else contextlib.nullcontext():
-            make_frame(index, record, out_path, previous=previous, **inputs)
-        previous = out_path
+    as for one job per frame). The model loads once, for the first frame dreamed. Each frame's PNG
+    is written by a second thread while the next frame dreams (the next one reads it from memory);
+    all are on disk when this returns, in order, or it raises what a write raised."""
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frame-writer") as writer:
+        writes = []
+        for index, record, out_path in zip(indices, records, out_paths):
+            with each(index, record) if each else contextlib.nullcontext():
+                writes.append(make_frame(index, record, out_path, previous=previous, writer=writer, **inputs))
+            previous = out_path
+        for write in writes:
+            write.result()
 
 
 def prepared(index, record, previous=None, source=None, flow=None):

@@ -65,7 +65,7 @@ def move(pixels, record):
         zoom_speed=record["zoom_speed"],
         trim_size=record.get("trim_size"),
     )  # only a preview's records have it
-    return camera.warp(pixels, m, record["border"])
+    return camera.warp(pixels, m, record["border"], record["threads"])
 
 
 def colour_control(pixels, record, reference_brightness, reference_vividness):

@@ -28,6 +28,10 @@ def _fast_conv(x, kernel, stride, padding):
     @tf.custom_gradient
     def conv(x, kernel):
         def input_gradient(dy):
+            with tf.name_scope("conv_gradient"):  # a scope for the profiler (benchmarks/roofline.py)
+                return _input_gradient(dy)
+
+        def _input_gradient(dy):
             flipped = tf.transpose(tf.reverse(kernel, axis=[0, 1]), [0, 1, 3, 2])
             if padding == "SAME":
                 return tf.nn.conv2d(dy, flipped, 1, "SAME"), tf.zeros_like(kernel)
@@ -119,7 +123,12 @@ def exact_max_pool(x, pool_size, strides, padding):
     @tf.custom_gradient
     def pool(x):
         y = tf.nn.max_pool2d(x, size, strides, padding)
-        return y, lambda dy: _first_max_gradient(x, y, dy, size, strides, padding)
+
+        def gradient(dy):
+            with tf.name_scope("max_pool_gradient"):  # a scope for the profiler (benchmarks/roofline.py)
+                return _first_max_gradient(x, y, dy, size, strides, padding)
+
+        return y, gradient
 
     return pool(x)
 

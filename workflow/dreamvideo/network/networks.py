@@ -2,6 +2,7 @@
 gradients computed as forward convolutions, max pools whose gradient does not depend on the
 kernels that run it, and (for the TorchScript source) mixed10's max pool."""
 
+import functools
 import re
 import threading
 import types
@@ -74,9 +75,22 @@ def dreaming_inception_v3(path, max_pool_mixed10=False, fast_gradients=True, dty
     return net
 
 
+@functools.cache
+def onednn():
+    """Whether TensorFlow runs oneDNN's kernels in this process (its default on CPUs with
+    AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX; TF_ENABLE_ONEDNN_OPTS overrides)."""
+    from tensorflow.python.util import _pywrap_util_port
+
+    return _pywrap_util_port.IsMklEnabled()
+
+
 def _dreaming_layer_classes(fast_gradients):
     """The Identity that stands where a BatchNormalization was, and the Conv2D whose input
-    gradient is `_fast_conv` where it can be (`fast_gradients`)."""
+    gradient is `_fast_conv` where it can be (`fast_gradients`) and pays: with TensorFlow's own
+    kernels everywhere, with oneDNN's at stride 1 only. oneDNN's own backward pass of a strided
+    convolution skips the zeros `_fast_conv` dilates the gradient with: the first conv's (3x3,
+    stride 2, 3 channels out) took 13 of a 640x360 layer-3 step's 94 ms that way, 2 ms in oneDNN
+    (Intel Xeon with AMX, bfloat16; benchmarks/results.md's roofline)."""
     import keras
 
     layers = keras.layers
@@ -103,6 +117,7 @@ def _dreaming_layer_classes(fast_gradients):
             stride = self.strides[0]
             if (
                 fast_gradients
+                and (stride == 1 or not onednn())
                 and self.strides == (stride, stride)
                 and self.dilation_rate == (1, 1)
                 and (self.padding == "valid" or stride == 1)
