@@ -199,7 +199,7 @@ def _outside_lines(run):
         "",
         "A chunk job writes each frame's PNG in a second thread while the next frame dreams (render.make_frames): "
         f"12 chained 640x360 frames took {o['in line']:.3f} s a frame with the write in line, {o['beside']:.3f} s "
-        f"beside the next dream ({1000 * (o['in line'] - o['beside']):.0f} ms saved a frame; alternating, median of 3).",
+        f"beside the next dream ({1000 * (o['in line'] - o['beside']):.0f} ms saved a frame; median of 3).",
     ]
     lines += ["", "The PNG write at each zlib level (run-length matching, Paeth filter; a 640x360 frame):", ""]
     lines += ["| level | write | size |", "|---|---|---|"]
