@@ -283,5 +283,7 @@ def results(path, run):
     """results.md from one full run of `python -m benchmarks` (`run`: what __main__.full measured)."""
     lines = _machine_lines(run) + _frame_lines(run) + _outside_lines(run) + _big_lines(run)
     lines += _pipeline_lines(run["pipe"], run["dag"]) + _bfloat16_lines(run)
-    lines += ["## Targets", "", *target_table(targets(run))] + _history_lines()
+    lines += ["## Targets", "", *target_table(targets(run))]
+    lines += ["", "What was tried for the targets missed: [README.md](README.md#targets-missed-and-what-was-tried)."]
+    lines += _history_lines()
     write(path, lines)
