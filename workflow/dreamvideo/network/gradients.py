@@ -114,7 +114,7 @@ def exact_max_pool(x, pool_size, strides, padding):
     run), and the two route ties differently; after a ReLU, ties in a window are common. The
     forward is a plain max pool (a max is exact in any kernel; oneDNN's is fast), the gradient
     `_first_max_gradient`: the bytes of MaxPoolWithArgmax's gradient, without that op, whose
-    Eigen kernel took a quarter of a bfloat16 dream step (benchmarks/results.md)."""
+    Eigen kernel took a quarter of a bfloat16 dream step (benchmarks/README.md: what was tried)."""
     import tensorflow as tf
 
     size = (pool_size, pool_size) if isinstance(pool_size, int) else tuple(pool_size)
