@@ -45,11 +45,10 @@ def flag_list(machine):
 
 
 def onednn_default():
-    """Whether TensorFlow runs oneDNN's kernels in this process (by default on CPUs with
-    AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX; TF_ENABLE_ONEDNN_OPTS overrides)."""
-    from tensorflow.python.util import _pywrap_util_port
+    """Whether TensorFlow runs oneDNN's kernels in this process (networks.onednn)."""
+    from dreamvideo.network import networks
 
-    return _pywrap_util_port.IsMklEnabled()
+    return networks.onednn()
 
 
 def onednn_version():
