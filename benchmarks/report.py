@@ -111,8 +111,10 @@ def targets(run):
 def _hidden(run):
     """Outside the network in a chunk job, % of its frame: the parts less what writing beside the next
     dream saved a frame."""
-    over, saved = run["outside"][0], run["overlap"]["in line"] - run["overlap"]["beside"]
-    m = over["parts"]
+    m = run["outside"][0]["parts"]
+    saved = max(
+        0.0, min(run["overlap"]["in line"] - run["overlap"]["beside"], m["write PNG"])
+    )  # no more than the write
     outside = m["camera + colour"] + m["octave work"] + m["write PNG"] - saved
     return 100 * outside / (m["frame"] - saved)
 

@@ -229,6 +229,8 @@ def table(result, peak, bandwidth):
         else:
             rate = r["written"] / r["seconds"] / 1e9 if r["seconds"] else 0.0
             cells = f"{r['written'] / 1e6:.0f} MB | {rate:.1f} GB/s | {100 * rate * 1e9 / bandwidth:.0f}% of a copy"
+            if not r["written"]:  # its output reuses an input's buffer: the profiler records no allocation
+                cells = "n/a (in place) | | "
         lines.append(
             f"| {name} | {1000 * r['seconds']:.1f} | {100 * r['seconds'] / total:.0f}% | {r['ops']} | {cells} |"
         )

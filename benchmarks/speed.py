@@ -27,7 +27,7 @@ from dreamvideo.network import models
 from .base import REPO, chained, default_precision, picture, record, start_tensorflow
 
 BIG = [(1920, 1080), (3840, 2160)]
-ODD = (321, 181)  # the bytes check's size: odd, two tiles' worth of rounding
+ODD = (321, 181)  # the bytes check's size: odd in both directions
 
 
 def network_share(layer, size, precision, rounds):
@@ -107,6 +107,7 @@ def png_levels(size=(640, 360), levels=(0, 1, 2, 3, 6), rounds=7):
     rows = []
     for level in levels:
         params = [cv2.IMWRITE_PNG_COMPRESSION, level, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_PAETH]
         times = []
         for _ in range(rounds):
             start = time.perf_counter()

@@ -5,6 +5,7 @@ into it at once."""
 
 import concurrent.futures
 import math
+import threading
 
 import numba
 import numpy as np
@@ -156,17 +157,19 @@ def _columns(lines, wys, rows, out, y0, y1):
                 out[y, x, c] = acc[x, c]
 
 
-_pools = {}
+_pools, _pools_lock = {}, threading.Lock()  # one pool per thread count, shared by a process's jobs
 
 
 def _in_bands(height, threads, run):
     """run(first, end) over `threads` bands of rows 0..height at once (the kernels release the GIL)."""
     if threads <= 1 or height < 2 * threads:
         return run(0, height)
-    if threads not in _pools:
-        _pools[threads] = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="lanczos")
+    with _pools_lock:
+        if threads not in _pools:
+            _pools[threads] = concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="lanczos")
+        pool = _pools[threads]
     bounds = np.linspace(0, height, threads + 1).astype(int).tolist()
-    for done in [_pools[threads].submit(run, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
+    for done in [pool.submit(run, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
         done.result()
 
 

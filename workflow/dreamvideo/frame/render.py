@@ -61,12 +61,24 @@ def make_frames(indices, records, out_paths, previous=None, each=None, **inputs)
     all are on disk when this returns, in order, or it raises what a write raised."""
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="frame-writer") as writer:
         writes = []
-        for index, record, out_path in zip(indices, records, out_paths):
-            with each(index, record) if each else contextlib.nullcontext():
-                writes.append(make_frame(index, record, out_path, previous=previous, writer=writer, **inputs))
-            previous = out_path
+        try:
+            for index, record, out_path in zip(indices, records, out_paths):
+                _raise_failed(writes)  # a write that failed stops the chunk at the next frame
+                with each(index, record) if each else contextlib.nullcontext():
+                    writes.append(make_frame(index, record, out_path, previous=previous, writer=writer, **inputs))
+                previous = out_path
+        except Exception:
+            concurrent.futures.wait(writes)
+            _raise_failed(writes)  # the write's error, not what reading its missing frame raised
+            raise
         for write in writes:
             write.result()
+
+
+def _raise_failed(writes):
+    for write in writes:
+        if write.done() and write.exception():
+            raise write.exception()
 
 
 def prepared(index, record, previous=None, source=None, flow=None):

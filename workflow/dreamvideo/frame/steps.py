@@ -65,7 +65,8 @@ def move(pixels, record):
         zoom_speed=record["zoom_speed"],
         trim_size=record.get("trim_size"),
     )  # only a preview's records have it
-    return camera.warp(pixels, m, record["border"], record["threads"])
+    # Rows in `threads` bands at once; the same bytes for any count (a hand-made record without it: one).
+    return camera.warp(pixels, m, record["border"], record.get("threads", 1))
 
 
 def colour_control(pixels, record, reference_brightness, reference_vividness):

@@ -89,8 +89,8 @@ def _dreaming_layer_classes(fast_gradients):
     gradient is `_fast_conv` where it can be (`fast_gradients`) and pays: with TensorFlow's own
     kernels everywhere, with oneDNN's at stride 1 only. oneDNN's own backward pass of a strided
     convolution skips the zeros `_fast_conv` dilates the gradient with: the first conv's (3x3,
-    stride 2, 3 channels out) took 13 of a 640x360 layer-3 step's 94 ms that way, 2 ms in oneDNN
-    (Intel Xeon with AMX, bfloat16; benchmarks/results.md's roofline)."""
+    stride 2, 3 channels out) took 13 of a 640x360 layer-3 step's 94 ms that way (TensorFlow's
+    profiler), 2 ms in oneDNN (timed alone; Intel Xeon with AMX, bfloat16; benchmarks/README.md)."""
     import keras
 
     layers = keras.layers
