@@ -83,6 +83,36 @@ def test_max_pool_gradient_is_max_pool_with_argmax_gradient():
             assert len(set(results)) == 1, (dtype, size, stride, padding)
 
 
+def test_through_a_relu_signed_zeros_change_no_gradient():
+    """bfloat16 pools compare bits: -0 and +0 are equal numbers with other bits. They are a ReLU's
+    zeros, whose gradient the ReLU sets to 0, so through relu + pool the gradient is
+    MaxPoolWithArgmax's, with signed zeros and ties in the windows."""
+    import numpy as np
+    import tensorflow as tf
+
+    from dreamvideo.network.gradients import exact_max_pool
+
+    rng = np.random.default_rng(5)
+    z = rng.integers(-3, 4, (2, 17, 20, 3)).astype(np.float32)
+    negative_zero = rng.random(z.shape) < 0.5  # the ReLU's zeros: some -0, some +0
+    for dtype in ("bfloat16", "float32"):
+        zt = tf.cast(tf.constant(z), dtype)
+        zeros = tf.where(tf.constant(negative_zero), -tf.zeros_like(zt), tf.zeros_like(zt))
+        dy = None
+        results = []
+        for pool in (
+            lambda x: tf.nn.max_pool_with_argmax(x, 3, 2, "VALID", include_batch_in_index=True)[0],
+            lambda x: exact_max_pool(x, 3, 2, "VALID"),
+        ):
+            with tf.GradientTape() as tape:
+                tape.watch(zt)
+                y = pool(tf.where(zt > 0, zt, zeros))
+            if dy is None:
+                dy = tf.cast(tf.constant(rng.normal(size=y.shape).astype(np.float32)), dtype)
+            results.append(tf.cast(tape.gradient(y, zt, output_gradients=dy), tf.float32).numpy().tobytes())
+        assert results[0] == results[1], dtype
+
+
 STEP = """
 import numpy as np
 from dreamvideo.network import dream, models
