@@ -73,15 +73,16 @@ def _first_max_gradient(x, y, dy, size, strides, padding):
     pw = tf.maximum((wo - 1) * sw + kw - w, 0) if padding == "SAME" else 0
     top, left = ph // 2, pw // 2  # TensorFlow's SAME: the odd pixel of padding at the end
     qh, qw = (h + ph + sh - 1) // sh, (w + pw + sw - 1) // sw
-    low = tf.constant(float("-inf"), x.dtype)  # padding is never a window's maximum
+    x = tf.pad(
+        x, [[0, 0], [top, qh * sh - h - top], [left, qw * sw - w - left], [0, 0]], constant_values=float("-inf")
+    )  # padding is never a window's maximum
+    phases = _phases(x, sh, sw)
     if x.dtype == tf.bfloat16:
         # Compared as their bits (int16): Eigen converts every bfloat16 to float32 to compare it,
         # which made the comparisons a third of this gradient. Equal bits are equal numbers; the
         # one pair of equal numbers with other bits, -0 and +0, is a ReLU's zero, whose gradient
         # the ReLU before every pool of these networks sets to 0 whichever window takes it.
-        x, y, low = (tf.bitcast(t, tf.int16) for t in (x, y, low))
-    x = tf.pad(x, [[0, 0], [top, qh * sh - h - top], [left, qw * sw - w - left], [0, 0]], constant_values=low)
-    phases = _phases(x, sh, sw)
+        phases, y = tf.bitcast(phases, tf.int16), tf.bitcast(y, tf.int16)
     zero = tf.zeros_like(dy)
     shares, taken = {}, None
     for a in range(kh):
