@@ -31,8 +31,8 @@ ODD = (321, 181)  # the bytes check's size: odd in both directions
 
 
 def network_share(layer, size, precision, rounds):
-    """Median seconds of the frame's octave calls (its network part: both octaves' gradient steps)
-    and of the whole chained frame, alternating, and the FLOPs of those steps."""
+    """Median seconds of the whole chained frame and of its octave calls inside it (its network part:
+    both octaves' gradient steps), and the FLOPs of those steps."""
     from dreamvideo.network import dream
 
     from .roofline import conv_flops, conv_shapes
@@ -101,8 +101,8 @@ def chunk_overlap(layer, size, precision, rounds, frames=12):
 
 
 def png_levels(size=(640, 360), levels=(0, 1, 2, 3, 6), rounds=7):
-    """Seconds and bytes of writing a dreamed-looking frame at each zlib level (the frame writer's
-    settings otherwise: run-length matching, Paeth filter)."""
+    """Seconds and bytes of encoding the seed picture as a frame at each zlib level (the frame
+    writer's settings otherwise: run-length matching, Paeth filter)."""
     frame = picture(size)
     rows = []
     for level in levels:
