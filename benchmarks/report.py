@@ -1,7 +1,7 @@
 """The one writer of the benchmarks' markdown: every result file goes through `write` (or
-`update_section`), and results.md's main tables are put together here from what `python -m
-benchmarks` measured, so no number in it is typed by hand. The sections that other runs update in
-place (`--quick`, the preview) are put together in sections.py."""
+`update_section`), and results.md is put together here from what one run of `python -m benchmarks`
+measured, so no number in it is typed by hand. The sections of quick.md (`--quick`) and
+preview.md (`--only preview`) are put together in sections.py."""
 
 import datetime
 import platform

@@ -1,6 +1,6 @@
-"""The sections of results.md that other runs update in place (report.update_section): the
-`--quick` check and the draft preview against the full render. Each returns its lines; report.py
-writes them."""
+"""The sections that the other runs update in place (report.update_section): the `--quick` check
+(benchmarks/quick.md) and the draft preview against the full render (benchmarks/preview.md). Each
+returns its lines; report.py writes them."""
 
 import datetime
 
