@@ -13,15 +13,13 @@ import argparse
 import collections
 import glob
 import shutil
-import statistics
 import tempfile
-import time
 
 import numpy as np
 
 from dreamvideo.network import models
 
-from .base import default_precision, start_tensorflow
+from .base import default_precision, median_time, start_tensorflow
 
 # (row, test on (node name, op type)); the first that matches takes the op. The network runs in
 # Keras' scopes, its gradients in the tape's and in network/gradients.py's own (a name scope in
@@ -160,18 +158,8 @@ def convs_alone(shapes, precision, runs=5):
         # The outputs' values are not needed for the input gradients: Grappler prunes the forward.
         return [tape.gradient(y, x, dy)[0, 0, 0, 0] for x, y, dy in zip(inputs, ys, dys)]
 
-    forward = _median(lambda: [t.numpy() for t in ahead(inputs)], runs)
-    return forward, _median(lambda: [t.numpy() for t in back(inputs, outputs)], runs)
-
-
-def _median(fn, runs):
-    fn(), fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    forward = median_time(lambda: [t.numpy() for t in ahead(inputs)], runs)
+    return forward, median_time(lambda: [t.numpy() for t in back(inputs, outputs)], runs)
 
 
 def copy_bandwidth(megabytes=256, runs=5):
@@ -179,7 +167,7 @@ def copy_bandwidth(megabytes=256, runs=5):
     of the memory-bound rows."""
     a = np.ones(megabytes * 2**20 // 4, np.float32)
     b = np.empty_like(a)
-    return a.nbytes / _median(lambda: np.copyto(b, a), runs)
+    return a.nbytes / median_time(lambda: np.copyto(b, a), runs)
 
 
 def measure(layer, size, precision=None, calls=5, runs=5):
@@ -193,7 +181,7 @@ def measure(layer, size, precision=None, calls=5, runs=5):
     dreamer = dream.dreamer(models.DEFAULT_MODEL, layer, precision)
     args, grid, (tile_h, tile_w) = octave_args(dreamer, size)
     octave = lambda: dreamer.octave(*args).numpy()  # noqa: E731
-    step = _median(octave, runs)
+    step = median_time(octave, runs)
     nodes = trace(octave, calls)
     shapes = conv_shapes(layer, grid[0] * grid[1], tile_h, tile_w, precision)
     flops = conv_flops(shapes)
