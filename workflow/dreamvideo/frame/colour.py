@@ -7,6 +7,8 @@ import re
 import cv2
 import numpy as np
 
+# Luma (Rec. 601): contrast is its spread, here and in the look's measures (outputs/look.py)
+LUMA = np.array([0.299, 0.587, 0.114], np.float64)
 _NEWTON_STEPS = 8  # the clipped mean is piecewise linear: a few steps land on it
 _CLOSE_ENOUGH = 1e-3  # levels: far below the uint8 rounding between frames
 
@@ -52,14 +54,14 @@ def steer(pixels, target, rate):
 
 
 def vividness(pixels):
-    """[contrast, saturation] in CIE L*a*b*: the std of L* and the mean chroma |(a*, b*)|, the
-    two numbers `hold` holds."""
-    return _vividness_of_lab(_lab(pixels))
+    """[contrast, saturation]: the std of luma (0..255, the look's contrast) and the mean chroma
+    |(a*, b*)| in CIE L*a*b*, the two numbers `hold` holds."""
+    return _vividness(np.asarray(pixels, np.float32), _lab(pixels))
 
 
 def hold(pixels, reference, rate):
     """Give back `rate` (0..1) of the contrast and saturation the picture has lost against
-    `reference` (`vividness` of the seed image); never take any away. L* is scaled about its mean (the
+    `reference` (`vividness` of the seed image); never take any away. L* is stretched about its mean (the
     brightness stays), a* and b* about grey (each pixel keeps its hue). The balance and the target
     colour steer the mean colour; this holds the spread the dream's greying takes (Deforum's
     colour coherence matches the whole palette to frame 0's instead). Returns float32 H x W x 3 in
@@ -70,7 +72,7 @@ def hold(pixels, reference, rate):
     lab = _lab(image)
     factors = [
         1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0
-        for now, ref in zip(_vividness_of_lab(lab), reference)
+        for now, ref in zip(_vividness(image, lab), reference)
     ]
     if factors == [1.0, 1.0]:
         return image
@@ -81,9 +83,13 @@ def hold(pixels, reference, rate):
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255.0), 0.0, 255.0)
 
 
-def _vividness_of_lab(lab):
-    flat = lab.reshape(-1, 3).astype(np.float64)
-    return [float(flat[:, 0].std()), float(np.hypot(flat[:, 1], flat[:, 2]).mean())]
+def _vividness(image, lab):
+    """Contrast in luma, the look's own measure, not in L*: with L*'s spread held at the seed's,
+    a zoom into a photograph (flower.jpg) kept 0.97x of its L* spread but only 0.85x of its luma
+    contrast (benchmarks/look.md, issue 33)."""
+    luma = np.clip(image, 0.0, 255.0).reshape(-1, 3) @ LUMA
+    chroma = lab[..., 1:].reshape(-1, 2).astype(np.float64)
+    return [float(luma.std()), float(np.hypot(chroma[:, 0], chroma[:, 1]).mean())]
 
 
 def _lab(pixels):

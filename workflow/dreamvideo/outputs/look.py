@@ -18,8 +18,9 @@ and, given the frame's plan record and what it dreamed on (render.prepared), its
 import cv2
 import numpy as np
 
+from ..frame.colour import LUMA
+
 METRICS = ("contrast", "colourfulness", "detail", "change", "strength")
-LUMA = np.array([0.299, 0.587, 0.114], np.float64)
 
 
 def _float(pixels):
