@@ -18,9 +18,11 @@ photographs does not over-cook the pictures the other look benchmarks use.
     python -m benchmarks.deep_look --photos discs fractal --switch 4 6 --candidates step1 step3
     python -m benchmarks.deep_look --table --out /tmp/deep
     python -m benchmarks.deep_look --compare --candidates step1 step2 step3 --out /tmp/deep
+    python -m benchmarks.deep_look --layers 9 --photos china --size 640 360 --seeds 0 1 2  # run to run
 """
 
 import argparse
+import itertools
 import json
 import time
 from pathlib import Path
@@ -130,9 +132,10 @@ def dream_frames(records, candidate="default", each=None):
     return prev
 
 
-def run(photo, size, layers, frames, candidate, out):
+def run(photo, size, layers, frames, candidate, out, seed=0):
     """One run: its curves, last frame and summary line in `out`; returns the summary."""
     name = f"{candidate}_{photo}_{size[0]}x{size[1]}_L{'-'.join(map(str, layers))}_{frames}"
+    name += f"_seed{seed}" if seed else ""
     rows, seconds, last = [], [], {}
 
     def each(index, pixels, spent):
@@ -140,12 +143,12 @@ def run(photo, size, layers, frames, candidate, out):
         seconds.append(spent)
         last["pixels"] = pixels
 
-    records = plan(photo, size, layers, frames, candidate, out=out)
+    records = plan(photo, size, layers, frames, candidate, seed, out)
     dream_frames(records, candidate, each)
     look.write_csv(rows, out / f"{name}.csv")
     pictures.write_atomic(last["pixels"], out / f"{name}.png")
     summary = {"run": name, "candidate": candidate, "photo": photo, "size": list(size), "layers": list(layers)}
-    summary["frames"] = frames
+    summary["frames"], summary["seed"] = frames, seed
     for metric in ("contrast", "colourfulness", "detail"):
         curve = [row[metric] for row in rows]
         summary[metric] = [float(np.mean(curve[10:31])), float(np.mean(curve[-40:])), look.ratio(curve)]
@@ -211,17 +214,21 @@ def compare(out, candidates):
     runs = {}
     for line in (out / "summary.jsonl").read_text().splitlines():
         row = json.loads(line)
-        key = (tuple(row["size"]), tuple(row["layers"]), row["frames"], row["photo"])
+        key = (tuple(row["size"]), tuple(row["layers"]), row["frames"], row.get("seed", 0), row["photo"])
         runs.setdefault(key, {})[row["candidate"]] = row
     print("| size | layer | seed | " + " | ".join(candidates) + " |\n|---|---|---|" + "---|" * len(candidates))
-    for (size, layers, frames, photo), row in sorted(runs.items()):
+    for (size, layers, frames, seed, photo), row in sorted(runs.items()):
         cells = [
             " / ".join(f"**{r:.2f}**" if r < 0.85 else f"{r:.2f}" for r in (row[c][m][2] for m in METRICS))
             if c in row
             else "–"
             for c in candidates
         ]
-        where = f"{size[0]}x{size[1]}" + ("" if frames == 240 else f", {frames} frames")
+        where = (
+            f"{size[0]}x{size[1]}"
+            + ("" if frames == 240 else f", {frames} frames")
+            + (f", spec seed {seed}" if seed else "")
+        )
         print(f"| {where} | {' → '.join(map(str, layers))} | {photo} | " + " | ".join(cells) + " |")
 
 
@@ -236,6 +243,9 @@ def main():
     p.add_argument("--switch", nargs="+", type=int, help="one run whose frames go through these layers in turn")
     p.add_argument("--size", type=int, nargs=2, default=[320, 180])
     p.add_argument("--frames", type=int, default=240)
+    p.add_argument(
+        "--seeds", type=int, nargs="+", default=[0], help="one run per spec seed (the dream's random shifts)"
+    )
     p.add_argument("--candidates", nargs="+", default=["default"], choices=list(CANDIDATES))
     p.add_argument("--out", type=Path, default=REPO / "benchmarks" / "deep_look")
     args = p.parse_args()
@@ -253,8 +263,8 @@ def main():
     args.out.mkdir(parents=True, exist_ok=True)
     for layers in [args.switch] if args.switch else [[layer] for layer in args.layers]:
         for photo in args.photos:
-            for candidate in args.candidates:
-                row = run(photo, tuple(args.size), layers, args.frames, candidate, args.out)
+            for candidate, seed in itertools.product(args.candidates, args.seeds):
+                row = run(photo, tuple(args.size), layers, args.frames, candidate, args.out, seed)
                 ratios = " ".join(f"{m} {row[m][2]:.2f}x" for m in ("contrast", "colourfulness", "detail"))
                 print(f"{row['run']}: {ratios}, {row['seconds']:.3f} s/frame", flush=True)
 
