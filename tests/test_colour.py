@@ -148,8 +148,8 @@ def test_steering_keeps_the_colour_and_contrast_of_a_colourful_frame(repo, targe
 
 
 def test_color_hold_raises_a_faded_frame_back_to_the_reference_and_keeps_brightness_and_hue():
-    """A frame faded toward grey (as long zooms faded): holding brings its contrast (std of L*)
-    and saturation (mean chroma) back up to the reference's, step by step and never past it,
+    """A frame faded toward grey (as long zooms faded): holding brings its contrast (std of luma)
+    and colourfulness back up to the reference's, step by step and never past it,
     while the mean brightness and each pixel's hue stay (within the rounding between frames)."""
     from dreamvideo.outputs import look
 
@@ -175,6 +175,30 @@ def test_color_hold_raises_a_faded_frame_back_to_the_reference_and_keeps_brightn
     assert np.median(np.abs(np.angle(np.exp(1j * (hue[1] - hue[0])))[coloured])) < 0.05  # radians
     for metric in (look.contrast, look.colourfulness):  # the issue's metrics come back with it
         assert metric(faded) < 0.6 * metric(vivid) and metric(out) > 0.9 * metric(vivid)
+
+
+def test_color_hold_gives_back_the_colourfulness_a_frame_lost_to_one_hue():
+    """The hold holds what the look measures (issue 33). A frame whose colours all turned to one
+    hue keeps its mean chroma but loses colourfulness (Hasler & Suesstrunk count the spread of
+    hues): the hold in mean chroma before left it alone; this one saturates it back, hue kept."""
+    from dreamvideo.outputs import look
+
+    rng = np.random.default_rng(3)
+    lab = np.empty((60, 80, 3), np.float32)
+    lab[..., 0] = rng.uniform(40, 70, (60, 80))
+    angle = rng.uniform(-np.pi, np.pi, (60, 80))
+    lab[..., 1], lab[..., 2] = 25 * np.cos(angle), 25 * np.sin(angle)
+    many = np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255).astype(np.uint8)
+    lab[..., 1], lab[..., 2] = 25 * np.cos(1.0), 25 * np.sin(1.0)  # every pixel one hue, as saturated
+    one = np.round(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * 255).astype(np.uint8)
+    assert colour.vividness(many) == pytest.approx([look.contrast(many), look.colourfulness(many)], rel=1e-9)
+    chroma = [np.hypot(*colour._lab(x)[..., 1:].transpose(2, 0, 1)).mean() for x in (many, one)]
+    assert chroma[1] == pytest.approx(chroma[0], rel=0.05)
+    assert look.colourfulness(one) < 0.7 * look.colourfulness(many)
+    held = colour.hold(one, colour.vividness(many), 0.5)
+    assert look.colourfulness(held) > 1.2 * look.colourfulness(one)
+    hue = np.arctan2(*colour._lab(held)[..., 2:0:-1].transpose(2, 0, 1))
+    assert np.abs(hue - 1.0).max() < 0.05
 
 
 def test_color_hold_leaves_a_frame_alone_when_nothing_faded_or_the_rate_is_zero():

@@ -263,7 +263,7 @@ def frame_pixels(path):
     return pictures.read_rgb(path)
 
 
-def _photo_zoom(tmp_path, name, frames, photo="china", layer=11, **settings):
+def _photo_zoom(tmp_path, name, frames, photo="china", layer=11, size=(192, 108), **settings):
     """A zoom into a real photograph installed with the project (scikit-learn's china.jpg, a temple
     over a lake, or flower.jpg) at one layer, made by the frame jobs' own function: its look per frame."""
     import sklearn
@@ -272,7 +272,7 @@ def _photo_zoom(tmp_path, name, frames, photo="china", layer=11, **settings):
 
     data = {
         "seed_image": str(Path(sklearn.__file__).parent / f"datasets/images/{photo}.jpg"),
-        "size": [192, 108],  # the smallest whose 0.7x octave the network still takes, as at 320x180
+        "size": list(size),  # 192x108: the smallest whose 0.7x octave the network still takes
         "seed": 0,
         "defaults": {"zoom_speed": 0, **settings},
         "segments": [{"frames": frames, "layer": layer}],
@@ -300,12 +300,12 @@ def test_a_zoom_into_a_real_photograph_at_the_deepest_layer_holds_its_detail_at_
 
 def test_a_zoom_into_a_flat_photograph_holds_its_contrast(tmp_path):
     """flower.jpg's centre is flatter than the whole photograph (zoomed with no dream its contrast
-    falls to 0.72x). `color_hold` gives back the contrast lost against the seed image's in luma, the
-    measure of the look: with L*'s spread held instead the same zoom kept 0.84x of its contrast
-    at layer 3 (measured: 0.88x now in bfloat16 and float32, 0.62x with no hold)."""
+    falls to 0.72x). `color_hold` gives back what the frame lost against the seed image's
+    contrast and colourfulness, the look's own measures (measured: contrast 0.93x, 0.69x with no
+    hold; at 192x108 the hold in L*'s spread and mean chroma kept 0.84x, this one 0.87x)."""
     held = {
-        name: _held(_photo_zoom(tmp_path, name, 60, photo="flower", layer=3, zoom=1.04, **settings))
+        name: _held(_photo_zoom(tmp_path, name, 60, photo="flower", layer=3, size=(320, 180), zoom=1.04, **settings))
         for name, settings in (("default", {}), ("no_hold", {"color_hold": 0.0}))
     }
     assert all(ratio >= 0.85 for ratio in held["default"].values()), held
-    assert held["no_hold"]["contrast"] <= held["default"]["contrast"] - 0.05, held
+    assert held["no_hold"]["contrast"] <= held["default"]["contrast"] - 0.1, held

@@ -53,14 +53,31 @@ def steer(pixels, target, rate):
     return np.clip(image + shift.astype(np.float32), 0.0, 255.0)
 
 
+def contrast(pixels):
+    """The std of luma (0..255): the look's contrast (outputs/look.py)."""
+    return float((_rgb64(pixels) @ LUMA).std())
+
+
+def colourfulness(pixels):
+    """Hasler & Suesstrunk (2003): hypot(std(rg), std(yb)) + 0.3 hypot(mean(rg), mean(yb)),
+    rg = R - G, yb = (R + G) / 2 - B: the look's colourfulness (outputs/look.py)."""
+    rgb = _rgb64(pixels)
+    rg = rgb[:, 0] - rgb[:, 1]
+    yb = 0.5 * (rgb[:, 0] + rgb[:, 1]) - rgb[:, 2]
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
 def vividness(pixels):
-    """[contrast, saturation]: the std of luma (0..255, the look's contrast) and the mean chroma
-    |(a*, b*)| in CIE L*a*b*, the two numbers `hold` holds."""
-    return _vividness(np.asarray(pixels, np.float32), _lab(pixels))
+    """[contrast, colourfulness], the look's own measures, the two numbers `hold` holds. Held in
+    L*'s spread and mean chroma instead, a zoom into flower.jpg kept 0.97x of its L* spread and
+    more than its chroma, while the look lost 0.80-0.85x of its contrast and colourfulness
+    (benchmarks/look.md, issue 33)."""
+    image = np.clip(np.asarray(pixels, np.float32), 0.0, 255.0)
+    return [contrast(image), colourfulness(image)]
 
 
 def hold(pixels, reference, rate):
-    """Give back `rate` (0..1) of the contrast and saturation the picture has lost against
+    """Give back `rate` (0..1) of the contrast and colourfulness the picture has lost against
     `reference` (`vividness` of the seed image); never take any away. L* is stretched about its mean (the
     brightness stays), a* and b* about grey (each pixel keeps its hue). The balance and the target
     colour steer the mean colour; this holds the spread the dream's greying takes (Deforum's
@@ -69,13 +86,12 @@ def hold(pixels, reference, rate):
     image = np.asarray(pixels, np.float32)
     if rate <= 0:
         return image
-    lab = _lab(image)
     factors = [
-        1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0
-        for now, ref in zip(_vividness(image, lab), reference)
+        1.0 + rate * (max(ref / now, 1.0) - 1.0) if now > 1e-6 else 1.0 for now, ref in zip(vividness(image), reference)
     ]
     if factors == [1.0, 1.0]:
         return image
+    lab = _lab(image)
     light = lab[..., 0]
     mean = np.float32(light.mean(dtype=np.float64))
     lab[..., 0] = mean + (light - mean) * np.float32(factors[0])
@@ -83,13 +99,8 @@ def hold(pixels, reference, rate):
     return np.clip(cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255.0), 0.0, 255.0)
 
 
-def _vividness(image, lab):
-    """Contrast in luma, the look's own measure, not in L*: with L*'s spread held at the seed's,
-    a zoom into a photograph (flower.jpg) kept 0.97x of its L* spread but only 0.85x of its luma
-    contrast (benchmarks/look.md, issue 33)."""
-    luma = np.clip(image, 0.0, 255.0).reshape(-1, 3) @ LUMA
-    chroma = lab[..., 1:].reshape(-1, 2).astype(np.float64)
-    return [float(luma.std()), float(np.hypot(chroma[:, 0], chroma[:, 1]).mean())]
+def _rgb64(pixels):
+    return np.asarray(pixels, np.float64).reshape(-1, 3)
 
 
 def _lab(pixels):

@@ -26,7 +26,7 @@ class Canvas:
 
     pixels: np.ndarray  # H x W x 3: uint8 as read, float32 once a step has worked on it
     brightness: float | None = None  # the mean the colour balance holds to
-    vividness: list | None = None  # the contrast and saturation `color_hold` holds to
+    vividness: list | None = None  # the contrast and colourfulness `color_hold` holds to
     undreamed: np.ndarray | None = None  # the pixels the dream started from: the mask keeps them
 
 
@@ -70,7 +70,7 @@ def move(pixels, record):
 
 
 def colour_control(pixels, record, reference_brightness, reference_vividness):
-    """Contrast and saturation held up to the reference's (`color_hold`), then steering to the
+    """Contrast and colourfulness held up to the reference's (`color_hold`), then steering to the
     target colour when set, and the original project's balance (its weights are 0 where a target
     colour replaces it, except in a transition)."""
     pixels = colour.hold(pixels, reference_vividness, record["color_hold"])

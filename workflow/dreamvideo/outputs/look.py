@@ -18,6 +18,7 @@ and, given the frame's plan record and what it dreamed on (render.prepared), its
 import cv2
 import numpy as np
 
+from ..frame import colour as colours
 from ..frame.colour import LUMA
 
 METRICS = ("contrast", "colourfulness", "detail", "change", "strength")
@@ -35,14 +36,11 @@ def luma(pixels):
 
 
 def contrast(pixels):
-    return float(luma(pixels).std())
+    return colours.contrast(_float(pixels))
 
 
 def colourfulness(pixels):
-    image = _float(pixels)
-    r, g, b = image[..., 0], image[..., 1], image[..., 2]
-    rg, yb = r - g, 0.5 * (r + g) - b
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    return colours.colourfulness(_float(pixels))
 
 
 def detail(pixels):

@@ -29,7 +29,7 @@ class Identity(TypedDict):
     threads: int  # the TensorFlow pool size of the job's process (it changes the bytes)
     rng_seed: list  # [the spec's seed, the frame's index]: the dream's random tile shifts
     reference_brightness: float | None  # the mean the balance holds to (the seed image's; None: each source frame's)
-    reference_vividness: list | None  # the contrast and saturation color_hold holds to (None: each source frame's)
+    reference_vividness: list | None  # the contrast and colourfulness color_hold holds to (None: each source frame's)
 
 
 class Settings(TypedDict):
@@ -60,7 +60,7 @@ class Settings(TypedDict):
     color_balance: list  # [r, g, b]: the original project's brightness balance weights
     target_color: list | None  # [r, g, b] the mean colour steers to, or None
     color_rate: float  # the share of the distance to target_color closed per frame
-    color_hold: float  # the share of lost contrast and saturation given back per frame
+    color_hold: float  # the share of lost contrast and colourfulness given back per frame
 
 
 class Dreamed(Identity, Settings):
