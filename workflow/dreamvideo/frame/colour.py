@@ -1,5 +1,6 @@
-"""Colour control between frames: the original project's brightness balance, and steering the mean colour
-toward a target (the original project's unfinished idea), plus parsing a colour from the spec."""
+"""Colour control between frames: the original project's brightness balance, steering the mean colour
+toward a target (the original project's unfinished idea) and holding the look's contrast and
+colourfulness, plus parsing a colour from the spec."""
 
 import math
 import re
@@ -70,7 +71,7 @@ def colourfulness(pixels):
 def vividness(pixels):
     """[contrast, colourfulness], the look's own measures, the two numbers `hold` holds. Held in
     L*'s spread and mean chroma instead, a zoom into flower.jpg kept 0.97x of its L* spread and
-    more than its chroma, while the look lost 0.80-0.85x of its contrast and colourfulness
+    more than its chroma, while its contrast and colourfulness fell to 0.80-0.85x of frames 10-30
     (benchmarks/look.md, issue 33)."""
     image = np.clip(np.asarray(pixels, np.float32), 0.0, 255.0)
     return [contrast(image), colourfulness(image)]
