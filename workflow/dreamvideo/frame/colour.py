@@ -73,8 +73,8 @@ def vividness(pixels):
     L*'s spread and mean chroma instead, a zoom into flower.jpg kept 0.97x of its L* spread and
     more than its chroma, while its contrast and colourfulness fell to 0.80-0.85x of frames 10-30
     (benchmarks/look.md, issue 33)."""
-    image = np.clip(np.asarray(pixels, np.float32), 0.0, 255.0)
-    return [contrast(image), colourfulness(image)]
+    rgb = _rgb64(np.clip(np.asarray(pixels, np.float32), 0.0, 255.0))  # one float64 copy for both
+    return [contrast(rgb), colourfulness(rgb)]
 
 
 def hold(pixels, reference, rate):
