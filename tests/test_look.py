@@ -289,7 +289,8 @@ def test_a_zoom_into_a_real_photograph_at_the_deepest_layer_holds_its_detail_at_
     """Issue 33 in small (benchmarks/look.md, "Deep layers and real photographs"): 60 frames of zoom
     1.04 (10x in all) into a photograph at layer 11. At the schema's default step the look holds
     (the last 20 frames >= 0.85x frames 10-30); the old default step of 1 adds back too little of
-    the fine detail the zoom magnifies away (measured here: detail 0.98x at 3.0, 0.66x at 1.0)."""
+    the fine detail the zoom magnifies away (measured here: detail 1.01x at 3.5, 0.98x at 3.0,
+    0.66x at 1.0)."""
     held = {
         name: _held(_photo_zoom(tmp_path, name, 60, zoom=1.04, **settings))
         for name, settings in (("default", {}), ("step1", {"step_size": 1.0}))
@@ -301,8 +302,8 @@ def test_a_zoom_into_a_real_photograph_at_the_deepest_layer_holds_its_detail_at_
 def test_a_zoom_into_a_flat_photograph_holds_its_contrast(tmp_path):
     """flower.jpg's centre is flatter than the whole photograph (zoomed with no dream its contrast
     falls to 0.72x). `color_hold` gives back what the frame lost against the seed image's
-    contrast and colourfulness, the look's own measures (measured: contrast 0.93x, 0.69x with no
-    hold; at 192x108 the hold in L*'s spread and mean chroma kept 0.84x, this one 0.87x)."""
+    contrast and colourfulness, the look's own measures (measured at step 3.5: contrast 0.94x, 0.73x
+    with no hold; at 192x108 the hold in L*'s spread and mean chroma kept 0.84x, this one 0.87x)."""
     held = {
         name: _held(_photo_zoom(tmp_path, name, 60, photo="flower", layer=3, size=(320, 180), zoom=1.04, **settings))
         for name, settings in (("default", {}), ("no_hold", {"color_hold": 0.0}))
