@@ -61,7 +61,7 @@ CANDIDATES = {
     "step1": {"spec": {"step_size": 1.0}},  # the schema's default before issue 33 (runs named default then)
     "step1.5": {"spec": {"step_size": 1.5}},
     "step2": {"spec": {"step_size": 2.0}},
-    "step3": {"spec": {"step_size": 3.0}},
+    "step3": {"spec": {"step_size": 3.0}},  # the schema's default before 3.5
     "step4": {"spec": {"step_size": 4.0}},  # a stronger step for a larger frame (640x360)
     "flat2": {"spec": {"num_repeats": 0, "num_iterations": 2}},  # no octave below, 2 steps at full size
     "mix0.2_step1.5": {"mix": 0.2, "spec": {"step_size": 1.5}},
